@@ -1,0 +1,506 @@
+/**
+ * The single source of truth for every metric Ryot emits. Instruments, views, the
+ * generated METRICS.md and the exposition tests are all derived from this table.
+ *
+ * `name` is the OTel instrument name. The OTel Prometheus exporter appends `_total`
+ * to monotonic counters and never a unit suffix, so counters are named without
+ * `_total` and everything else carries its unit in the name already. Those names also
+ * survive the OTel Collector's Prometheus exporter, which adds `_total` and unit
+ * suffixes only where they are missing.
+ *
+ * The gen_ai.* and hw.* entries copy names, units and bucket advice from the OTel
+ * GenAI and hardware semantic conventions (status: Development). They are copied
+ * here rather than imported from @opentelemetry/semantic-conventions/incubating so a
+ * semconv release cannot silently rename a metric under a user's dashboards.
+ */
+
+export type InstrumentKind =
+  | 'counter'
+  | 'histogram'
+  | 'gauge'
+  | 'updowncounter'
+  | 'observable_gauge'
+  | 'observable_counter'
+  | 'observable_updowncounter';
+
+export type MetricGroup = 'requests' | 'tokens' | 'model' | 'gpu' | 'errors' | 'queue' | 'info' | 'genai' | 'hardware';
+
+export interface MetricDefinition {
+  readonly name: string;
+  readonly kind: InstrumentKind;
+  readonly unit: string;
+  readonly description: string;
+  readonly attributes: readonly string[];
+  readonly group: MetricGroup;
+  readonly buckets?: readonly number[];
+  /** Integer-valued instruments (token counts, batch sizes). */
+  readonly integer?: boolean;
+}
+
+export const REQUEST_STATUSES = ['success', 'error', 'timeout', 'cancelled'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+export const ERROR_TYPES = [
+  'oom',
+  'timeout',
+  'cuda',
+  'rate_limit',
+  'invalid_request',
+  'cancelled',
+  'connection',
+  'unknown',
+] as const;
+export type ErrorType = (typeof ERROR_TYPES)[number];
+
+export const ATTR_MODEL = 'model';
+export const ATTR_STATUS = 'status';
+export const ATTR_ERROR_TYPE = 'error_type';
+export const ATTR_GPU_ID = 'gpu_id';
+
+export const RYOT_METER_NAME = '@ryot/metrics';
+
+const REQUEST_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+const TTFT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
+const ITL_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5] as const;
+const TOKEN_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000] as const;
+/** Model loads run from a second (small model, warm page cache) to many minutes (70B from network storage). */
+const MODEL_LOAD_BUCKETS = [0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200] as const;
+const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] as const;
+/** Queue waits share the request-latency layout: a wait is bounded by the request it delays. */
+const QUEUE_WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+
+const GEN_AI_DURATION_BUCKETS = [
+  0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
+] as const;
+const GEN_AI_TTFT_BUCKETS = [
+  0.001, 0.005, 0.01, 0.02, 0.04, 0.06, 0.08, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0,
+] as const;
+const GEN_AI_TPOT_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5] as const;
+const GEN_AI_TOKEN_USAGE_BUCKETS = [
+  1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304, 16777216, 67108864,
+] as const;
+
+const GEN_AI_ATTRIBUTES = [
+  'gen_ai.operation.name',
+  'gen_ai.provider.name',
+  'gen_ai.request.model',
+  'gen_ai.response.model',
+  'server.address',
+  'server.port',
+] as const;
+
+const HW_ATTRIBUTES = ['hw.id', 'hw.name', 'hw.vendor', 'hw.type'] as const;
+
+export const METRICS = {
+  requests: {
+    name: 'ryot_inference_requests',
+    kind: 'counter',
+    unit: '{request}',
+    description: 'Inference requests finished, by outcome.',
+    attributes: [ATTR_MODEL, ATTR_STATUS],
+    group: 'requests',
+    integer: true,
+  },
+  requestDuration: {
+    name: 'ryot_inference_request_duration_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description: 'End-to-end inference request latency, from the start of the work to its last token or error.',
+    attributes: [ATTR_MODEL],
+    group: 'requests',
+    buckets: REQUEST_DURATION_BUCKETS,
+  },
+  timeToFirstToken: {
+    name: 'ryot_inference_ttft_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description: 'Time to first token, from the start of the work to the first generated token.',
+    attributes: [ATTR_MODEL],
+    group: 'requests',
+    buckets: TTFT_BUCKETS,
+  },
+  interTokenLatency: {
+    name: 'ryot_inference_inter_token_latency_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description: 'Gap between consecutive generated tokens; one observation per gap.',
+    attributes: [ATTR_MODEL],
+    group: 'requests',
+    buckets: ITL_BUCKETS,
+  },
+  requestsInFlight: {
+    name: 'ryot_inference_requests_in_flight',
+    kind: 'updowncounter',
+    unit: '{request}',
+    description: 'Inference requests started and not yet finished.',
+    attributes: [ATTR_MODEL],
+    group: 'requests',
+    integer: true,
+  },
+  tokensGenerated: {
+    name: 'ryot_tokens_generated',
+    kind: 'counter',
+    unit: '{token}',
+    description: 'Output tokens generated, counted when the request finishes.',
+    attributes: [ATTR_MODEL],
+    group: 'tokens',
+    integer: true,
+  },
+  promptTokens: {
+    name: 'ryot_prompt_tokens',
+    kind: 'counter',
+    unit: '{token}',
+    description: 'Input (prompt) tokens, for requests where the count is known.',
+    attributes: [ATTR_MODEL],
+    group: 'tokens',
+    integer: true,
+  },
+  tokensPerRequest: {
+    name: 'ryot_tokens_per_request',
+    kind: 'histogram',
+    unit: '{token}',
+    description: 'Output tokens generated per finished request.',
+    attributes: [ATTR_MODEL],
+    group: 'tokens',
+    buckets: TOKEN_BUCKETS,
+  },
+  tokensPerSecond: {
+    name: 'ryot_tokens_per_second',
+    kind: 'histogram',
+    unit: '{token}/s',
+    description: 'Per-request generation rate: output tokens divided by the request duration.',
+    attributes: [ATTR_MODEL],
+    group: 'tokens',
+    buckets: TOKEN_BUCKETS,
+  },
+  averageTokensPerMinute: {
+    name: 'ryot_average_tokens_per_minute',
+    kind: 'observable_gauge',
+    unit: '{token}/min',
+    description: 'Output tokens generated over the last 60 seconds (sliding window of one-second slots).',
+    attributes: [ATTR_MODEL],
+    group: 'tokens',
+  },
+  modelLoadDuration: {
+    name: 'ryot_model_load_duration_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description: 'Time to load a model and make it ready to serve.',
+    attributes: [ATTR_MODEL],
+    group: 'model',
+    buckets: MODEL_LOAD_BUCKETS,
+  },
+  cacheHitRatio: {
+    name: 'ryot_cache_hit_ratio',
+    kind: 'observable_gauge',
+    unit: '1',
+    description:
+      'Prefix/KV cache hits divided by lookups over the last 60 seconds (0..1). Use the _total counters for any other window.',
+    attributes: [ATTR_MODEL],
+    group: 'model',
+  },
+  cacheHits: {
+    name: 'ryot_cache_hits',
+    kind: 'counter',
+    unit: '{lookup}',
+    description: 'Prefix/KV cache lookups that hit.',
+    attributes: [ATTR_MODEL],
+    group: 'model',
+    integer: true,
+  },
+  cacheLookups: {
+    name: 'ryot_cache_lookups',
+    kind: 'counter',
+    unit: '{lookup}',
+    description: 'Prefix/KV cache lookups, hits and misses.',
+    attributes: [ATTR_MODEL],
+    group: 'model',
+    integer: true,
+  },
+  batchSize: {
+    name: 'ryot_batch_size',
+    kind: 'histogram',
+    unit: '{request}',
+    description: 'Sequences served by one engine batch (decode step).',
+    attributes: [ATTR_MODEL],
+    group: 'model',
+    buckets: BATCH_SIZE_BUCKETS,
+  },
+  batchesProcessed: {
+    name: 'ryot_batches_processed',
+    kind: 'counter',
+    unit: '{batch}',
+    description: 'Engine batches (decode steps) processed.',
+    attributes: [ATTR_MODEL],
+    group: 'model',
+    integer: true,
+  },
+  gpuMemoryUsed: {
+    name: 'ryot_gpu_memory_used_bytes',
+    kind: 'gauge',
+    unit: 'By',
+    description: 'GPU memory in use for the model, as reported to updateGpuMetrics.',
+    attributes: [ATTR_MODEL, ATTR_GPU_ID],
+    group: 'gpu',
+  },
+  gpuMemoryReserved: {
+    name: 'ryot_gpu_memory_reserved_bytes',
+    kind: 'gauge',
+    unit: 'By',
+    description: 'GPU memory reserved for the model (allocator pool or device total), as reported to updateGpuMetrics.',
+    attributes: [ATTR_MODEL, ATTR_GPU_ID],
+    group: 'gpu',
+  },
+  gpuUtilization: {
+    name: 'ryot_gpu_utilization_percent',
+    kind: 'gauge',
+    unit: '%',
+    description: 'GPU utilization, 0..100.',
+    attributes: [ATTR_MODEL, ATTR_GPU_ID],
+    group: 'gpu',
+  },
+  memoryEfficiency: {
+    name: 'ryot_memory_efficiency_ratio',
+    kind: 'gauge',
+    unit: '1',
+    description: 'GPU memory used divided by reserved (0..1).',
+    attributes: [ATTR_MODEL, ATTR_GPU_ID],
+    group: 'gpu',
+  },
+  errors: {
+    name: 'ryot_inference_errors',
+    kind: 'counter',
+    unit: '{error}',
+    description: 'Inference errors by classified type.',
+    attributes: [ATTR_MODEL, ATTR_ERROR_TYPE],
+    group: 'errors',
+    integer: true,
+  },
+  retries: {
+    name: 'ryot_inference_retries',
+    kind: 'counter',
+    unit: '{retry}',
+    description: 'Inference attempts retried.',
+    attributes: [ATTR_MODEL],
+    group: 'errors',
+    integer: true,
+  },
+  queueSize: {
+    name: 'ryot_queue_size',
+    kind: 'updowncounter',
+    unit: '{request}',
+    description: 'Requests waiting in the queue.',
+    attributes: [ATTR_MODEL],
+    group: 'queue',
+    integer: true,
+  },
+  queueWait: {
+    name: 'ryot_queue_wait_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description: 'Time a request waited in the queue before it was served.',
+    attributes: [ATTR_MODEL],
+    group: 'queue',
+    buckets: QUEUE_WAIT_BUCKETS,
+  },
+  systemInfo: {
+    name: 'ryot_system_info',
+    kind: 'observable_gauge',
+    unit: '',
+    description: 'System information as labels; the value is always 1.',
+    attributes: [],
+    group: 'info',
+  },
+  modelInfo: {
+    name: 'ryot_model_info',
+    kind: 'observable_gauge',
+    unit: '',
+    description: 'Model information as labels, one series per model; the value is always 1.',
+    attributes: [ATTR_MODEL],
+    group: 'info',
+  },
+  genAiServerRequestDuration: {
+    name: 'gen_ai.server.request.duration',
+    kind: 'histogram',
+    unit: 's',
+    description: 'GenAI server request duration (time to last output token). Emitted when genAiSemconv is on.',
+    attributes: [...GEN_AI_ATTRIBUTES, 'error.type'],
+    group: 'genai',
+    buckets: GEN_AI_DURATION_BUCKETS,
+  },
+  genAiServerTimeToFirstToken: {
+    name: 'gen_ai.server.time_to_first_token',
+    kind: 'histogram',
+    unit: 's',
+    description: 'GenAI server time to first token, successful requests only. Emitted when genAiSemconv is on.',
+    attributes: GEN_AI_ATTRIBUTES,
+    group: 'genai',
+    buckets: GEN_AI_TTFT_BUCKETS,
+  },
+  genAiServerTimePerOutputToken: {
+    name: 'gen_ai.server.time_per_output_token',
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'GenAI server time per output token after the first: (duration - TTFT) / (tokens - 1), successful requests only.',
+    attributes: GEN_AI_ATTRIBUTES,
+    group: 'genai',
+    buckets: GEN_AI_TPOT_BUCKETS,
+  },
+  genAiClientOperationDuration: {
+    name: 'gen_ai.client.operation.duration',
+    kind: 'histogram',
+    unit: 's',
+    description: 'GenAI client operation duration, measured by the caller.',
+    attributes: [...GEN_AI_ATTRIBUTES, 'error.type'],
+    group: 'genai',
+    buckets: GEN_AI_DURATION_BUCKETS,
+  },
+  genAiClientTokenUsage: {
+    name: 'gen_ai.client.token.usage',
+    kind: 'histogram',
+    unit: '{token}',
+    description: 'GenAI client input and output tokens per operation.',
+    attributes: [...GEN_AI_ATTRIBUTES, 'gen_ai.token.type'],
+    group: 'genai',
+    buckets: GEN_AI_TOKEN_USAGE_BUCKETS,
+  },
+  genAiClientTimeToFirstChunk: {
+    name: 'gen_ai.client.operation.time_to_first_chunk',
+    kind: 'histogram',
+    unit: 's',
+    description: 'GenAI client time from the call to the first streamed chunk.',
+    attributes: GEN_AI_ATTRIBUTES,
+    group: 'genai',
+    buckets: GEN_AI_DURATION_BUCKETS,
+  },
+  genAiClientTimePerOutputChunk: {
+    name: 'gen_ai.client.operation.time_per_output_chunk',
+    kind: 'histogram',
+    unit: 's',
+    description: 'GenAI client gap between consecutive streamed chunks; one observation per chunk after the first.',
+    attributes: GEN_AI_ATTRIBUTES,
+    group: 'genai',
+    buckets: GEN_AI_DURATION_BUCKETS,
+  },
+  hwGpuMemoryUsage: {
+    name: 'hw.gpu.memory.usage',
+    kind: 'observable_updowncounter',
+    unit: 'By',
+    description: 'GPU memory in use on the device (NVML used), all processes.',
+    attributes: HW_ATTRIBUTES,
+    group: 'hardware',
+  },
+  hwGpuMemoryLimit: {
+    name: 'hw.gpu.memory.limit',
+    kind: 'observable_updowncounter',
+    unit: 'By',
+    description: 'GPU memory capacity of the device (NVML total).',
+    attributes: HW_ATTRIBUTES,
+    group: 'hardware',
+  },
+  hwGpuMemoryUtilization: {
+    name: 'hw.gpu.memory.utilization',
+    kind: 'observable_gauge',
+    unit: '1',
+    description: 'Fraction of device GPU memory in use (used / total).',
+    attributes: HW_ATTRIBUTES,
+    group: 'hardware',
+  },
+  hwGpuUtilization: {
+    name: 'hw.gpu.utilization',
+    kind: 'observable_gauge',
+    unit: '1',
+    description: 'Fraction of time over the last sample period that a kernel ran on the GPU (NVML utilization.gpu / 100).',
+    attributes: [...HW_ATTRIBUTES, 'hw.gpu.task'],
+    group: 'hardware',
+  },
+  hwPower: {
+    name: 'hw.power',
+    kind: 'observable_gauge',
+    unit: 'W',
+    description: 'GPU power draw.',
+    attributes: HW_ATTRIBUTES,
+    group: 'hardware',
+  },
+  hwEnergy: {
+    name: 'hw.energy',
+    kind: 'observable_counter',
+    unit: 'J',
+    description: 'GPU energy consumed since the driver was loaded.',
+    attributes: HW_ATTRIBUTES,
+    group: 'hardware',
+  },
+  hwTemperature: {
+    name: 'hw.temperature',
+    kind: 'observable_gauge',
+    unit: 'Cel',
+    description: 'GPU core temperature.',
+    attributes: HW_ATTRIBUTES,
+    group: 'hardware',
+  },
+  gpuPowerLimit: {
+    name: 'ryot.gpu.power.limit',
+    kind: 'observable_gauge',
+    unit: 'W',
+    description: 'Enforced GPU power limit.',
+    attributes: HW_ATTRIBUTES,
+    group: 'hardware',
+  },
+  gpuDeviceMemoryReserved: {
+    name: 'ryot.gpu.memory.reserved',
+    kind: 'observable_updowncounter',
+    unit: 'By',
+    description: 'GPU memory the driver reserves on the device (NVML reserved, v2 memory info only).',
+    attributes: HW_ATTRIBUTES,
+    group: 'hardware',
+  },
+  gpuClockSm: {
+    name: 'ryot.gpu.clock.sm',
+    kind: 'observable_gauge',
+    unit: 'MHz',
+    description: 'Current SM clock.',
+    attributes: HW_ATTRIBUTES,
+    group: 'hardware',
+  },
+  gpuClockMemory: {
+    name: 'ryot.gpu.clock.memory',
+    kind: 'observable_gauge',
+    unit: 'MHz',
+    description: 'Current memory clock.',
+    attributes: HW_ATTRIBUTES,
+    group: 'hardware',
+  },
+  gpuProcessMemoryUsage: {
+    name: 'ryot.gpu.process.memory.usage',
+    kind: 'observable_updowncounter',
+    unit: 'By',
+    description: 'GPU memory used by this process on the device (NVML compute running processes).',
+    attributes: HW_ATTRIBUTES,
+    group: 'hardware',
+  },
+} as const satisfies Record<string, MetricDefinition>;
+
+export type MetricKey = keyof typeof METRICS;
+
+export const ALL_METRICS: readonly MetricDefinition[] = Object.values(METRICS);
+
+/** The name a metric has in the OTel Prometheus exporter's text output. */
+export function prometheusName(definition: MetricDefinition): string {
+  const sanitized = definition.name.replace(/[^a-zA-Z0-9_]/g, '_').replace(/_+/g, '_');
+  const isMonotonicSum = definition.kind === 'counter' || definition.kind === 'observable_counter';
+  return isMonotonicSum && !sanitized.endsWith('_total') ? `${sanitized}_total` : sanitized;
+}
+
+/** The Prometheus TYPE the OTel exporter gives the metric. */
+export function prometheusType(definition: MetricDefinition): 'counter' | 'gauge' | 'histogram' {
+  switch (definition.kind) {
+    case 'counter':
+    case 'observable_counter':
+      return 'counter';
+    case 'histogram':
+      return 'histogram';
+    default:
+      return 'gauge';
+  }
+}
