@@ -1,0 +1,224 @@
+import { TelemetryConfigError } from './errors.js';
+import type {
+  EnvSource,
+  ExporterName,
+  OtlpOptions,
+  OtlpProtocol,
+  OtlpTemporality,
+  PrometheusOptions,
+  TelemetryOptions,
+} from './types.js';
+
+export const DEFAULT_PROMETHEUS_PORT = 9464;
+export const DEFAULT_PROMETHEUS_PATH = '/metrics';
+export const DEFAULT_EXPORT_INTERVAL_MS = 60_000;
+export const DEFAULT_EXPORT_TIMEOUT_MS = 30_000;
+export const DEFAULT_SCRAPE_TIMEOUT_MS = 10_000;
+
+export interface ResolvedPrometheus {
+  /** undefined: Node's unspecified address (all interfaces). */
+  host: string | undefined;
+  port: number;
+  path: string;
+  server: boolean;
+  withoutScopeInfo: boolean;
+  withoutTargetInfo: boolean;
+  bearerToken: string | undefined;
+  scrapeTimeoutMs: number;
+}
+
+export interface ResolvedOtlp {
+  protocol: OtlpProtocol;
+  /** undefined: let the OTLP exporter read OTEL_EXPORTER_OTLP_[METRICS_]ENDPOINT itself. */
+  url: string | undefined;
+  headers: Record<string, string> | undefined;
+  intervalMs: number;
+  /** Reader deadline for one collect + export. */
+  exportTimeoutMs: number;
+  /** HTTP request deadline; undefined lets the exporter read OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT. */
+  requestTimeoutMs: number | undefined;
+  compression: 'none' | 'gzip' | undefined;
+  temporality: OtlpTemporality | undefined;
+}
+
+export interface ResolvedConfig {
+  exporters: ExporterName[];
+  prometheus: ResolvedPrometheus | undefined;
+  otlp: ResolvedOtlp | undefined;
+}
+
+const EXPORTER_NAMES: readonly string[] = ['prometheus', 'otlp', 'none'];
+const PROTOCOLS: readonly string[] = ['http/protobuf', 'http/json'];
+const TEMPORALITIES: readonly string[] = ['cumulative', 'delta', 'lowmemory'];
+
+/** The spec treats an empty value as unset. */
+function read(env: EnvSource, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+}
+
+function parseInteger(name: string, raw: string, min: number, max: number): number {
+  if (!/^\d+$/.test(raw)) {
+    throw new TelemetryConfigError(name, `expected an integer, got ${JSON.stringify(raw)}`);
+  }
+  const value = Number(raw);
+  if (value < min || value > max) {
+    throw new TelemetryConfigError(name, `expected an integer from ${min} to ${max}, got ${raw}`);
+  }
+  return value;
+}
+
+function checkNumber(name: string, value: number, min: number, max: number): number {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new TelemetryConfigError(name, `expected an integer from ${min} to ${max}, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkUrl(name: string, raw: string): string {
+  try {
+    const url = new URL(raw);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+  } catch {
+    throw new TelemetryConfigError(name, `expected an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  return raw;
+}
+
+function oneOf<T extends string>(name: string, raw: string, allowed: readonly string[]): T {
+  const value = raw.toLowerCase();
+  if (!allowed.includes(value)) {
+    throw new TelemetryConfigError(name, `unknown value ${JSON.stringify(raw)}; expected one of ${allowed.join(', ')}`);
+  }
+  return value as T;
+}
+
+/**
+ * OTEL_METRICS_EXPORTER: a comma list of `prometheus`, `otlp`, `none`. Unset means `otlp`
+ * (the OTel spec default, as in sdk-node); `none` alone means no reader. Unlike sdk-node,
+ * an unknown name (console, grpc typo, ...) is an error rather than a warning.
+ */
+export function parseExporterList(env: EnvSource): ExporterName[] {
+  const name = 'OTEL_METRICS_EXPORTER';
+  const raw = read(env, name);
+  if (raw === undefined) return ['otlp'];
+  const entries = raw
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+    .map((entry) => oneOf<ExporterName | 'none'>(name, entry, EXPORTER_NAMES));
+  if (entries.includes('none')) {
+    if (entries.length > 1) throw new TelemetryConfigError(name, `"none" cannot be combined with other exporters`);
+    return [];
+  }
+  return [...new Set(entries as ExporterName[])];
+}
+
+function resolvePrometheus(options: PrometheusOptions, env: EnvSource): ResolvedPrometheus {
+  const rawPort = read(env, 'OTEL_EXPORTER_PROMETHEUS_PORT');
+  const port =
+    options.port !== undefined
+      ? checkNumber('prometheus.port', options.port, 0, 65535)
+      : rawPort !== undefined
+        ? parseInteger('OTEL_EXPORTER_PROMETHEUS_PORT', rawPort, 0, 65535)
+        : DEFAULT_PROMETHEUS_PORT;
+  const path = options.path ?? DEFAULT_PROMETHEUS_PATH;
+  if (!path.startsWith('/')) throw new TelemetryConfigError('prometheus.path', `must start with "/", got ${JSON.stringify(path)}`);
+  if (options.bearerToken !== undefined && options.bearerToken === '') {
+    throw new TelemetryConfigError('prometheus.bearerToken', 'must not be empty');
+  }
+  return {
+    host: options.host ?? read(env, 'OTEL_EXPORTER_PROMETHEUS_HOST'),
+    port,
+    path,
+    server: options.server ?? true,
+    withoutScopeInfo: options.withoutScopeInfo ?? false,
+    withoutTargetInfo: options.withoutTargetInfo ?? false,
+    bearerToken: options.bearerToken,
+    scrapeTimeoutMs: checkNumber('prometheus.scrapeTimeoutMs', options.scrapeTimeoutMs ?? DEFAULT_SCRAPE_TIMEOUT_MS, 1, 2 ** 31 - 1),
+  };
+}
+
+function resolveOtlp(options: OtlpOptions, env: EnvSource): ResolvedOtlp {
+  const protocolVar = read(env, 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL') !== undefined
+    ? 'OTEL_EXPORTER_OTLP_METRICS_PROTOCOL'
+    : 'OTEL_EXPORTER_OTLP_PROTOCOL';
+  const rawProtocol = read(env, protocolVar);
+  const protocol =
+    options.protocol !== undefined
+      ? oneOf<OtlpProtocol>('otlp.protocol', options.protocol, PROTOCOLS)
+      : rawProtocol !== undefined
+        ? oneOf<OtlpProtocol>(protocolVar, rawProtocol, PROTOCOLS)
+        : 'http/protobuf';
+
+  const rawInterval = read(env, 'OTEL_METRIC_EXPORT_INTERVAL');
+  const intervalMs =
+    options.intervalMs !== undefined
+      ? checkNumber('otlp.intervalMs', options.intervalMs, 1, 2 ** 31 - 1)
+      : rawInterval !== undefined
+        ? parseInteger('OTEL_METRIC_EXPORT_INTERVAL', rawInterval, 1, 2 ** 31 - 1)
+        : DEFAULT_EXPORT_INTERVAL_MS;
+
+  const rawTimeout = read(env, 'OTEL_METRIC_EXPORT_TIMEOUT');
+  const explicitTimeout =
+    options.timeoutMs !== undefined
+      ? checkNumber('otlp.timeoutMs', options.timeoutMs, 1, 2 ** 31 - 1)
+      : rawTimeout !== undefined
+        ? parseInteger('OTEL_METRIC_EXPORT_TIMEOUT', rawTimeout, 1, 2 ** 31 - 1)
+        : undefined;
+  // The reader requires timeout <= interval; clamp as sdk-node does rather than throw.
+  const exportTimeoutMs = Math.min(explicitTimeout ?? DEFAULT_EXPORT_TIMEOUT_MS, intervalMs);
+
+  // Endpoint, headers, request timeout and compression are read by the OTLP exporter
+  // itself when not given in code; validate the endpoints here so a typo fails at startup.
+  for (const name of ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT']) {
+    const raw = read(env, name);
+    if (raw !== undefined) checkUrl(name, raw);
+  }
+  for (const name of ['OTEL_EXPORTER_OTLP_METRICS_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION']) {
+    const raw = read(env, name);
+    if (raw !== undefined) oneOf(name, raw, ['none', 'gzip']);
+  }
+  const rawTemporality = read(env, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE');
+  if (rawTemporality !== undefined) oneOf('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', rawTemporality, TEMPORALITIES);
+
+  return {
+    protocol,
+    url: options.url !== undefined ? checkUrl('otlp.url', options.url) : undefined,
+    headers: options.headers,
+    intervalMs,
+    exportTimeoutMs,
+    requestTimeoutMs: options.timeoutMs !== undefined ? exportTimeoutMs : undefined,
+    compression: options.compression !== undefined ? oneOf<'none' | 'gzip'>('otlp.compression', options.compression, ['none', 'gzip']) : undefined,
+    temporality: options.temporality !== undefined ? oneOf<OtlpTemporality>('otlp.temporality', options.temporality, TEMPORALITIES) : undefined,
+  };
+}
+
+function asOptions<T extends object>(value: T | boolean | undefined): T | undefined {
+  if (value === undefined || value === false) return undefined;
+  return value === true ? ({} as T) : value;
+}
+
+/**
+ * Resolves startTelemetry options against an environment, without side effects.
+ * Code options win over environment variables; environment variables win over defaults.
+ * When neither `prometheus` nor `otlp` is given in code, OTEL_METRICS_EXPORTER picks the
+ * readers. OTEL_SDK_DISABLED=true yields no readers. Throws TelemetryConfigError naming
+ * the variable for any value it cannot use.
+ */
+export function resolveConfig(options: TelemetryOptions = {}, env: EnvSource = {}): ResolvedConfig {
+  if (read(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') {
+    return { exporters: [], prometheus: undefined, otlp: undefined };
+  }
+  const fromCode = options.prometheus !== undefined || options.otlp !== undefined;
+  const exporters: ExporterName[] = fromCode
+    ? (['prometheus', 'otlp'] as const).filter((name) => asOptions(options[name]) !== undefined)
+    : parseExporterList(env);
+  const prometheusOptions = fromCode ? asOptions(options.prometheus) : exporters.includes('prometheus') ? {} : undefined;
+  const otlpOptions = fromCode ? asOptions(options.otlp) : exporters.includes('otlp') ? {} : undefined;
+  return {
+    exporters,
+    prometheus: prometheusOptions ? resolvePrometheus(prometheusOptions, env) : undefined,
+    otlp: otlpOptions ? resolveOtlp(otlpOptions, env) : undefined,
+  };
+}

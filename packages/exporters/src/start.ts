@@ -1,0 +1,135 @@
+import { diag, metrics } from '@opentelemetry/api';
+import type { Resource } from '@opentelemetry/resources';
+import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { ryotViews } from '@ryot/metrics';
+import { resolveConfig } from './env.js';
+import { TelemetryConfigError } from './errors.js';
+import { startGpuMetrics, type GpuModuleLoader } from './gpu.js';
+import { createOtlpReader } from './otlp.js';
+import { createPrometheusEndpoint, type MetricsRequestHandler } from './prometheus.js';
+import { buildResource } from './resource.js';
+import { startPrometheusServer, type PrometheusServer } from './server.js';
+import type { ExporterName, TelemetryOptions } from './types.js';
+
+export interface PrometheusHandle {
+  /** Mount this on your own server (node:http, Express, Fastify via reply.raw). */
+  readonly handler: MetricsRequestHandler;
+  /** Collect and serialize once. */
+  render(): Promise<string>;
+  /** Bound address, port and URL of the built-in server; undefined when `server: false`. */
+  readonly host: string | undefined;
+  readonly port: number | undefined;
+  readonly url: string | undefined;
+}
+
+export interface TelemetryHandle {
+  readonly meterProvider: MeterProvider;
+  readonly resource: Resource;
+  /** The readers that were built, in order. */
+  readonly exporters: readonly ExporterName[];
+  readonly prometheus: PrometheusHandle | undefined;
+  /** Whether @ryot/nvml GPU gauges were started. */
+  readonly gpu: boolean;
+  /** Exports now (OTLP); resolves even when the export failed, like the SDK. */
+  forceFlush(): Promise<void>;
+  /** Final export, then stops readers, the server and GPU sampling. Idempotent; bounded by shutdownTimeoutMs. */
+  shutdown(): Promise<void>;
+}
+
+/** Internal seams for tests; not part of the documented options. */
+export interface StartInternals {
+  loadGpuModule?: GpuModuleLoader;
+}
+
+function delay(ms: number): Promise<'timeout'> {
+  return new Promise((resolve) => setTimeout(() => resolve('timeout'), ms).unref());
+}
+
+/**
+ * Builds one MeterProvider (resource, Ryot views, the chosen readers), registers it as
+ * the global provider that the Ryot tracking API records into, and returns a handle.
+ * With no options everything comes from OTEL_* environment variables.
+ */
+export async function startTelemetry(options: TelemetryOptions = {}, internals: StartInternals = {}): Promise<TelemetryHandle> {
+  const config = resolveConfig(options, options.env ?? process.env);
+  const resource = buildResource(options);
+  const readers: IMetricReader[] = [];
+
+  let prometheus: PrometheusHandle | undefined;
+  let server: PrometheusServer | undefined;
+  if (config.prometheus) {
+    const endpoint = createPrometheusEndpoint(config.prometheus);
+    readers.push(endpoint.reader);
+    if (config.prometheus.server) {
+      server = await startPrometheusServer(endpoint.handler, config.prometheus);
+    }
+    prometheus = { handler: endpoint.handler, render: endpoint.render, host: server?.host, port: server?.port, url: server?.url };
+  }
+  if (config.otlp) readers.push(createOtlpReader(config.otlp));
+
+  const meterProvider = new MeterProvider({
+    resource,
+    views: [...ryotViews(options.cardinalityLimit !== undefined ? { cardinalityLimit: options.cardinalityLimit } : {}), ...(options.views ?? [])],
+    readers,
+  });
+
+  if (!metrics.setGlobalMeterProvider(meterProvider)) {
+    await Promise.allSettled([meterProvider.shutdown(), server?.close()]);
+    throw new TelemetryConfigError(
+      'global MeterProvider',
+      'another MeterProvider is already registered (for example by @opentelemetry/sdk-node); pass ryotViews() and your readers to it instead, or call metrics.disable() first',
+    );
+  }
+
+  const gpuOption = options.gpu ?? true;
+  const stopGpu = gpuOption === false
+    ? undefined
+    : await startGpuMetrics(meterProvider, typeof gpuOption === 'object' ? gpuOption.intervalMs : undefined, internals.loadGpuModule);
+
+  const shutdownTimeoutMs = options.shutdownTimeoutMs ?? (config.otlp ? config.otlp.exportTimeoutMs + 1000 : 5000);
+  const signals: NodeJS.Signals[] = ['SIGTERM', 'SIGINT'];
+  let shutdownPromise: Promise<void> | undefined;
+
+  const onSignal = (signal: NodeJS.Signals): void => {
+    void shutdown().finally(() => {
+      // Exit only when nobody else listens; otherwise the application owns the exit.
+      if (process.listenerCount(signal) === 0) process.exit(0);
+    });
+  };
+
+  async function doShutdown(): Promise<void> {
+    for (const signal of signals) process.removeListener(signal, onSignal);
+    await stopGpu?.();
+    const flushed = meterProvider.shutdown({ timeoutMillis: shutdownTimeoutMs }).then(
+      () => 'done' as const,
+      (error: unknown) => {
+        diag.warn('@ryot/exporters: shutdown did not complete cleanly', error);
+        return 'done' as const;
+      },
+    );
+    if ((await Promise.race([flushed, delay(shutdownTimeoutMs)])) === 'timeout') {
+      diag.warn(`@ryot/exporters: shutdown gave up after ${shutdownTimeoutMs} ms`);
+    }
+    await server?.close();
+    if (metrics.getMeterProvider() === meterProvider) metrics.disable();
+  }
+
+  function shutdown(): Promise<void> {
+    shutdownPromise ??= doShutdown();
+    return shutdownPromise;
+  }
+
+  if (options.handleSignals) {
+    for (const signal of signals) process.once(signal, onSignal);
+  }
+
+  return {
+    meterProvider,
+    resource,
+    exporters: config.exporters,
+    prometheus,
+    gpu: stopGpu !== undefined,
+    forceFlush: () => meterProvider.forceFlush(),
+    shutdown,
+  };
+}

@@ -1,0 +1,70 @@
+import { InferenceContext, type InferenceContextOptions } from './context.js';
+import { getDefaultRyot } from './default-instance.js';
+import { modelInfoFor, systemInfoFor, type ModelInfo, type SystemInfo } from './info.js';
+import {
+  recordBatch,
+  recordCacheLookup,
+  recordModelLoad,
+  recordRetry,
+  trackModelLoad,
+  updateGpuMetrics,
+  type CacheLookupOptions,
+  type GpuMetricsUpdate,
+} from './operations.js';
+import { QueueTicket, waitInQueue } from './queue.js';
+import { Ryot, type RyotOptions } from './ryot.js';
+import { trackInferenceRequestWith, type TrackInferenceRequestOptions } from './track-request.js';
+import { trackTokenGenerationWith, type TrackTokenGenerationOptions } from './track-stream.js';
+import type { Tracker } from './tracker.js';
+import type { ErrorType } from './catalog.js';
+
+/** The tracking API, bound to one Ryot instance. */
+export interface RyotApi {
+  readonly ryot: Ryot;
+  configure(options: RyotOptions): void;
+  trackInferenceRequest(options: TrackInferenceRequestOptions): Tracker;
+  trackTokenGeneration(options: TrackTokenGenerationOptions): Tracker;
+  startInference(options: Omit<InferenceContextOptions, 'ryot'>): InferenceContext;
+  enqueue(model: string): QueueTicket;
+  waitInQueue<T>(model: string, acquire: () => PromiseLike<T> | T): Promise<T>;
+  recordModelLoad(model: string, seconds: number): void;
+  trackModelLoad<T>(model: string, load: () => PromiseLike<T> | T): Promise<T>;
+  recordCacheLookup(options: CacheLookupOptions): void;
+  recordBatch(options: { model: string; size: number }): void;
+  recordRetry(options: { model: string; count?: number }): void;
+  updateGpuMetrics(update: GpuMetricsUpdate): void;
+  classifyError(error: unknown): ErrorType;
+  readonly systemInfo: SystemInfo;
+  readonly modelInfo: ModelInfo;
+}
+
+function bindApi(get: () => Ryot): RyotApi {
+  return {
+    get ryot() {
+      return get();
+    },
+    configure: (options) => get().configure(options),
+    trackInferenceRequest: (options) => trackInferenceRequestWith(get(), options),
+    trackTokenGeneration: (options) => trackTokenGenerationWith(get(), options),
+    startInference: (options) => new InferenceContext({ ...options, ryot: get() }),
+    enqueue: (model) => new QueueTicket(get(), get().series(model)),
+    waitInQueue: (model, acquire) => waitInQueue(get(), model, acquire),
+    recordModelLoad: (model, seconds) => recordModelLoad(get(), model, seconds),
+    trackModelLoad: (model, load) => trackModelLoad(get(), model, load),
+    recordCacheLookup: (options) => recordCacheLookup(get(), options),
+    recordBatch: (options) => recordBatch(get(), options),
+    recordRetry: (options) => recordRetry(get(), options),
+    updateGpuMetrics: (update) => updateGpuMetrics(get(), update),
+    classifyError: (error) => get().classify(error),
+    systemInfo: systemInfoFor(get),
+    modelInfo: modelInfoFor(get),
+  };
+}
+
+/** A tracking API over its own Ryot instance (own provider, clock, limits). */
+export function createRyot(options: RyotOptions = {}): RyotApi {
+  const ryot = new Ryot(options);
+  return bindApi(() => ryot);
+}
+
+export const defaultApi: RyotApi = bindApi(getDefaultRyot);

@@ -1,0 +1,96 @@
+import type { ErrorType, RequestStatus } from './catalog.js';
+
+export type ErrorClassifier = (error: unknown) => ErrorType | undefined;
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ERR_OPERATION_TIMEOUT',
+]);
+
+const OOM_PATTERN = /out of memory|\boom\b|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMemoryAllocation|insufficient (gpu|device) memory/i;
+const CUDA_PATTERN = /\bcuda|cublas|cudnn|nccl|\bxid\b|illegal memory access|device-side assert/i;
+const TIMEOUT_PATTERN = /timed? ?out|deadline exceeded/i;
+
+function field(error: object, key: string): unknown {
+  return (error as Record<string, unknown>)[key];
+}
+
+function httpStatus(error: object): number | undefined {
+  for (const candidate of [field(error, 'status'), field(error, 'statusCode')]) {
+    if (typeof candidate === 'number' && Number.isInteger(candidate)) return candidate;
+  }
+  const response = field(error, 'response');
+  if (response && typeof response === 'object') {
+    const status = field(response, 'status');
+    if (typeof status === 'number') return status;
+  }
+  return undefined;
+}
+
+/**
+ * Maps a thrown value to an error_type. Order matters: "CUDA out of memory" is an OOM,
+ * an aborted fetch whose reason was a timeout is a timeout.
+ */
+export function classifyError(error: unknown, depth = 0): ErrorType {
+  if (error === null || error === undefined) return 'unknown';
+  if (typeof error !== 'object') {
+    const text = String(error);
+    if (OOM_PATTERN.test(text)) return 'oom';
+    if (CUDA_PATTERN.test(text)) return 'cuda';
+    if (TIMEOUT_PATTERN.test(text)) return 'timeout';
+    return 'unknown';
+  }
+  const name = field(error, 'name');
+  const code = field(error, 'code');
+  const message = field(error, 'message');
+  const text = `${typeof name === 'string' ? name : ''} ${typeof message === 'string' ? message : ''}`;
+
+  if (name === 'TimeoutError' || (typeof code === 'string' && TIMEOUT_CODES.has(code))) return 'timeout';
+  if (name === 'AbortError' || code === 'ABORT_ERR' || code === 20) {
+    const cause = field(error, 'cause');
+    if (cause && typeof cause === 'object' && field(cause, 'name') === 'TimeoutError') return 'timeout';
+    return 'cancelled';
+  }
+  const status = httpStatus(error);
+  if (status !== undefined) {
+    if (status === 429) return 'rate_limit';
+    if (status === 408 || status === 504) return 'timeout';
+    if (status === 499) return 'cancelled';
+    if (status === 507) return 'oom';
+    if (status >= 400 && status < 500) return 'invalid_request';
+  }
+  if (OOM_PATTERN.test(text)) return 'oom';
+  if (CUDA_PATTERN.test(text)) return 'cuda';
+  if (typeof code === 'string' && CONNECTION_CODES.has(code)) return 'connection';
+  const cause = field(error, 'cause');
+  if (cause && typeof cause === 'object' && depth < 4) {
+    const fromCause = classifyError(cause, depth + 1);
+    if (fromCause !== 'unknown') return fromCause;
+  }
+  if (TIMEOUT_PATTERN.test(text)) return 'timeout';
+  return 'unknown';
+}
+
+/** The request status an error of this type ends with. */
+export function statusForErrorType(errorType: ErrorType): RequestStatus {
+  if (errorType === 'timeout') return 'timeout';
+  if (errorType === 'cancelled') return 'cancelled';
+  return 'error';
+}

@@ -1,0 +1,74 @@
+import type { RequestStatus } from './catalog.js';
+import { getDefaultRyot } from './default-instance.js';
+import type { Ryot } from './ryot.js';
+import { InferenceRun } from './run.js';
+
+export interface InferenceContextOptions {
+  model: string;
+  /** Prompt (input) tokens, when known. */
+  promptTokens?: number;
+  /** Ends the request as cancelled when the signal aborts. */
+  signal?: AbortSignal;
+  /** Record into this Ryot instance instead of the default one. */
+  ryot?: Ryot;
+}
+
+/**
+ * One inference request driven by hand. Usable with `using` (ends on scope exit) or with
+ * explicit calls; ending twice records once.
+ *
+ * ```ts
+ * using ctx = new InferenceContext({ model: 'llama-3-8b' });
+ * for await (const token of engine.generate(prompt)) ctx.recordToken();
+ * ```
+ */
+export class InferenceContext implements Disposable {
+  private readonly run: InferenceRun;
+
+  constructor(options: InferenceContextOptions) {
+    const ryot = options.ryot ?? getDefaultRyot();
+    this.run = new InferenceRun(ryot, ryot.series(options.model), ryot.now(), {
+      promptTokens: options.promptTokens,
+      signal: options.signal,
+    });
+  }
+
+  get model(): string {
+    return this.run.series.label;
+  }
+
+  get tokenCount(): number {
+    return this.run.tokens;
+  }
+
+  get ended(): boolean {
+    return this.run.ended;
+  }
+
+  /** Records `count` tokens arriving now: the first gives TTFT, each later call one inter-token gap. */
+  recordToken(count = 1): void {
+    this.run.token(count);
+  }
+
+  /** Records an inter-token latency measured elsewhere, in seconds. */
+  recordItl(seconds: number): void {
+    this.run.interTokenLatency(seconds);
+  }
+
+  setPromptTokens(count: number): void {
+    this.run.setPromptTokens(count);
+  }
+
+  /** Ends the request with the status and error_type its error classifies to. */
+  fail(error: unknown): void {
+    this.run.fail(error);
+  }
+
+  end(status: RequestStatus = 'success'): void {
+    this.run.end(status);
+  }
+
+  [Symbol.dispose](): void {
+    this.run.end('success');
+  }
+}

@@ -1,0 +1,44 @@
+import { arch, platform, version as nodeVersion } from 'node:process';
+import { sanitizeInfoLabels } from './operations.js';
+import type { Ryot } from './ryot.js';
+import { RYOT_VERSION } from './version.js';
+
+export interface SystemInfo {
+  /** Sets ryot_system_info's labels (replacing earlier ones). Runtime labels are filled in unless overridden. */
+  info(labels?: Record<string, string | number | boolean | undefined>): void;
+}
+
+export interface ModelInfo {
+  /** Sets ryot_model_info's labels for one model (replacing that model's earlier ones). */
+  info(labels: { model: string } & Record<string, string | number | boolean | undefined>): void;
+}
+
+export function systemInfoFor(ryot: () => Ryot): SystemInfo {
+  return {
+    info(labels = {}) {
+      const instance = ryot();
+      instance.setSystemInfo(
+        sanitizeInfoLabels(instance, {
+          ryot_version: RYOT_VERSION,
+          runtime: 'nodejs',
+          runtime_version: nodeVersion,
+          platform,
+          arch,
+          ...labels,
+        }),
+      );
+      instance.instruments();
+    },
+  };
+}
+
+export function modelInfoFor(ryot: () => Ryot): ModelInfo {
+  return {
+    info(labels) {
+      const instance = ryot();
+      const { model, ...rest } = labels;
+      instance.setModelInfo(instance.series(model), sanitizeInfoLabels(instance, rest));
+      instance.instruments();
+    },
+  };
+}

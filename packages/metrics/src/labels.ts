@@ -1,0 +1,113 @@
+import type { Attributes } from '@opentelemetry/api';
+import { ATTR_ERROR_TYPE, ATTR_MODEL, ATTR_STATUS, type ErrorType, type RequestStatus } from './catalog.js';
+import { describeValue, type Diagnostics } from './diagnostics.js';
+import { SlidingWindowSum } from './sliding-window.js';
+
+export const OVERFLOW_LABEL = '__overflow__';
+export const UNKNOWN_MODEL_LABEL = 'unknown';
+const MAX_LABEL_LENGTH = 256;
+
+/** Everything Ryot keeps per model label: prebuilt attribute objects and the sliding windows. */
+export class ModelSeries {
+  readonly attributes: Attributes;
+  readonly tokenWindow = new SlidingWindowSum(60);
+  readonly cacheHitWindow = new SlidingWindowSum(60);
+  readonly cacheLookupWindow = new SlidingWindowSum(60);
+  private readonly byStatus = new Map<RequestStatus, Attributes>();
+  private readonly byErrorType = new Map<ErrorType, Attributes>();
+  private readonly extra = new Map<string, Attributes>();
+
+  constructor(readonly label: string) {
+    this.attributes = Object.freeze({ [ATTR_MODEL]: label });
+  }
+
+  statusAttributes(status: RequestStatus): Attributes {
+    let attributes = this.byStatus.get(status);
+    if (!attributes) {
+      attributes = Object.freeze({ [ATTR_MODEL]: this.label, [ATTR_STATUS]: status });
+      this.byStatus.set(status, attributes);
+    }
+    return attributes;
+  }
+
+  errorAttributes(errorType: ErrorType): Attributes {
+    let attributes = this.byErrorType.get(errorType);
+    if (!attributes) {
+      attributes = Object.freeze({ [ATTR_MODEL]: this.label, [ATTR_ERROR_TYPE]: errorType });
+      this.byErrorType.set(errorType, attributes);
+    }
+    return attributes;
+  }
+
+  /** Attribute sets built once per model for a fixed key (e.g. the GenAI semconv set). */
+  cached(key: string, build: () => Attributes): Attributes {
+    let attributes = this.extra.get(key);
+    if (!attributes) {
+      attributes = Object.freeze(build());
+      this.extra.set(key, attributes);
+    }
+    return attributes;
+  }
+}
+
+/**
+ * The cardinality guard on a label: the first `limit` distinct values are kept, every
+ * later value is recorded as `__overflow__`, so memory stays bounded whatever the
+ * caller passes. OTel's own cardinality limit resets every collection cycle for
+ * cumulative readers, so it cannot bound this by itself.
+ */
+export class LabelGuard<S> {
+  private readonly values = new Map<string, S>();
+  private overflow: S | undefined;
+
+  constructor(
+    private readonly what: string,
+    private readonly limit: number,
+    private readonly create: (label: string) => S,
+    private readonly diagnostics: Diagnostics,
+  ) {}
+
+  get size(): number {
+    return this.values.size;
+  }
+
+  *entries(): IterableIterator<S> {
+    yield* this.values.values();
+    if (this.overflow !== undefined) yield this.overflow;
+  }
+
+  resolve(value: unknown): S {
+    const key = typeof value === 'string' ? value : this.coerce(value);
+    const existing = this.values.get(key);
+    if (existing) return existing;
+    if (this.values.size >= this.limit) {
+      this.diagnostics.warnOnce(
+        `overflow:${this.what}`,
+        `more than ${this.limit} distinct ${this.what} label values; further values are recorded as "${OVERFLOW_LABEL}". Raise the limit with configure({ maxModels }) if this is expected.`,
+      );
+      return (this.overflow ??= this.create(OVERFLOW_LABEL));
+    }
+    if (key.length === 0 || key.length > MAX_LABEL_LENGTH) {
+      this.diagnostics.warnOnce(
+        `bad-length:${this.what}`,
+        `${this.what} label must be 1..${MAX_LABEL_LENGTH} characters; recorded as "${UNKNOWN_MODEL_LABEL}".`,
+      );
+      return this.resolve(UNKNOWN_MODEL_LABEL);
+    }
+    const created = this.create(key);
+    this.values.set(key, created);
+    return created;
+  }
+
+  private coerce(value: unknown): string {
+    if (typeof value === 'number' && Number.isFinite(value)) {
+      this.diagnostics.warnOnce(`coerced:${this.what}`, `${this.what} label should be a string; got ${describeValue(value)}, recorded as its string form.`);
+      return String(value);
+    }
+    this.diagnostics.warnOnce(
+      `non-string:${this.what}`,
+      `${this.what} label must be a string; got ${describeValue(value)}, recorded as "${UNKNOWN_MODEL_LABEL}".`,
+    );
+    return UNKNOWN_MODEL_LABEL;
+  }
+}

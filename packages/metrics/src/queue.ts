@@ -1,0 +1,59 @@
+import type { BoundInstruments } from './bound-instruments.js';
+import type { ModelSeries } from './labels.js';
+import type { Ryot } from './ryot.js';
+
+/**
+ * One request's place in a queue. Leaving the queue (dequeue or abandon) happens once,
+ * so the queue-size gauge stays exact however the caller's code exits.
+ */
+export class QueueTicket implements Disposable {
+  private left = false;
+  private readonly instruments: BoundInstruments;
+  private readonly enqueuedAt: number;
+
+  constructor(
+    private readonly ryot: Ryot,
+    private readonly series: ModelSeries,
+  ) {
+    this.instruments = ryot.instruments();
+    this.enqueuedAt = ryot.now();
+    this.instruments.queueSize.add(1, series.attributes);
+  }
+
+  get waiting(): boolean {
+    return !this.left;
+  }
+
+  /** The request leaves the queue to be served: records its wait. Returns the wait in seconds. */
+  dequeue(): number {
+    if (this.left) return 0;
+    this.left = true;
+    const seconds = Math.max(0, (this.ryot.now() - this.enqueuedAt) / 1000);
+    this.instruments.queueSize.add(-1, this.series.attributes);
+    this.instruments.queueWait.record(seconds, this.series.attributes);
+    return seconds;
+  }
+
+  /** The request leaves the queue without being served (timeout, client gone): no wait is recorded. */
+  abandon(): void {
+    if (this.left) return;
+    this.left = true;
+    this.instruments.queueSize.add(-1, this.series.attributes);
+  }
+
+  [Symbol.dispose](): void {
+    this.abandon();
+  }
+}
+
+/** Waits for `acquire` (a semaphore, a slot) as a queued request: dequeued on success, abandoned on error. */
+export async function waitInQueue<T>(ryot: Ryot, model: unknown, acquire: () => PromiseLike<T> | T): Promise<T> {
+  const ticket = new QueueTicket(ryot, ryot.series(model));
+  try {
+    const value = await acquire();
+    ticket.dequeue();
+    return value;
+  } finally {
+    ticket.abandon();
+  }
+}

@@ -1,0 +1,146 @@
+import type { RequestStatus } from './catalog.js';
+import { statusForErrorType } from './classify.js';
+import type { BoundInstruments } from './bound-instruments.js';
+import type { ModelSeries } from './labels.js';
+import type { Ryot } from './ryot.js';
+
+export interface RunOptions {
+  promptTokens?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * The life of one inference request: started once, fed tokens, ended once. Every
+ * wrapper (function, stream, context) drives one of these; ending twice records once.
+ */
+export class InferenceRun {
+  tokens = 0;
+  ended = false;
+  private promptTokens: number | undefined;
+  private lastTokenAt = 0;
+  private firstTokenAt = -1;
+  private readonly instruments: BoundInstruments;
+  private signal: AbortSignal | undefined;
+  private readonly onAbort = () => this.end('cancelled', this.signal?.reason);
+
+  constructor(
+    private readonly ryot: Ryot,
+    readonly series: ModelSeries,
+    readonly startedAt: number,
+    options: RunOptions = {},
+  ) {
+    this.instruments = ryot.instruments();
+    this.instruments.requestsInFlight.add(1, series.attributes);
+    if (options.promptTokens !== undefined) this.setPromptTokens(options.promptTokens);
+    if (options.signal) this.watch(options.signal);
+  }
+
+  /** Records `count` tokens arriving at `at`: TTFT for the first, one ITL observation per later gap. */
+  token(count = 1, at = this.ryot.now()): void {
+    if (this.ended) return;
+    if (!(count > 0 && Number.isFinite(count))) {
+      if (count !== 0) this.ryot.rejectValue('token count', count, 'a positive finite number');
+      return;
+    }
+    if (this.firstTokenAt < 0) {
+      this.firstTokenAt = at;
+      this.instruments.timeToFirstToken.record((at - this.startedAt) / 1000, this.series.attributes);
+    } else {
+      this.instruments.interTokenLatency.record((at - this.lastTokenAt) / 1000, this.series.attributes);
+    }
+    this.lastTokenAt = at;
+    this.tokens += count;
+    this.series.tokenWindow.add(count, at);
+  }
+
+  /** Counts tokens that arrived together with no timing of their own (a non-streaming response). */
+  countTokensWithoutTiming(count: number): void {
+    if (this.ended) return;
+    if (!(Number.isInteger(count) && count >= 0)) {
+      this.ryot.rejectValue('ryot_tokens_generated', count, 'a non-negative integer');
+      return;
+    }
+    this.tokens += count;
+    this.series.tokenWindow.add(count, this.ryot.now());
+  }
+
+  /** Records an inter-token latency the caller measured itself (seconds). */
+  interTokenLatency(seconds: number): void {
+    if (this.ended) return;
+    if (!(seconds >= 0 && Number.isFinite(seconds))) {
+      this.ryot.rejectValue('ryot_inference_inter_token_latency_seconds', seconds, 'a non-negative finite number of seconds');
+      return;
+    }
+    this.instruments.interTokenLatency.record(seconds, this.series.attributes);
+  }
+
+  setPromptTokens(count: number): void {
+    if (!(Number.isInteger(count) && count >= 0)) {
+      this.ryot.rejectValue('ryot_prompt_tokens', count, 'a non-negative integer');
+      return;
+    }
+    this.promptTokens = count;
+  }
+
+  fail(error: unknown): void {
+    if (this.ended) return;
+    this.end(statusForErrorType(this.ryot.classify(error)), error);
+  }
+
+  end(status: RequestStatus = 'success', error?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    if (this.signal) this.signal.removeEventListener('abort', this.onAbort);
+    const at = this.ryot.now();
+    const seconds = Math.max(0, (at - this.startedAt) / 1000);
+    const { instruments, series } = this;
+    instruments.requestsInFlight.add(-1, series.attributes);
+    instruments.requests.add(1, series.statusAttributes(status));
+    instruments.requestDuration.record(seconds, series.attributes);
+    if (status !== 'success') {
+      const errorType = status === 'cancelled' ? 'cancelled' : error === undefined && status === 'timeout' ? 'timeout' : this.ryot.classify(error);
+      instruments.errors.add(1, series.errorAttributes(errorType));
+    }
+    if (this.tokens > 0) {
+      instruments.tokensGenerated.add(this.tokens, series.attributes);
+      instruments.tokensPerRequest.record(this.tokens, series.attributes);
+      if (seconds > 0) instruments.tokensPerSecond.record(this.tokens / seconds, series.attributes);
+    } else if (status === 'success') {
+      instruments.tokensPerRequest.record(0, series.attributes);
+    }
+    if (this.promptTokens !== undefined) instruments.promptTokens.add(this.promptTokens, series.attributes);
+    if (instruments.genAi) this.recordGenAi(status, seconds, error);
+  }
+
+  private watch(signal: AbortSignal): void {
+    if (signal.aborted) {
+      this.end('cancelled', signal.reason);
+      return;
+    }
+    this.signal = signal;
+    signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private recordGenAi(status: RequestStatus, seconds: number, error: unknown): void {
+    const genAi = this.instruments.genAi;
+    const names = this.ryot.genAi;
+    if (!genAi || !names) return;
+    const base = this.series.cached(`genai:${names.providerName}:${names.operationName}`, () => ({
+      'gen_ai.operation.name': names.operationName,
+      'gen_ai.provider.name': names.providerName,
+      'gen_ai.request.model': this.series.label,
+    }));
+    if (status !== 'success') {
+      const errorType = error === undefined ? status : this.ryot.classify(error);
+      genAi.requestDuration.record(seconds, this.series.cached(`genai-error:${names.providerName}:${names.operationName}:${errorType}`, () => ({ ...base, 'error.type': errorType })));
+      return;
+    }
+    genAi.requestDuration.record(seconds, base);
+    if (this.firstTokenAt < 0) return;
+    const timeToFirstToken = (this.firstTokenAt - this.startedAt) / 1000;
+    genAi.timeToFirstToken.record(timeToFirstToken, base);
+    if (this.tokens > 1) {
+      genAi.timePerOutputToken.record((seconds - timeToFirstToken) / (this.tokens - 1), base);
+    }
+  }
+}

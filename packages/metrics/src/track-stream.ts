@@ -1,0 +1,167 @@
+import { resolveModel, type ModelOption } from './model-label.js';
+import type { Ryot } from './ryot.js';
+import { InferenceRun } from './run.js';
+import { assertFunction, isPromiseLike, type Tracker } from './tracker.js';
+import { validateModelOption } from './track-request.js';
+
+type ArgsOption<T> = T | ((...args: never[]) => T);
+
+export interface TrackTokenGenerationOptions {
+  /** The `model` label, or a function of the wrapped function's arguments that returns it. */
+  model: ModelOption;
+  /** Tokens carried by one chunk. Default: every chunk is one token. Return 0 for chunks without content. */
+  countTokens?: (chunk: never) => number;
+  /** Prompt tokens, when known before the stream starts. */
+  promptTokens?: ArgsOption<number | undefined>;
+  /** Ends the request as cancelled when it aborts, even if the consumer never pulls again. */
+  signal?: ArgsOption<AbortSignal | undefined>;
+}
+
+function resolveArgsOption<T>(ryot: Ryot, option: ArgsOption<T> | undefined, args: readonly unknown[], name: string): T | undefined {
+  if (typeof option !== 'function') return option;
+  try {
+    return (option as (...args: readonly unknown[]) => T)(...args);
+  } catch (error) {
+    ryot.diagnostics.warnOnce(`${name}-threw`, `the ${name} option function threw (${String(error)}); ignored.`);
+    return undefined;
+  }
+}
+
+function isLazyGenerator(value: object): boolean {
+  // An async generator's body has not run yet: the work starts at the first pull.
+  return Object.prototype.toString.call(value) === '[object AsyncGenerator]';
+}
+
+function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as { [Symbol.asyncIterator]?: unknown })[Symbol.asyncIterator] === 'function'
+  );
+}
+
+/**
+ * An async iterator over the source that records each token as it passes. It adds no
+ * buffering: every `next()` is the source's own, followed by one bookkeeping step.
+ */
+class TrackedStream<T> implements AsyncGenerator<T, unknown, unknown> {
+  private iterator: AsyncIterator<T> | undefined;
+  private run: InferenceRun | undefined;
+
+  constructor(
+    private readonly source: AsyncIterable<T>,
+    private readonly begin: () => InferenceRun,
+    private readonly countTokens: ((chunk: T) => number) | undefined,
+    private readonly ryot: Ryot,
+    run?: InferenceRun,
+  ) {
+    this.run = run;
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  next(...args: [] | [unknown]): Promise<IteratorResult<T, unknown>> {
+    const run = (this.run ??= this.begin());
+    let pending: Promise<IteratorResult<T, unknown>>;
+    try {
+      const iterator = (this.iterator ??= this.source[Symbol.asyncIterator]());
+      pending = iterator.next(...(args as [])) as Promise<IteratorResult<T, unknown>>;
+    } catch (error) {
+      run.fail(error);
+      return Promise.reject(error);
+    }
+    return Promise.resolve(pending).then(this.onResult, this.onError);
+  }
+
+  return(value?: unknown): Promise<IteratorResult<T, unknown>> {
+    // The consumer stopped early (break, return, a throw in its loop body).
+    this.run?.end('cancelled');
+    const iterator = this.iterator;
+    if (iterator?.return) return Promise.resolve(iterator.return(value)) as Promise<IteratorResult<T, unknown>>;
+    return Promise.resolve({ done: true, value });
+  }
+
+  throw(error?: unknown): Promise<IteratorResult<T, unknown>> {
+    this.run?.fail(error);
+    const iterator = this.iterator;
+    if (iterator?.throw) return Promise.resolve(iterator.throw(error)) as Promise<IteratorResult<T, unknown>>;
+    return Promise.reject(error);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.return(undefined);
+  }
+
+  private readonly onResult = (result: IteratorResult<T, unknown>): IteratorResult<T, unknown> => {
+    const run = this.run!;
+    if (result.done) run.end('success');
+    else run.token(this.countTokens ? this.safeCount(result.value) : 1);
+    return result;
+  };
+
+  private readonly onError = (error: unknown): never => {
+    this.run?.fail(error);
+    throw error;
+  };
+
+  private safeCount(chunk: T): number {
+    try {
+      return this.countTokens!(chunk);
+    } catch (error) {
+      this.ryot.diagnostics.warnOnce('count-tokens-threw', `countTokens threw (${String(error)}); the chunk is counted as one token.`);
+      return 1;
+    }
+  }
+}
+
+/**
+ * Wraps a function that returns a token stream: an async iterable, a promise of one, or
+ * an async generator. TTFT is measured from the call when the function starts the work
+ * eagerly (it returns a promise or a ready iterable) and from the first pull when it is a
+ * lazy async generator. The stream's outcome is recorded once, however it ends.
+ */
+export function trackTokenGenerationWith(ryot: Ryot, options: TrackTokenGenerationOptions): Tracker {
+  validateModelOption(options, 'trackTokenGeneration');
+  if (options.countTokens !== undefined) assertFunction(options.countTokens, 'countTokens');
+  const countTokens = options.countTokens as ((chunk: unknown) => number) | undefined;
+  return function track<This, Args extends unknown[], Result>(fn: (this: This, ...args: Args) => Result) {
+    assertFunction(fn, 'the function to track');
+    return function tracked(this: This, ...args: Args): Result {
+      const calledAt = ryot.now();
+      const start = (at: number) =>
+        new InferenceRun(ryot, ryot.series(resolveModel(ryot, options.model, args)), at, {
+          promptTokens: resolveArgsOption(ryot, options.promptTokens, args, 'promptTokens'),
+          signal: resolveArgsOption(ryot, options.signal, args, 'signal'),
+        });
+      let result: Result;
+      try {
+        result = fn.apply(this, args);
+      } catch (error) {
+        start(calledAt).fail(error);
+        throw error;
+      }
+      const wrap = (value: unknown, run: InferenceRun | undefined): unknown => {
+        if (!isAsyncIterable(value)) {
+          ryot.diagnostics.warnOnce('not-iterable', 'trackTokenGeneration: the function did not return an async iterable; the request is recorded without tokens.');
+          run?.end('success');
+          return value;
+        }
+        return new TrackedStream(value, () => start(ryot.now()), countTokens, ryot, run);
+      };
+      if (isPromiseLike(result)) {
+        const run = start(calledAt);
+        return result.then(
+          (value) => wrap(value, run),
+          (error: unknown) => {
+            run.fail(error);
+            throw error;
+          },
+        ) as unknown as Result;
+      }
+      if (result !== null && typeof result === 'object' && isLazyGenerator(result)) return wrap(result, undefined) as Result;
+      return wrap(result, start(calledAt)) as Result;
+    };
+  };
+}
