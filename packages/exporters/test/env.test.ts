@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { TelemetryConfigError, parseExporterList, resolveConfig } from '../src/index.js';
+import type { EnvSource, TelemetryOptions } from '../src/index.js';
+
+describe('parseExporterList (OTEL_METRICS_EXPORTER)', () => {
+  it.each<[string | undefined, string[]]>([
+    [undefined, ['otlp']],
+    ['', ['otlp']],
+    ['  ', ['otlp']],
+    ['prometheus', ['prometheus']],
+    ['otlp', ['otlp']],
+    ['prometheus,otlp', ['prometheus', 'otlp']],
+    [' otlp , prometheus ', ['otlp', 'prometheus']],
+    ['PROMETHEUS', ['prometheus']],
+    ['otlp,otlp', ['otlp']],
+    ['none', []],
+  ])('%j -> %j', (raw, expected) => {
+    expect(parseExporterList(raw === undefined ? {} : { OTEL_METRICS_EXPORTER: raw })).toEqual(expected);
+  });
+
+  it.each(['console', 'zipkin', 'prometheus,jaeger', 'none,otlp'])('rejects %j naming the variable', (raw) => {
+    expect(() => parseExporterList({ OTEL_METRICS_EXPORTER: raw })).toThrow(/^OTEL_METRICS_EXPORTER: /);
+  });
+});
+
+describe('resolveConfig', () => {
+  interface Row {
+    name: string;
+    options?: TelemetryOptions;
+    env?: EnvSource;
+    expect: (config: ReturnType<typeof resolveConfig>) => void;
+  }
+  const rows: Row[] = [
+    {
+      name: 'no options, no env: OTLP only with spec defaults',
+      expect: (c) => {
+        expect(c.exporters).toEqual(['otlp']);
+        expect(c.prometheus).toBeUndefined();
+        expect(c.otlp).toMatchObject({ protocol: 'http/protobuf', intervalMs: 60_000, exportTimeoutMs: 30_000, url: undefined });
+      },
+    },
+    {
+      name: 'env picks both readers and their settings',
+      env: {
+        OTEL_METRICS_EXPORTER: 'prometheus,otlp',
+        OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1',
+        OTEL_EXPORTER_PROMETHEUS_PORT: '0',
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_METRIC_EXPORT_INTERVAL: '5000',
+      },
+      expect: (c) => {
+        expect(c.exporters).toEqual(['prometheus', 'otlp']);
+        expect(c.prometheus).toMatchObject({ host: '127.0.0.1', port: 0, path: '/metrics', server: true });
+        // The timeout is clamped to the interval, as sdk-node does.
+        expect(c.otlp).toMatchObject({ protocol: 'http/json', intervalMs: 5000, exportTimeoutMs: 5000 });
+      },
+    },
+    {
+      name: 'the metrics-specific protocol wins over the generic one',
+      env: { OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json', OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/protobuf' },
+      expect: (c) => expect(c.otlp?.protocol).toBe('http/protobuf'),
+    },
+    {
+      name: 'code options win over env and OTEL_METRICS_EXPORTER is ignored',
+      options: { prometheus: { port: 9999, host: '::1' } },
+      env: { OTEL_METRICS_EXPORTER: 'otlp', OTEL_EXPORTER_PROMETHEUS_PORT: '1234', OTEL_EXPORTER_PROMETHEUS_HOST: 'x' },
+      expect: (c) => {
+        expect(c.exporters).toEqual(['prometheus']);
+        expect(c.prometheus).toMatchObject({ port: 9999, host: '::1' });
+        expect(c.otlp).toBeUndefined();
+      },
+    },
+    {
+      name: 'prometheus: true takes env host/port; default host is all interfaces',
+      options: { prometheus: true },
+      env: { OTEL_EXPORTER_PROMETHEUS_PORT: '9100' },
+      expect: (c) => expect(c.prometheus).toMatchObject({ port: 9100, host: undefined }),
+    },
+    {
+      name: 'explicit otlp options are passed through; the request timeout follows timeoutMs',
+      options: { otlp: { url: 'http://collector:4318/v1/metrics', timeoutMs: 2000, intervalMs: 10_000, compression: 'gzip', temporality: 'delta' } },
+      expect: (c) =>
+        expect(c.otlp).toEqual({
+          protocol: 'http/protobuf',
+          url: 'http://collector:4318/v1/metrics',
+          headers: undefined,
+          intervalMs: 10_000,
+          exportTimeoutMs: 2000,
+          requestTimeoutMs: 2000,
+          compression: 'gzip',
+          temporality: 'delta',
+        }),
+    },
+    {
+      name: 'OTEL_METRICS_EXPORTER=none gives no readers',
+      env: { OTEL_METRICS_EXPORTER: 'none' },
+      expect: (c) => expect(c).toEqual({ exporters: [], prometheus: undefined, otlp: undefined }),
+    },
+    {
+      name: 'OTEL_SDK_DISABLED=true gives no readers even with code options',
+      options: { prometheus: true },
+      env: { OTEL_SDK_DISABLED: 'TRUE' },
+      expect: (c) => expect(c.exporters).toEqual([]),
+    },
+    {
+      name: 'false disables one reader',
+      options: { prometheus: false, otlp: true },
+      expect: (c) => expect(c.exporters).toEqual(['otlp']),
+    },
+  ];
+  it.each(rows)('$name', (row) => row.expect(resolveConfig(row.options, row.env)));
+
+  it.each<[string, EnvSource | undefined, TelemetryOptions | undefined]>([
+    ['OTEL_EXPORTER_PROMETHEUS_PORT', { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_PORT: 'http' }, undefined],
+    ['OTEL_EXPORTER_PROMETHEUS_PORT', { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_PORT: '70000' }, undefined],
+    ['OTEL_EXPORTER_PROMETHEUS_PORT', { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_PORT: '-1' }, undefined],
+    ['OTEL_METRIC_EXPORT_INTERVAL', { OTEL_METRIC_EXPORT_INTERVAL: '10s' }, undefined],
+    ['OTEL_METRIC_EXPORT_INTERVAL', { OTEL_METRIC_EXPORT_INTERVAL: '0' }, undefined],
+    ['OTEL_METRIC_EXPORT_TIMEOUT', { OTEL_METRIC_EXPORT_TIMEOUT: 'soon' }, undefined],
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', { OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, undefined],
+    ['OTEL_EXPORTER_OTLP_METRICS_PROTOCOL', { OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/xml' }, undefined],
+    ['OTEL_EXPORTER_OTLP_ENDPOINT', { OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }, undefined],
+    ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'not a url' }, undefined],
+    ['OTEL_EXPORTER_OTLP_COMPRESSION', { OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' }, undefined],
+    ['OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'monthly' }, undefined],
+    ['prometheus.port', undefined, { prometheus: { port: 1.5 } }],
+    ['prometheus.path', undefined, { prometheus: { path: 'metrics' } }],
+    ['otlp.url', undefined, { otlp: { url: 'ftp://x' } }],
+    ['otlp.intervalMs', undefined, { otlp: { intervalMs: 0 } }],
+  ])('a bad %s is a TelemetryConfigError naming it', (variable, env, options) => {
+    let caught: unknown;
+    try {
+      resolveConfig(options, env);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(TelemetryConfigError);
+    expect((caught as TelemetryConfigError).variable).toBe(variable);
+    expect((caught as Error).message.startsWith(`${variable}: `)).toBe(true);
+  });
+});
