@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import { AggregationType } from '@opentelemetry/sdk-metrics';
+import { ALL_METRICS, prometheusName, ryotViews } from '../src/index.js';
+import { createHarness } from './helpers.js';
+
+/** The seed's exposition contract, typed in from the issue text (not derived from the catalog). */
+const EXPECTED: Record<string, { type: string; unit: string; labels: string[]; buckets?: number[] }> = {
+  ryot_inference_requests_total: { type: 'counter', unit: '{request}', labels: ['model', 'status'] },
+  ryot_inference_request_duration_seconds: {
+    type: 'histogram',
+    unit: 's',
+    labels: ['model'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  },
+  ryot_inference_ttft_seconds: {
+    type: 'histogram',
+    unit: 's',
+    labels: ['model'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  },
+  ryot_inference_inter_token_latency_seconds: {
+    type: 'histogram',
+    unit: 's',
+    labels: ['model'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5],
+  },
+  ryot_tokens_generated_total: { type: 'counter', unit: '{token}', labels: ['model'] },
+  ryot_prompt_tokens_total: { type: 'counter', unit: '{token}', labels: ['model'] },
+  ryot_tokens_per_request: {
+    type: 'histogram',
+    unit: '{token}',
+    labels: ['model'],
+    buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000],
+  },
+  ryot_tokens_per_second: {
+    type: 'histogram',
+    unit: '{token}/s',
+    labels: ['model'],
+    buckets: [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000],
+  },
+  ryot_average_tokens_per_minute: { type: 'gauge', unit: '{token}/min', labels: ['model'] },
+  ryot_model_load_duration_seconds: {
+    type: 'histogram',
+    unit: 's',
+    labels: ['model'],
+    buckets: [0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200],
+  },
+  ryot_cache_hit_ratio: { type: 'gauge', unit: '1', labels: ['model'] },
+  ryot_cache_hits_total: { type: 'counter', unit: '{lookup}', labels: ['model'] },
+  ryot_cache_lookups_total: { type: 'counter', unit: '{lookup}', labels: ['model'] },
+  ryot_batch_size: { type: 'histogram', unit: '{request}', labels: ['model'], buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] },
+  ryot_batches_processed_total: { type: 'counter', unit: '{batch}', labels: ['model'] },
+  ryot_gpu_memory_used_bytes: { type: 'gauge', unit: 'By', labels: ['model', 'gpu_id'] },
+  ryot_gpu_memory_reserved_bytes: { type: 'gauge', unit: 'By', labels: ['model', 'gpu_id'] },
+  ryot_gpu_utilization_percent: { type: 'gauge', unit: '%', labels: ['model', 'gpu_id'] },
+  ryot_memory_efficiency_ratio: { type: 'gauge', unit: '1', labels: ['model', 'gpu_id'] },
+  ryot_inference_errors_total: { type: 'counter', unit: '{error}', labels: ['model', 'error_type'] },
+  ryot_inference_retries_total: { type: 'counter', unit: '{retry}', labels: ['model'] },
+  ryot_queue_size: { type: 'gauge', unit: '{request}', labels: ['model'] },
+  ryot_queue_wait_seconds: {
+    type: 'histogram',
+    unit: 's',
+    labels: ['model'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  },
+  ryot_inference_requests_in_flight: { type: 'gauge', unit: '{request}', labels: ['model'] },
+  ryot_system_info: { type: 'gauge', unit: '', labels: ['ryot_version', 'runtime', 'runtime_version', 'platform', 'arch', 'cluster'] },
+  ryot_model_info: { type: 'gauge', unit: '', labels: ['model', 'family', 'quantization'] },
+};
+
+async function exerciseEverySeedMetric() {
+  const harness = createHarness();
+  const { api, clock } = harness;
+  const ctx = api.startInference({ model: 'm', promptTokens: 12 });
+  clock.advance(40);
+  ctx.recordToken();
+  clock.advance(5);
+  ctx.recordToken();
+  ctx.end();
+  api.startInference({ model: 'm' }).fail(new Error('CUDA out of memory'));
+  api.recordModelLoad('m', 3);
+  api.recordCacheLookup({ model: 'm', hit: true });
+  api.recordBatch({ model: 'm', size: 8 });
+  api.recordRetry({ model: 'm' });
+  api.updateGpuMetrics({ model: 'm', gpuId: 0, usedBytes: 10, reservedBytes: 20, utilization: 50 });
+  const ticket = api.enqueue('m');
+  clock.advance(2);
+  ticket.dequeue();
+  api.systemInfo.info({ cluster: 'test' });
+  api.modelInfo.info({ model: 'm', family: 'llama', quantization: 'fp16' });
+  return harness;
+}
+
+function families(text: string): Map<string, { type?: string; unit?: string; lines: string[] }> {
+  const out = new Map<string, { type?: string; unit?: string; lines: string[] }>();
+  const family = (name: string) => {
+    let entry = out.get(name);
+    if (!entry) out.set(name, (entry = { lines: [] }));
+    return entry;
+  };
+  for (const line of text.split('\n')) {
+    const meta = /^# (TYPE|UNIT) (\S+) ?(.*)$/.exec(line);
+    if (meta) {
+      const entry = family(meta[2]!);
+      if (meta[1] === 'TYPE') entry.type = meta[3];
+      else entry.unit = meta[3];
+      continue;
+    }
+    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? /.exec(line);
+    if (!sample) continue;
+    const base = sample[1]!.replace(/_(bucket|sum|count)$/, '');
+    family(out.has(sample[1]!) ? sample[1]! : base).lines.push(line);
+  }
+  return out;
+}
+
+describe('Prometheus exposition through the real OTel serializer', () => {
+  it('has exactly the seed names, types, units, labels and bucket boundaries', async () => {
+    const text = await (await exerciseEverySeedMetric()).prometheusText();
+    const found = families(text);
+    for (const [name, expected] of Object.entries(EXPECTED)) {
+      const family = found.get(name);
+      expect(family, `${name} missing from:\n${text}`).toBeDefined();
+      expect(family!.type, name).toBe(expected.type);
+      if (expected.unit) expect(family!.unit, name).toBe(expected.unit);
+      const sample = family!.lines.find((line) => !line.includes('_bucket{')) ?? family!.lines[0]!;
+      const labels = [...sample.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="/g)].map((m) => m[1]!).sort();
+      expect(labels, name).toEqual([...expected.labels].sort());
+      if (expected.buckets) {
+        const les = family!.lines
+          .filter((line) => line.startsWith(`${name}_bucket{`))
+          .map((line) => /le="([^"]+)"/.exec(line)![1]!);
+        expect(les, name).toEqual([...expected.buckets.map(String), '+Inf']);
+      }
+    }
+  });
+
+  it('emits no ryot metric the seed contract does not list', async () => {
+    const text = await (await exerciseEverySeedMetric()).prometheusText();
+    const ryotFamilies = [...families(text).keys()].filter((name) => name.startsWith('ryot_'));
+    expect(ryotFamilies.sort()).toEqual(Object.keys(EXPECTED).sort());
+  });
+
+  it('keeps the right buckets without ryotViews(), through histogram advice', async () => {
+    const harness = createHarness({}, false);
+    harness.api.startInference({ model: 'm' }).end();
+    const text = await harness.prometheusText();
+    const les = text
+      .split('\n')
+      .filter((line) => line.startsWith('ryot_inference_request_duration_seconds_bucket'))
+      .map((line) => /le="([^"]+)"/.exec(line)![1]);
+    expect(les).toEqual(['0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '5', '10', '30', '+Inf']);
+  });
+});
+
+describe('catalog', () => {
+  it('has unique instrument and Prometheus names', () => {
+    const names = ALL_METRICS.map((d) => d.name);
+    expect(new Set(names).size).toBe(names.length);
+    const promNames = ALL_METRICS.map(prometheusName);
+    expect(new Set(promNames).size).toBe(promNames.length);
+  });
+
+  it('has strictly increasing, finite, positive buckets and a unit on every non-info metric', () => {
+    for (const definition of ALL_METRICS) {
+      if (definition.group !== 'info') expect(definition.unit, definition.name).not.toBe('');
+      if (!definition.buckets) {
+        expect(definition.kind, definition.name).not.toBe('histogram');
+        continue;
+      }
+      expect(definition.kind).toBe('histogram');
+      definition.buckets.forEach((bound, i) => {
+        expect(Number.isFinite(bound) && bound > 0, `${definition.name}[${i}]`).toBe(true);
+        if (i > 0) expect(bound, definition.name).toBeGreaterThan(definition.buckets![i - 1]!);
+      });
+    }
+  });
+
+  it('ryotViews() gives one view per instrument with the SDK enum values and explicit boundaries', () => {
+    const views = ryotViews({ cardinalityLimit: 500 });
+    expect(views).toHaveLength(ALL_METRICS.length);
+    for (const [i, view] of views.entries()) {
+      const definition = ALL_METRICS[i]!;
+      expect(view.instrumentName).toBe(definition.name);
+      expect(view.meterName).toBe('@ryot/metrics');
+      expect(view.aggregationCardinalityLimit).toBe(500);
+      if (definition.buckets) {
+        expect(view.aggregation).toEqual({
+          type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM,
+          options: { boundaries: [...definition.buckets], recordMinMax: true },
+        });
+      } else {
+        expect(view.aggregation).toEqual({ type: AggregationType.DEFAULT });
+      }
+    }
+  });
+});
