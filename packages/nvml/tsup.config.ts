@@ -8,4 +8,6 @@ export default defineConfig({
   clean: true,
   target: 'node20',
   splitting: false,
+  // binding.ts resolves the package root and require() from import.meta.url; shims make that work in the CJS build.
+  shims: true,
 });

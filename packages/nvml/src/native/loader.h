@@ -65,6 +65,14 @@ struct NvmlApi {
 
   // Which symbol filled each slot ("" when none did), for diagnostics and tests.
   std::vector<std::pair<std::string, std::string>> resolved;
+
+  // The symbol that filled `label`'s slot, or `fallback` when none did.
+  std::string SymbolFor(const std::string& label, const std::string& fallback) const {
+    for (const auto& entry : resolved) {
+      if (entry.first == label && !entry.second.empty()) return entry.second;
+    }
+    return fallback;
+  }
 };
 
 struct LoadInfo {
