@@ -89,8 +89,8 @@ describe.skipIf(!gate.run)('Ryot exposition scraped by a real Prometheus', () =>
 
   afterAll(async () => {
     await prometheus.stop();
-    await new Promise((resolve) => app?.close(resolve));
-    await telemetry?.shutdown();
+    if (app) await new Promise((resolve) => app.close(resolve));
+    if (telemetry) await telemetry.shutdown();
     metrics.disable();
   });
 
