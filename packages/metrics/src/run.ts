@@ -21,7 +21,7 @@ export class InferenceRun {
   private firstTokenAt = -1;
   private readonly instruments: BoundInstruments;
   private signal: AbortSignal | undefined;
-  private readonly onAbort = () => this.end('cancelled', this.signal?.reason);
+  private onAbort: (() => void) | undefined;
 
   constructor(
     private readonly ryot: Ryot,
@@ -90,7 +90,7 @@ export class InferenceRun {
   end(status: RequestStatus = 'success', error?: unknown): void {
     if (this.ended) return;
     this.ended = true;
-    if (this.signal) this.signal.removeEventListener('abort', this.onAbort);
+    if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
     const at = this.ryot.now();
     const seconds = Math.max(0, (at - this.startedAt) / 1000);
     const { instruments, series } = this;
@@ -105,8 +105,6 @@ export class InferenceRun {
       instruments.tokensGenerated.add(this.tokens, series.attributes);
       instruments.tokensPerRequest.record(this.tokens, series.attributes);
       if (seconds > 0) instruments.tokensPerSecond.record(this.tokens / seconds, series.attributes);
-    } else if (status === 'success') {
-      instruments.tokensPerRequest.record(0, series.attributes);
     }
     if (this.promptTokens !== undefined) instruments.promptTokens.add(this.promptTokens, series.attributes);
     if (instruments.genAi) this.recordGenAi(status, seconds, error);
@@ -118,6 +116,7 @@ export class InferenceRun {
       return;
     }
     this.signal = signal;
+    this.onAbort = () => this.end('cancelled', signal.reason);
     signal.addEventListener('abort', this.onAbort, { once: true });
   }
 

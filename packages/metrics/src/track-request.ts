@@ -44,6 +44,19 @@ function recordUsage(ryot: Ryot, run: InferenceRun, options: TrackInferenceReque
   }
 }
 
+async function settle(ryot: Ryot, run: InferenceRun, options: TrackInferenceRequestOptions, pending: PromiseLike<unknown>): Promise<unknown> {
+  let value: unknown;
+  try {
+    value = await pending;
+  } catch (error) {
+    run.fail(error);
+    throw error;
+  }
+  if (options.usage) recordUsage(ryot, run, options, value);
+  run.end('success');
+  return value;
+}
+
 /**
  * Wraps a function that performs one inference request: counts it by status, times it,
  * classifies its errors and tracks it in flight. The caller's result and error pass
@@ -54,7 +67,8 @@ export function trackInferenceRequestWith(ryot: Ryot, options: TrackInferenceReq
   return function track<This, Args extends unknown[], Result>(fn: (this: This, ...args: Args) => Result) {
     assertFunction(fn, 'the function to track');
     return function tracked(this: This, ...args: Args): Result {
-      const run = new InferenceRun(ryot, ryot.series(resolveModel(ryot, options.model, args)), ryot.now());
+      const model = typeof options.model === 'string' ? options.model : resolveModel(ryot, options.model, args);
+      const run = new InferenceRun(ryot, ryot.series(model), ryot.now());
       let result: Result;
       try {
         result = fn.apply(this, args);
@@ -67,17 +81,7 @@ export function trackInferenceRequestWith(ryot: Ryot, options: TrackInferenceReq
         run.end('success');
         return result;
       }
-      return result.then(
-        (value) => {
-          recordUsage(ryot, run, options, value);
-          run.end('success');
-          return value;
-        },
-        (error: unknown) => {
-          run.fail(error);
-          throw error;
-        },
-      ) as unknown as Result;
+      return settle(ryot, run, options, result) as Result;
     };
   };
 }

@@ -72,7 +72,8 @@ class TrackedStream<T> implements AsyncGenerator<T, unknown, unknown> {
       run.fail(error);
       return Promise.reject(error);
     }
-    return Promise.resolve(pending).then(this.onResult, this.onError);
+    // A native promise is chained directly: Promise.resolve() would add a second hop per token.
+    return (pending instanceof Promise ? pending : Promise.resolve(pending)).then(this.onResult, this.onError);
   }
 
   return(value?: unknown): Promise<IteratorResult<T, unknown>> {

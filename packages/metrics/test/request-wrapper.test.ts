@@ -142,7 +142,7 @@ describe('queue tracking', () => {
     b.abandon();
     b.dequeue();
     try {
-      using ticket = c;
+      using _ticket = c;
       throw new Error('caller failed while waiting');
     } catch {
       // the ticket was disposed on the way out
