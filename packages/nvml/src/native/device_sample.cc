@@ -71,7 +71,10 @@ void ReadMemory(const NvmlApi& api, DeviceHandle device, DeviceSample* out) {
       return;
     }
     out->memoryCode = code;
-    if (code != rc::kFunctionNotFound && code != rc::kArgumentVersionMismatch) return;
+    if (code != rc::kFunctionNotFound && code != rc::kArgumentVersionMismatch) {
+      out->memoryReserved.code = code;
+      return;
+    }
   }
   if (api.memoryV1 != nullptr) {
     MemoryV1 memory{};
