@@ -6,7 +6,7 @@ export { createPrometheusEndpoint, bearerTokenMatches, PROMETHEUS_CONTENT_TYPE }
 export type { MetricsRequestHandler, PrometheusEndpoint, PrometheusEndpointOptions } from './prometheus.js';
 export { startPrometheusServer } from './server.js';
 export type { PrometheusServer, PrometheusServerOptions } from './server.js';
-export { createOtlpExporter, createOtlpReader } from './otlp.js';
+export { createOtlpMetricReader } from './otlp.js';
 export { buildResource } from './resource.js';
 export type { ResourceOptions } from './resource.js';
 export { TelemetryConfigError } from './errors.js';

@@ -1,8 +1,8 @@
 import { OTLPMetricExporter as OTLPJsonMetricExporter, AggregationTemporalityPreference } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import { PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
-import type { ResolvedOtlp } from './env.js';
-import type { OtlpTemporality } from './types.js';
+import { resolveConfig, type ResolvedOtlp } from './env.js';
+import type { EnvSource, OtlpOptions, OtlpTemporality } from './types.js';
 
 type JsonExporterConfig = NonNullable<ConstructorParameters<typeof OTLPJsonMetricExporter>[0]>;
 
@@ -42,4 +42,14 @@ export function createOtlpReader(config: ResolvedOtlp): PeriodicExportingMetricR
     exportIntervalMillis: config.intervalMs,
     exportTimeoutMillis: config.exportTimeoutMs,
   });
+}
+
+/**
+ * An OTLP/HTTP push reader from user-facing options, with the same env fallbacks as
+ * startTelemetry: for applications that build their own MeterProvider or NodeSDK.
+ */
+export function createOtlpMetricReader(options: OtlpOptions = {}, env: EnvSource = process.env): PeriodicExportingMetricReader {
+  const resolved = resolveConfig({ otlp: options }, env).otlp;
+  if (resolved === undefined) throw new Error('unreachable: otlp options always resolve');
+  return createOtlpReader(resolved);
 }
