@@ -1,0 +1,44 @@
+import { ALL_METRICS, prometheusName, prometheusType, type MetricGroup } from '../src/index.js';
+
+const GROUP_TITLES: Record<MetricGroup, string> = {
+  requests: 'Requests and latency',
+  tokens: 'Tokens',
+  model: 'Model performance',
+  gpu: 'GPU (manual updates: updateGpuMetrics)',
+  errors: 'Errors and retries',
+  queue: 'Queueing',
+  info: 'Info metrics',
+  genai: 'OTel GenAI semantic conventions (opt-in)',
+  hardware: 'GPU devices through NVML (@ryot/nvml, OTel hardware semantic conventions)',
+};
+
+const cell = (text: string) => text.replace(/\|/g, '\\|');
+
+/** METRICS.md, rendered from the catalog. */
+export function renderMetricsDoc(): string {
+  const lines = [
+    '# Ryot metrics',
+    '',
+    '<!-- Generated from packages/metrics/src/catalog.ts by `pnpm docs`. Do not edit by hand: a test fails when this file is stale. -->',
+    '',
+    'Names are given as the OTel instrument name and as the name in the Prometheus text exposition',
+    '(the OTel Prometheus exporter appends `_total` to counters and replaces `.` with `_`).',
+    '',
+  ];
+  for (const [group, title] of Object.entries(GROUP_TITLES) as [MetricGroup, string][]) {
+    const definitions = ALL_METRICS.filter((definition) => definition.group === group);
+    if (definitions.length === 0) continue;
+    lines.push(`## ${title}`, '', '| Prometheus name | Type | Unit | Labels | Buckets | Description |', '| --- | --- | --- | --- | --- | --- |');
+    for (const definition of definitions) {
+      const name = prometheusName(definition);
+      const shownName = name === definition.name ? `\`${name}\`` : `\`${name}\`<br>(OTel \`${definition.name}\`)`;
+      lines.push(
+        `| ${shownName} | ${prometheusType(definition)} | ${definition.unit ? `\`${cell(definition.unit)}\`` : '—'} | ${
+          definition.attributes.length ? definition.attributes.map((a) => `\`${a}\``).join(', ') : 'user-defined'
+        } | ${definition.buckets ? definition.buckets.join(', ') : '—'} | ${cell(definition.description)} |`,
+      );
+    }
+    lines.push('');
+  }
+  return lines.join('\n');
+}
