@@ -1,0 +1,99 @@
+/** A real MeterProvider + PrometheusExporter (no server) and a Prometheus text reader. */
+import { DiagLogLevel, diag, type Attributes, type DiagLogger } from '@opentelemetry/api';
+import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
+import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+
+export interface Scrapable {
+  provider: MeterProvider;
+  exporter: PrometheusExporter;
+  scrape(): Promise<string>;
+}
+
+export function prometheusProvider(): Scrapable & { delta: DeltaReader } {
+  const exporter = new PrometheusExporter({ preventServerStart: true });
+  const delta = new DeltaReader();
+  const provider = new MeterProvider({ readers: [exporter, delta] });
+  const serializer = new PrometheusSerializer();
+  return {
+    provider,
+    exporter,
+    delta,
+    async scrape() {
+      const { resourceMetrics } = await exporter.collect();
+      return serializer.serialize(resourceMetrics);
+    },
+  };
+}
+
+/** Sample lines of one metric whose labels include every given pair. */
+export function series(text: string, name: string, labels: Record<string, string> = {}): number[] {
+  const values: number[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    const matches = Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`));
+    if (!matches) continue;
+    const value = line.slice(line.lastIndexOf(' ') + 1);
+    values.push(Number(value));
+  }
+  return values;
+}
+
+/** The single value of a series; throws when absent or ambiguous. */
+export function single(text: string, name: string, labels: Record<string, string> = {}): number {
+  const found = series(text, name, labels);
+  if (found.length !== 1) throw new Error(`expected one ${name} ${JSON.stringify(labels)}, found ${found.length}\n${text}`);
+  return found[0] as number;
+}
+
+export function captureDiagWarnings(): { warnings: string[]; restore(): void } {
+  const warnings: string[] = [];
+  const ignore = (): void => undefined;
+  const logger: DiagLogger = {
+    error: ignore,
+    warn: (message: string) => warnings.push(message),
+    info: ignore,
+    debug: ignore,
+    verbose: ignore,
+  };
+  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  return { warnings, restore: () => diag.disable() };
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+/**
+ * A delta-temporality reader: shows exactly what the last collection observed.
+ * (With cumulative temporality, as the Prometheus exporter uses, the OTel JS SDK
+ * keeps re-exporting the last value of a series that is no longer observed.)
+ */
+export class DeltaReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
+  }
+  protected override onForceFlush(): Promise<void> {
+    return Promise.resolve();
+  }
+  protected override onShutdown(): Promise<void> {
+    return Promise.resolve();
+  }
+  /** Points observed in this collection for one metric: [hw.id or model/gpu_id, value]. */
+  async points(metricName: string): Promise<{ attributes: Attributes; value: number }[]> {
+    const { resourceMetrics } = await this.collect();
+    const out: { attributes: Attributes; value: number }[] = [];
+    for (const scope of resourceMetrics.scopeMetrics) {
+      for (const metric of scope.metrics) {
+        if (metric.descriptor.name !== metricName) continue;
+        for (const point of metric.dataPoints) {
+          if (typeof point.value === 'number') out.push({ attributes: point.attributes, value: point.value });
+        }
+      }
+    }
+    return out;
+  }
+}
