@@ -1,0 +1,55 @@
+/**
+ * Simulates an LLM service for a while and pushes its Ryot metrics over OTLP/HTTP.
+ *
+ *   docker run --rm -p 4318:4318 -p 8889:8889 \
+ *     -v "$PWD/otel-collector.yaml:/etc/otelcol-contrib/config.yaml" otel/opentelemetry-collector-contrib
+ *   pnpm --filter @ryot/example-otlp-push start
+ *
+ * Everything is also configurable through OTEL_* variables (OTEL_EXPORTER_OTLP_ENDPOINT,
+ * OTEL_EXPORTER_OTLP_METRICS_PROTOCOL, OTEL_METRIC_EXPORT_INTERVAL, OTEL_SERVICE_NAME...).
+ * RYOT_EXAMPLE_SECONDS sets how long it runs (default 30).
+ */
+import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
+import { startTelemetry } from '@ryot/exporters';
+import { trackTokenGeneration, trackInferenceRequest } from '@ryot/metrics';
+
+diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN); // shows failed exports
+
+const seconds = Number(process.env.RYOT_EXAMPLE_SECONDS ?? 30);
+const telemetry = await startTelemetry({
+  serviceName: process.env.OTEL_SERVICE_NAME ?? 'otlp-push-example',
+  // Unset fields fall back to OTEL_* variables, then to http://localhost:4318/v1/metrics.
+  otlp: { intervalMs: Number(process.env.OTEL_METRIC_EXPORT_INTERVAL ?? 5000) },
+  handleSignals: true,
+});
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const stream = trackTokenGeneration({ model: (model: string) => model })(async function* (model: string, tokens: number) {
+  await sleep(20 + Math.random() * 80); // time to first token
+  for (let i = 0; i < tokens; i++) {
+    if (i > 0) await sleep(2 + Math.random() * 8);
+    yield `${model}-token-${i}`;
+  }
+});
+const embed = trackInferenceRequest({ model: 'bge-small' })(async (fail: boolean) => {
+  await sleep(5 + Math.random() * 20);
+  if (fail) throw new Error('embedding backend unavailable');
+  return new Float32Array(384);
+});
+
+console.log(`pushing ${telemetry.exporters.join(', ') || 'nothing (no exporter)'} for ${seconds}s; Ctrl-C flushes and exits`);
+const end = Date.now() + seconds * 1000;
+let requests = 0;
+while (Date.now() < end) {
+  const model = Math.random() < 0.7 ? 'llama-3-8b' : 'mistral-7b';
+  await Promise.all([
+    (async () => {
+      for await (const _token of stream(model, 5 + Math.floor(Math.random() * 30))) void _token;
+    })(),
+    embed(Math.random() < 0.05).catch(() => undefined),
+  ]);
+  requests += 2;
+}
+await telemetry.shutdown(); // the final export carries everything since the last interval
+console.log(`done: ${requests} requests recorded and flushed`);
