@@ -1,0 +1,79 @@
+/**
+ * `pnpm demo`: the example server on a free port, ~20 s of mixed load, then a per-model
+ * summary computed from the scraped histograms next to the clients' own stopwatches.
+ */
+import { parseArgs } from 'node:util';
+import { startTelemetry } from '@ryot/exporters';
+import { DEMO_FAULTS } from '../engine/model-spec.js';
+import { seededRandom } from '../engine/rng.js';
+import { createInferenceServer } from '../server/server.js';
+import { runLoad } from './load.js';
+import { startProgress } from './progress.js';
+import { renderSummary, summarize } from './summary.js';
+
+const { values } = parseArgs({
+  options: {
+    duration: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '16' },
+    'keep-running': { type: 'boolean', default: false },
+    port: { type: 'string', default: '0' },
+    seed: { type: 'string', default: '7' },
+  },
+});
+const durationSeconds = Number(values.duration);
+const concurrency = Number(values.concurrency);
+if (!(durationSeconds > 0) || !(Number.isInteger(concurrency) && concurrency > 0)) {
+  console.error('usage: pnpm demo [--duration SECONDS] [--concurrency N] [--keep-running] [--port PORT] [--seed N]');
+  process.exit(2);
+}
+
+const telemetry = await startTelemetry({
+  serviceName: 'ryot-demo',
+  prometheus: { server: false, withoutScopeInfo: true },
+});
+const server = await createInferenceServer({
+  port: Number(values.port),
+  faults: DEMO_FAULTS,
+  seed: Number(values.seed),
+  metricsHandler: telemetry.prometheus?.handler,
+});
+const models = [...server.engines.keys()];
+console.log(`Ryot demo: example inference server on ${server.url} serving ${models.join(', ')}`);
+console.log(`  ${concurrency} clients for ${durationSeconds}s: streaming and non-streaming, chat and completions, a few aborted streams and invalid requests`);
+
+let sent = 0;
+const stopProgress = startProgress(durationSeconds * 1000, () => sent);
+const startedAt = performance.now();
+const clients = await runLoad({
+  baseUrl: server.url,
+  models,
+  concurrency,
+  durationMs: durationSeconds * 1000,
+  random: seededRandom(Number(values.seed) + 1),
+  onRequest: () => sent++,
+});
+const elapsedSeconds = (performance.now() - startedAt) / 1000;
+stopProgress();
+
+const metricsText = await (await fetch(`${server.url}/metrics`)).text();
+const invalid = clients.get('invalid');
+console.log('');
+console.log(renderSummary(summarize(metricsText, clients, elapsedSeconds), invalid ? [...invalid.outcomes.values()].reduce((a, b) => a + b, 0) : 0));
+console.log('');
+console.log(`Scrape it:      curl -s ${server.url}/metrics | grep ^ryot_`);
+console.log(`Watch it live:  pnpm --filter @ryot/top exec ryot top ${server.url}/metrics   (or: node packages/top/dist/cli.js top ${server.url}/metrics)`);
+console.log('Prometheus, rules and a Grafana dashboard: examples/prometheus, examples/grafana.');
+
+if (values['keep-running']) {
+  console.log(`\nStill serving on ${server.url} (Ctrl-C to stop).`);
+  const stop = async () => {
+    await server.close();
+    await telemetry.shutdown();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+} else {
+  await server.close();
+  await telemetry.shutdown();
+}
