@@ -1,0 +1,305 @@
+#!/usr/bin/env node
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { parseExposition, type Exposition } from './parse.js';
+import { renderTable, sortRows, SORT_KEYS, type ScreenStatus, type SortKey } from './render.js';
+import { computeDevices, computeModelRows, type DeviceRow, type ModelRow } from './rows.js';
+import { scrape } from './scrape.js';
+
+const DEFAULT_URL = 'http://127.0.0.1:9464/metrics';
+
+const HELP = `Usage: ryot top [url] [options]
+
+Live per-model view of a Ryot /metrics endpoint (Prometheus text format).
+url defaults to ${DEFAULT_URL}; "host:port" and a URL without a path get /metrics.
+
+Options:
+  -i, --interval <d>   time between scrapes: 500ms, 1s, 2.5s, 1m (default 1s; minimum 100ms)
+      --timeout <d>    give up on a scrape after this long (default 3s)
+      --token <t>      bearer token (default: $RYOT_TOP_TOKEN)
+  -s, --sort <key>     name | req | err | ttft | tok (default name)
+      --once           scrape twice, --interval apart, print one frame and exit (1 if unreachable)
+      --no-color       plain text
+  -h, --help           this help
+  -v, --version        the version
+
+Keys: q or Ctrl-C quit, s next sort column, p pause/resume the display.
+`;
+
+class UsageError extends Error {}
+
+/** '500ms', '1s', '2.5s', '1m', or a bare number of seconds → milliseconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?|\.\d+)(ms|s|m)?$/.exec(text.trim());
+  if (!m) return undefined;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  return Math.round(unit === 'ms' ? n : unit === 'm' ? n * 60_000 : n * 1000);
+}
+
+/** Accepts `host:port`, `http://host:port` and full URLs; a bare host or `/` path gets `/metrics`. */
+export function normalizeUrl(input: string): string {
+  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(input) ? input : `http://${input}`;
+  let url: URL;
+  try {
+    url = new URL(withScheme);
+  } catch {
+    throw new UsageError(`not a URL: ${input}`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`only http and https URLs: ${input}`);
+  if (url.pathname === '/' && !withScheme.replace(/^[a-z]+:\/\/[^/]*/i, '').startsWith('/')) url.pathname = '/metrics';
+  return url.toString();
+}
+
+interface Config {
+  url: string;
+  intervalMs: number;
+  timeoutMs: number;
+  token?: string;
+  once: boolean;
+  color: boolean;
+  sortBy: SortKey;
+}
+
+function version(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+function parseConfig(args: string[]): Config | 'help' | 'version' {
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      interval: { type: 'string', short: 'i' },
+      timeout: { type: 'string' },
+      token: { type: 'string' },
+      sort: { type: 'string', short: 's' },
+      once: { type: 'boolean' },
+      'no-color': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+  if (values.help) return 'help';
+  if (values.version) return 'version';
+  if (positionals.length > 1) throw new UsageError(`one URL at most, got ${positionals.length}`);
+  const intervalMs = values.interval === undefined ? 1000 : parseDuration(values.interval);
+  if (intervalMs === undefined || intervalMs < 100) throw new UsageError(`bad --interval '${values.interval}' (e.g. 1s, 500ms; at least 100ms)`);
+  const timeoutMs = values.timeout === undefined ? 3000 : parseDuration(values.timeout);
+  if (timeoutMs === undefined || timeoutMs < 1) throw new UsageError(`bad --timeout '${values.timeout}' (e.g. 3s)`);
+  const sortBy = (values.sort ?? 'name') as SortKey;
+  if (!SORT_KEYS.includes(sortBy)) throw new UsageError(`bad --sort '${values.sort}' (one of ${SORT_KEYS.join(', ')})`);
+  const token = values.token ?? process.env.RYOT_TOP_TOKEN;
+  return {
+    url: normalizeUrl(positionals[0] ?? DEFAULT_URL),
+    intervalMs,
+    timeoutMs,
+    ...(token ? { token } : {}),
+    once: values.once === true,
+    color: values['no-color'] !== true && !process.env.NO_COLOR,
+    sortBy,
+  };
+}
+
+interface Snapshot {
+  exposition: Exposition;
+  /** performance.now() when the scrape was sent. */
+  at: number;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** `--once`: two scrapes an interval apart, one plain frame on stdout. */
+async function runOnce(config: Config): Promise<number> {
+  const snapshots: Snapshot[] = [];
+  for (let i = 0; i < 2; i++) {
+    if (i > 0) await sleep(config.intervalMs);
+    const at = performance.now();
+    const result = await scrape(config.url, { timeoutMs: config.timeoutMs, ...(config.token ? { token: config.token } : {}) });
+    if (!result.ok) {
+      process.stderr.write(`ryot top: cannot scrape ${config.url}: ${result.error}\n`);
+      return 1;
+    }
+    snapshots.push({ exposition: parseExposition(result.text), at });
+  }
+  const [previous, current] = snapshots as [Snapshot, Snapshot];
+  const rows = sortRows(computeModelRows(previous.exposition, current.exposition, (current.at - previous.at) / 1000), config.sortBy);
+  const status: ScreenStatus = {
+    url: config.url,
+    intervalMs: config.intervalMs,
+    state: 'ok',
+    parseErrors: current.exposition.errors.length,
+    sortBy: config.sortBy,
+  };
+  const width = process.stdout.isTTY ? process.stdout.columns || 120 : 160;
+  process.stdout.write(`${renderTable(rows, computeDevices(current.exposition), status, width, { keys: false })}\n`);
+  return 0;
+}
+
+const SCREEN_ENTER = '\x1b[?1049h\x1b[?25l\x1b[H\x1b[2J';
+const SCREEN_LEAVE = '\x1b[?25h\x1b[?1049l';
+
+/** The interactive loop. Resolves with the exit code once the user quits. */
+function runLive(config: Config): Promise<number> {
+  const out = process.stdout;
+  const input = process.stdin;
+  const interactive = out.isTTY === true;
+  let previous: Snapshot | undefined;
+  let current: Snapshot | undefined;
+  let rows: ModelRow[] = [];
+  let devices: DeviceRow[] = [];
+  let status: ScreenStatus = { url: config.url, intervalMs: config.intervalMs, state: 'connecting', sortBy: config.sortBy };
+  let sortBy = config.sortBy;
+  let paused = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let finish: (code: number) => void = () => {};
+
+  const draw = () => {
+    if (stopped) return;
+    const frame = renderTable(sortRows(rows, sortBy), devices, { ...status, now: Date.now(), sortBy, paused }, out.columns || 80, {
+      color: config.color && interactive,
+    });
+    if (!interactive) {
+      out.write(`${frame}\n\n`);
+      return;
+    }
+    let lines = frame.split('\n');
+    const height = out.rows || 24;
+    if (lines.length > height) lines = [...lines.slice(0, height - 1), lines[lines.length - 1]!];
+    out.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\n')}\x1b[J`);
+  };
+
+  const tick = async () => {
+    const at = performance.now();
+    const result = await scrape(config.url, { timeoutMs: config.timeoutMs, ...(config.token ? { token: config.token } : {}) });
+    if (stopped) return;
+    if (result.ok) {
+      const exposition = parseExposition(result.text);
+      previous = current;
+      current = { exposition, at };
+      rows = computeModelRows(previous?.exposition, exposition, previous ? (at - previous.at) / 1000 : 0);
+      devices = computeDevices(exposition);
+      status = {
+        url: config.url,
+        intervalMs: config.intervalMs,
+        state: 'ok',
+        lastSuccessAt: Date.now(),
+        scrapeMs: result.ms,
+        parseErrors: exposition.errors.length,
+        warmingUp: previous === undefined,
+      };
+    } else {
+      status = {
+        url: config.url,
+        intervalMs: config.intervalMs,
+        state: 'error',
+        error: result.error,
+        failures: (status.state === 'error' ? (status.failures ?? 1) : 0) + 1,
+        ...(status.lastSuccessAt !== undefined ? { lastSuccessAt: status.lastSuccessAt } : {}),
+      };
+    }
+    if (!paused) draw();
+    timer = setTimeout(() => void tick(), Math.max(0, config.intervalMs - (performance.now() - at)));
+  };
+
+  const restore = () => {
+    if (stopped) return;
+    stopped = true;
+    if (timer) clearTimeout(timer);
+    out.off('resize', draw);
+    input.off('data', onKey);
+    if (input.isTTY) input.setRawMode(false);
+    input.pause();
+    if (interactive) out.write(SCREEN_LEAVE);
+  };
+
+  const quit = (code: number) => {
+    restore();
+    finish(code);
+  };
+
+  function onKey(data: Buffer | string) {
+    for (const ch of data.toString()) {
+      if (ch === 'q' || ch === 'Q' || ch === '\x03' || ch === '\x04') return quit(0);
+      if (ch === 's' || ch === 'S') sortBy = SORT_KEYS[(SORT_KEYS.indexOf(sortBy) + 1) % SORT_KEYS.length]!;
+      else if (ch === 'p' || ch === 'P' || ch === ' ') paused = !paused;
+      else continue;
+      draw();
+    }
+  }
+
+  return new Promise<number>((resolve) => {
+    finish = resolve;
+    const onSignal = (signal: NodeJS.Signals) => quit(signal === 'SIGINT' ? 0 : 128 + (signal === 'SIGTERM' ? 15 : 1));
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    process.once('SIGHUP', onSignal);
+    process.once('exit', restore);
+    process.once('uncaughtException', (error) => {
+      restore();
+      process.stderr.write(`ryot top: ${error.stack ?? String(error)}\n`);
+      resolve(1);
+    });
+    if (interactive) {
+      out.write(SCREEN_ENTER);
+      out.on('resize', draw);
+    }
+    if (input.isTTY) input.setRawMode(true);
+    input.setEncoding('utf8');
+    input.on('data', onKey);
+    input.resume();
+    draw();
+    void tick();
+  });
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === '-h' || command === '--help' || command === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (command === '-v' || command === '--version') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  if (command !== 'top') {
+    process.stderr.write(command === undefined ? HELP : `ryot: unknown command '${command}' (try: ryot top --help)\n`);
+    return 2;
+  }
+  let config: ReturnType<typeof parseConfig>;
+  try {
+    config = parseConfig(rest);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`ryot top: ${message}\n\n${HELP}`);
+    return 2;
+  }
+  if (config === 'help') {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  if (config === 'version') {
+    process.stdout.write(`${version()}\n`);
+    return 0;
+  }
+  return config.once ? runOnce(config) : runLive(config);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    // Let the last writes (the restored screen) reach the terminal before exiting.
+    process.stdout.write('', () => process.exit(code));
+  },
+  (error: unknown) => {
+    process.stderr.write(`ryot top: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);
