@@ -59,6 +59,11 @@ export class InferenceContext implements Disposable {
     this.run.setPromptTokens(count);
   }
 
+  /** Output tokens as the engine or API reports them (e.g. `usage.completion_tokens`); overrides the count of recorded tokens. */
+  setCompletionTokens(count: number): void {
+    this.run.setCompletionTokens(count);
+  }
+
   /** Ends the request with the status and error_type its error classifies to. */
   fail(error: unknown): void {
     this.run.fail(error);

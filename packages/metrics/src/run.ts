@@ -17,6 +17,7 @@ export class InferenceRun {
   tokens = 0;
   ended = false;
   private promptTokens: number | undefined;
+  private reportedTokens: number | undefined;
   private lastTokenAt = 0;
   private firstTokenAt = -1;
   private readonly instruments: BoundInstruments;
@@ -82,6 +83,15 @@ export class InferenceRun {
     this.promptTokens = count;
   }
 
+  /** The output token count as reported by the engine or API (`usage`), used at the end instead of the chunk count. */
+  setCompletionTokens(count: number): void {
+    if (!(Number.isInteger(count) && count >= 0)) {
+      this.ryot.rejectValue('ryot_tokens_generated', count, 'a non-negative integer');
+      return;
+    }
+    this.reportedTokens = count;
+  }
+
   fail(error: unknown): void {
     if (this.ended) return;
     this.end(statusForErrorType(this.ryot.classify(error)), error);
@@ -101,10 +111,11 @@ export class InferenceRun {
       const errorType = status === 'cancelled' ? 'cancelled' : error === undefined && status === 'timeout' ? 'timeout' : this.ryot.classify(error);
       instruments.errors.add(1, series.errorAttributes(errorType));
     }
-    if (this.tokens > 0) {
-      instruments.tokensGenerated.add(this.tokens, series.attributes);
-      instruments.tokensPerRequest.record(this.tokens, series.attributes);
-      if (seconds > 0) instruments.tokensPerSecond.record(this.tokens / seconds, series.attributes);
+    const tokens = this.reportedTokens ?? this.tokens;
+    if (tokens > 0) {
+      instruments.tokensGenerated.add(tokens, series.attributes);
+      instruments.tokensPerRequest.record(tokens, series.attributes);
+      if (seconds > 0) instruments.tokensPerSecond.record(tokens / seconds, series.attributes);
     }
     if (this.promptTokens !== undefined) instruments.promptTokens.add(this.promptTokens, series.attributes);
     if (instruments.genAi) this.recordGenAi(status, seconds, error);

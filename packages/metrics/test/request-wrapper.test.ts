@@ -221,3 +221,20 @@ describe('model, cache, batch, retry, GPU and info', () => {
     expect(value(all, 'ryot_model_info', { model: 'm', quantization: 'awq' })).toBe(1);
   });
 });
+
+describe('reported completion tokens', () => {
+  it('override the chunk count for tokens and tokens/s', async () => {
+    const harness = createHarness();
+    const ctx = harness.api.startInference({ model: 'm' });
+    harness.clock.advance(100);
+    ctx.recordToken();
+    harness.clock.advance(100);
+    ctx.recordToken(); // two chunks that carried 40 tokens between them
+    ctx.setCompletionTokens(40);
+    ctx.end();
+    const all = await harness.metrics();
+    expect(value(all, 'ryot_tokens_generated', { model: 'm' })).toBe(40);
+    // 40 tokens / 0.2 s = 200 tokens/s → (100, 250].
+    expect(bucketCounts(histogram(all, 'ryot_tokens_per_second', { model: 'm' }))).toEqual({ '250': 1 });
+  });
+});
