@@ -84,7 +84,12 @@ const COLUMNS: readonly Column[] = [
     cell: (r) => (r.cacheHitRatio === undefined ? NONE : formatPercent(r.cacheHitRatio * 100)),
   },
   { header: 'GPU MEM', width: 11, priority: 45, cell: (r) => gpuMemory(r.gpuMemoryUsedBytes, r.gpuMemoryReservedBytes) },
-  { header: 'GPU%', width: 5, priority: 40, cell: (r) => formatPercent(r.gpuUtilizationPercent) },
+  {
+    header: 'GPU%',
+    width: 5,
+    priority: 40,
+    cell: (r) => (r.gpuUtilizationPercent === undefined ? NONE : `${Math.round(r.gpuUtilizationPercent)}%`),
+  },
   { header: 'CXL%', width: 6, priority: 20, cell: (r) => formatPercent(r.cancelledPercent) },
   { header: 'E2E p95', width: 7, priority: 10, cell: (r) => formatSeconds(r.durationP95) },
 ];
