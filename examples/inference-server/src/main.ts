@@ -3,13 +3,17 @@
  * PORT (default 8000) and HOST (default 0.0.0.0, for containers) pick the address;
  * OTEL_* variables configure telemetry (Prometheus on the same port at /metrics by default).
  */
-import { startTelemetry } from '@ryot/exporters';
+import { parseExporterList, startTelemetry } from '@ryot/exporters';
 import { createInferenceServer } from './server/server.js';
 import { DEMO_FAULTS, NO_FAULTS } from './engine/model-spec.js';
 
+// Prometheus is served on the server's own port at /metrics; OTEL_METRICS_EXPORTER=otlp (or
+// prometheus,otlp) adds or replaces it with OTLP push, as in the collector-sidecar manifest.
+const exporters = process.env['OTEL_METRICS_EXPORTER'] ? parseExporterList(process.env) : ['prometheus'];
 const telemetry = await startTelemetry({
   serviceName: process.env['OTEL_SERVICE_NAME'] ?? 'ryot-example-inference-server',
-  prometheus: { server: false },
+  prometheus: exporters.includes('prometheus') ? { server: false } : false,
+  otlp: exporters.includes('otlp'),
   handleSignals: true,
 });
 const server = await createInferenceServer({

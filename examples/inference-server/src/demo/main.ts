@@ -61,7 +61,7 @@ console.log('');
 console.log(renderSummary(summarize(metricsText, clients, elapsedSeconds), invalid ? [...invalid.outcomes.values()].reduce((a, b) => a + b, 0) : 0));
 console.log('');
 console.log(`Scrape it:      curl -s ${server.url}/metrics | grep ^ryot_`);
-console.log(`Watch it live:  pnpm --filter @ryot/top exec ryot top ${server.url}/metrics   (or: node packages/top/dist/cli.js top ${server.url}/metrics)`);
+console.log(`Watch it live:  pnpm top ${server.url}/metrics   (from the repository root, with --keep-running; q quits)`);
 console.log('Prometheus, rules and a Grafana dashboard: examples/prometheus, examples/grafana.');
 
 if (values['keep-running']) {

@@ -68,6 +68,6 @@ export function renderSummary(rows: Row[], rejected: number): string {
     'Server percentiles come from the scraped histograms (histogram_quantile over the buckets, so they are bucket-',
     'interpolated); client percentiles are exact, from the load generator\'s own stopwatches (client TTFT includes HTTP).',
     `Invalid requests sent on purpose (malformed JSON, unknown model, negative max_tokens): ${rejected}, answered 4xx and`,
-    'counted as ryot_inference_requests_total{model="unknown"|<model>,status="error"} with error_type="invalid_request".',
+    'counted as ryot_inference_requests_total{model="unknown",status="error"} with error_type="invalid_request".',
   ].join('\n');
 }

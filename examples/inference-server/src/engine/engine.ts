@@ -27,7 +27,7 @@ const VOCABULARY = ['the', ' model', ' token', ' stream', ' of', ' a', ' GPU', '
 interface Sequence {
   request: GenerateRequest;
   channel: TokenChannel<string>;
-  ticket: QueueTicket;
+  ticket: QueueTicket | undefined;
   generated: number;
   stalled: boolean;
   failAtToken: number;
@@ -50,7 +50,7 @@ export class ModelEngine {
 
   constructor(
     readonly spec: ModelSpec,
-    private readonly api: RyotApi,
+    private readonly api: RyotApi | undefined,
     private readonly options: EngineOptions,
   ) {
     this.faults = { ...options.faults, ...spec.faults };
@@ -65,8 +65,9 @@ export class ModelEngine {
   }
 
   async load(): Promise<void> {
-    await this.api.trackModelLoad(this.spec.name, () => sleep(this.jittered(this.spec.loadMs)));
-    this.api.modelInfo.info({
+    const load = () => sleep(this.jittered(this.spec.loadMs));
+    await (this.api ? this.api.trackModelLoad(this.spec.name, load) : load());
+    this.api?.modelInfo.info({
       model: this.spec.name,
       family: this.spec.family,
       quantization: this.spec.quantization,
@@ -87,7 +88,7 @@ export class ModelEngine {
     const sequence: Sequence = {
       request,
       channel,
-      ticket: this.api.enqueue(this.spec.name),
+      ticket: this.api?.enqueue(this.spec.name),
       generated: 0,
       stalled: false,
       failAtToken: -1,
@@ -121,7 +122,7 @@ export class ModelEngine {
     while (this.running.length < this.spec.maxBatch && this.waiting.length > 0) {
       const sequence = this.waiting.shift()!;
       if (sequence.done) continue;
-      sequence.ticket.dequeue();
+      sequence.ticket?.dequeue();
       const { faults } = this;
       const { random } = this.options;
       if (random() < faults.oom) {
@@ -129,10 +130,10 @@ export class ModelEngine {
         continue;
       }
       const hit = this.cache.lookup(sequence.request.prefixKey);
-      this.api.recordCacheLookup({ model: this.spec.name, hit });
+      this.api?.recordCacheLookup({ model: this.spec.name, hit });
       let cost = sequence.request.promptTokens * this.spec.prefillMsPerToken * (hit ? 0.1 : 1);
       if (random() < faults.transient) {
-        this.api.recordRetry({ model: this.spec.name });
+        this.api?.recordRetry({ model: this.spec.name });
         cost *= 2; // the prefill ran twice
       }
       if (random() < faults.timeout) sequence.stalled = true;
@@ -145,7 +146,7 @@ export class ModelEngine {
 
   private decodeStep(): void {
     const batch = this.running.filter((sequence) => !sequence.done);
-    if (batch.length > 0) this.api.recordBatch({ model: this.spec.name, size: batch.length });
+    if (batch.length > 0) this.api?.recordBatch({ model: this.spec.name, size: batch.length });
     for (const sequence of batch) {
       if (sequence.stalled) continue;
       if (sequence.generated === sequence.failAtToken) {
@@ -165,7 +166,7 @@ export class ModelEngine {
     if (sequence.done) return;
     sequence.done = true;
     clearTimeout(sequence.timer);
-    sequence.ticket.abandon();
+    sequence.ticket?.abandon();
     sequence.channel.close(failure);
   }
 
@@ -176,6 +177,7 @@ export class ModelEngine {
 
   /** The simulated allocator: weights plus the KV cache of every running sequence, inside a fixed pool. */
   private reportGpu(): void {
+    if (!this.api) return;
     const contextTokens = this.running.reduce((sum, s) => sum + s.request.promptTokens + s.generated, 0);
     const used = Math.min(this.spec.reservedBytes, this.spec.weightsBytes + contextTokens * this.spec.kvBytesPerToken);
     this.api.updateGpuMetrics({

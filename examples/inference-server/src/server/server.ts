@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { defaultApi, type RyotApi } from '@ryot/metrics';
+import { classifyError, defaultApi, type RyotApi } from '@ryot/metrics';
 import { ModelEngine } from '../engine/engine.js';
 import { DEFAULT_MODELS, NO_FAULTS, type FaultRates, type ModelSpec } from '../engine/model-spec.js';
 import { seededRandom } from '../engine/rng.js';
@@ -37,8 +37,8 @@ export interface InferenceServerOptions {
   defaultMaxTokens?: number | 'natural';
   requestTimeoutMs?: number;
   maxBodyBytes?: number;
-  /** The Ryot API to record into. Default: the global one. */
-  api?: RyotApi;
+  /** The Ryot API to record into. Default: the global one; null runs the server uninstrumented (for benchmarks). */
+  api?: RyotApi | null;
   /** Serves GET /metrics, e.g. startTelemetry()'s `prometheus.handler`. */
   metricsHandler?: MetricsHandler;
 }
@@ -62,7 +62,7 @@ interface Job {
 const UNKNOWN_MODEL = 'unknown';
 
 export async function createInferenceServer(options: InferenceServerOptions = {}): Promise<InferenceServer> {
-  const api = options.api ?? defaultApi;
+  const api = options.api === null ? undefined : (options.api ?? defaultApi);
   const random = seededRandom(options.seed ?? 42);
   const engineOptions = {
     faults: options.faults ?? NO_FAULTS,
@@ -75,14 +75,17 @@ export async function createInferenceServer(options: InferenceServerOptions = {}
   const maxBodyBytes = options.maxBodyBytes ?? 1024 * 1024;
   const defaultMaxTokens = options.defaultMaxTokens ?? 'natural';
 
-  api.systemInfo.info({ service: 'ryot-example-inference-server' });
+  api?.systemInfo.info({ service: 'ryot-example-inference-server' });
   await Promise.all([...engines.values()].map((engine) => engine.load()));
 
-  const generate = api.trackTokenGeneration({
-    model: (job: Job) => job.model,
-    signal: (job: Job) => job.signal,
-    promptTokens: (job: Job) => job.promptTokens,
-  })((job: Job) => engines.get(job.model)!.generate(job));
+  const engineStream = (job: Job) => engines.get(job.model)!.generate(job);
+  const generate = api
+    ? api.trackTokenGeneration({
+        model: (job: Job) => job.model,
+        signal: (job: Job) => job.signal,
+        promptTokens: (job: Job) => job.promptTokens,
+      })(engineStream)
+    : engineStream;
 
   const lengthFor = (requested: number | undefined): { tokens: number; natural: boolean } => {
     const natural = defaultMaxTokens === 'natural' ? 16 + Math.floor(random() * 185) : defaultMaxTokens;
@@ -92,7 +95,7 @@ export async function createInferenceServer(options: InferenceServerOptions = {}
 
   const reject = (error: RequestError, model: string) => {
     // Counted like any failed request; unknown model names do not become labels.
-    api.startInference({ model: knownModels.has(model) ? model : UNKNOWN_MODEL }).fail(error);
+    api?.startInference({ model: knownModels.has(model) ? model : UNKNOWN_MODEL }).fail(error);
   };
 
   async function handleCompletion(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -125,7 +128,7 @@ export async function createInferenceServer(options: InferenceServerOptions = {}
           generated++;
         }
       } catch (error) {
-        if (!controller.signal.aborted) sendEngineError(res, error, api);
+        if (!controller.signal.aborted) sendEngineError(res, error);
         return;
       }
       sendJson(res, 200, completion(endpoint, ids, text, finishReason, usage(promptTokens, generated)));
@@ -145,7 +148,7 @@ export async function createInferenceServer(options: InferenceServerOptions = {}
       sse.done();
     } catch (error) {
       if (controller.signal.aborted) return;
-      const type = api.classifyError(error);
+      const type = classifyError(error);
       sse.send(errorBody(error instanceof Error ? error.message : String(error), type === 'oom' || type === 'cuda' ? 'server_error' : type, type));
       sse.done();
     }
@@ -204,8 +207,8 @@ function methodNotAllowed(res: ServerResponse, allow: string): void {
   sendJson(res, 405, errorBody(`method not allowed; use ${allow}`, 'invalid_request_error', 'method_not_allowed'));
 }
 
-function sendEngineError(res: ServerResponse, error: unknown, api: RyotApi): void {
-  const type = api.classifyError(error);
+function sendEngineError(res: ServerResponse, error: unknown): void {
+  const type = classifyError(error);
   const status = type === 'timeout' ? 504 : type === 'oom' ? 503 : 500;
   sendJson(res, status, errorBody(error instanceof Error ? error.message : String(error), 'server_error', type));
 }
