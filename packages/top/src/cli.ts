@@ -109,7 +109,7 @@ function parseConfig(args: string[]): Config | 'help' | 'version' {
 
 interface Snapshot {
   exposition: Exposition;
-  /** performance.now() when the scrape was sent. */
+  /** performance.now() when the response arrived (see ScrapeResult.at). */
   at: number;
 }
 
@@ -120,13 +120,12 @@ async function runOnce(config: Config): Promise<number> {
   const snapshots: Snapshot[] = [];
   for (let i = 0; i < 2; i++) {
     if (i > 0) await sleep(config.intervalMs);
-    const at = performance.now();
     const result = await scrape(config.url, { timeoutMs: config.timeoutMs, ...(config.token ? { token: config.token } : {}) });
     if (!result.ok) {
       process.stderr.write(`ryot top: cannot scrape ${config.url}: ${result.error}\n`);
       return 1;
     }
-    snapshots.push({ exposition: parseExposition(result.text), at });
+    snapshots.push({ exposition: parseExposition(result.text), at: result.at });
   }
   const [previous, current] = snapshots as [Snapshot, Snapshot];
   const rows = sortRows(computeModelRows(previous.exposition, current.exposition, (current.at - previous.at) / 1000), config.sortBy);
@@ -177,14 +176,14 @@ function runLive(config: Config): Promise<number> {
   };
 
   const tick = async () => {
-    const at = performance.now();
+    const started = performance.now();
     const result = await scrape(config.url, { timeoutMs: config.timeoutMs, ...(config.token ? { token: config.token } : {}) });
     if (stopped) return;
     if (result.ok) {
       const exposition = parseExposition(result.text);
       previous = current;
-      current = { exposition, at };
-      rows = computeModelRows(previous?.exposition, exposition, previous ? (at - previous.at) / 1000 : 0);
+      current = { exposition, at: result.at };
+      rows = computeModelRows(previous?.exposition, exposition, previous ? (result.at - previous.at) / 1000 : 0);
       devices = computeDevices(exposition);
       status = {
         url: config.url,
@@ -206,7 +205,7 @@ function runLive(config: Config): Promise<number> {
       };
     }
     if (!paused) draw();
-    timer = setTimeout(() => void tick(), Math.max(0, config.intervalMs - (performance.now() - at)));
+    timer = setTimeout(() => void tick(), Math.max(0, config.intervalMs - (performance.now() - started)));
   };
 
   const restore = () => {

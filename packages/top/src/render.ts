@@ -162,20 +162,24 @@ export function sortRows(rows: readonly ModelRow[], key: SortKey = 'name'): Mode
   });
 }
 
-function statusLine(status: ScreenStatus): string {
+/** The status under the title: one line, or two when a scrape failed (the reason, then the retry state). */
+function statusLines(status: ScreenStatus): string[] {
   const every = formatInterval(status.intervalMs);
   if (status.state === 'error') {
-    const last = status.lastSuccessAt === undefined ? 'never reached' : `last success ${clock(status.lastSuccessAt)}`;
+    const last = status.lastSuccessAt === undefined ? 'never reached' : `last success ${clock(status.lastSuccessAt)}, rows below are stale`;
     const attempts = status.failures && status.failures > 1 ? `, ${status.failures} failures` : '';
-    return `✖ cannot scrape ${status.url}: ${status.error ?? 'unknown error'} — retrying every ${every} (${last}${attempts})`;
+    return [
+      `✖ cannot scrape ${status.url}: ${status.error ?? 'unknown error'}`,
+      `  retrying every ${every} (${last}${attempts})`,
+    ];
   }
-  if (status.state === 'connecting') return `connecting to ${status.url} …`;
+  if (status.state === 'connecting') return [`connecting to ${status.url} …`];
   const parts: string[] = ['● ok'];
   if (status.scrapeMs !== undefined) parts.push(`scrape ${Math.round(status.scrapeMs)}ms`);
   if (status.parseErrors) parts.push(`${status.parseErrors} unparsable line${status.parseErrors === 1 ? '' : 's'} skipped`);
   if (status.warmingUp) parts.push(`rates after the next scrape (${every})`);
   if (status.paused) parts.push('PAUSED');
-  return parts.join(' · ');
+  return [parts.join(' · ')];
 }
 
 const ANSI = {
@@ -205,8 +209,10 @@ export function renderTable(
   const right = `every ${formatInterval(status.intervalMs)}${status.now === undefined ? '' : `  ${clock(status.now)}`}`;
   const left = fit(`ryot top  ${status.url}`, Math.max(1, w - right.length - 2));
   lines.push(style(ANSI.bold, padRight(left, w - right.length) + right));
-  const sl = fit(statusLine(status), w);
-  lines.push(status.state === 'error' ? style((s) => ANSI.bold(ANSI.red(s)), sl) : sl);
+  for (const text of statusLines(status)) {
+    const sl = fit(text, w);
+    lines.push(status.state === 'error' ? style((s) => ANSI.bold(ANSI.red(s)), sl) : sl);
+  }
   lines.push('');
 
   if (rows.length === 0) {

@@ -6,7 +6,18 @@ export interface ScrapeOptions {
 }
 
 export type ScrapeResult =
-  | { readonly ok: true; readonly text: string; readonly ms: number }
+  | {
+      readonly ok: true;
+      readonly text: string;
+      /** How long the scrape took, in milliseconds. */
+      readonly ms: number;
+      /**
+       * performance.now() when the response headers arrived: the best local estimate of when the target took its
+       * snapshot (exporters serialize before they answer). Rates divide by the difference of two of these, so a slow
+       * first connection does not stretch the window.
+       */
+      readonly at: number;
+    }
   | { readonly ok: false; readonly error: string; readonly ms: number };
 
 const ACCEPT = 'text/plain;version=0.0.4;q=1,*/*;q=0.1';
@@ -60,6 +71,7 @@ export async function scrape(url: string, options: ScrapeOptions = {}): Promise<
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   try {
     const response = await fetch(url, { headers, signal: AbortSignal.timeout(timeoutMs), redirect: 'follow' });
+    const at = performance.now();
     if (!response.ok) {
       await response.body?.cancel().catch(() => {});
       const hint =
@@ -73,7 +85,7 @@ export async function scrape(url: string, options: ScrapeOptions = {}): Promise<
       return { ok: false, error: `HTTP ${response.status} ${response.statusText}${hint}`.replace(/ +\(/, ' ('), ms: performance.now() - started };
     }
     const text = await response.text();
-    return { ok: true, text, ms: performance.now() - started };
+    return { ok: true, text, ms: performance.now() - started, at };
   } catch (error) {
     return { ok: false, error: describeFetchError(error, timeoutMs), ms: performance.now() - started };
   }

@@ -1,0 +1,212 @@
+/**
+ * The built CLI (dist/cli.js) against a real loopback HTTP server, interactively under a pseudo-terminal
+ * (util-linux `script`) and with --once. `pnpm test` builds first; run alone, beforeAll builds when dist is missing.
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+const pkgDir = fileURLToPath(new URL('..', import.meta.url));
+const cli = `${pkgDir}dist/cli.js`;
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+// eslint-disable-next-line no-control-regex
+const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+
+/** A /metrics endpoint whose counters grow by a fixed step on every scrape. */
+function exposition(n: number): string {
+  return [
+    '# HELP ryot_inference_requests_total Inference requests finished, by outcome.',
+    '# TYPE ryot_inference_requests_total counter',
+    `ryot_inference_requests_total{model="llama-3-8b",status="success",otel_scope_name="@ryot/metrics"} ${n * 9}`,
+    `ryot_inference_requests_total{model="llama-3-8b",status="error",otel_scope_name="@ryot/metrics"} ${n}`,
+    `ryot_inference_requests_total{model="qwen \\"2.5\\"",status="success",otel_scope_name="@ryot/metrics"} ${n * 2}`,
+    '# TYPE ryot_tokens_generated_total counter',
+    `ryot_tokens_generated_total{model="llama-3-8b"} ${n * 100}`,
+    '# TYPE ryot_inference_requests_in_flight gauge',
+    'ryot_inference_requests_in_flight{model="llama-3-8b"} 7',
+    '# TYPE ryot_inference_ttft_seconds histogram',
+    `ryot_inference_ttft_seconds_bucket{model="llama-3-8b",le="0.05"} ${n * 5}`,
+    `ryot_inference_ttft_seconds_bucket{model="llama-3-8b",le="0.1"} ${n * 10}`,
+    `ryot_inference_ttft_seconds_bucket{model="llama-3-8b",le="+Inf"} ${n * 10}`,
+    '# TYPE target_info gauge',
+    'target_info{service_name="demo"} 1',
+    '',
+  ].join('\n');
+}
+
+const servers: Server[] = [];
+const children: ChildProcessWithoutNullStreams[] = [];
+
+function serve(port = 0): Promise<number> {
+  let n = 0;
+  const server = createServer((_, res) => {
+    n++;
+    res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+    res.end(exposition(n));
+  });
+  servers.push(server);
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+/** A port nothing listens on (bound, then released). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+interface Pty {
+  child: ChildProcessWithoutNullStreams;
+  output: () => string;
+  screen: () => string;
+  waitFor: (predicate: (screen: string) => boolean, what: string, timeoutMs?: number) => Promise<string>;
+  exit: Promise<number | null>;
+}
+
+/** Runs `node dist/cli.js top …` on a 120×40 pseudo-terminal. */
+function runInPty(args: string[]): Pty {
+  const command = `stty cols 120 rows 40; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} top ${args.join(' ')}`;
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { env: { ...process.env, NO_COLOR: '' } });
+  children.push(child);
+  let raw = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => (raw += chunk));
+  child.stderr.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  /** The last frame: each frame starts with cursor-home. */
+  const screen = () => stripAnsi(raw.slice(raw.lastIndexOf('\x1b[H')));
+  const waitFor = async (predicate: (s: string) => boolean, what: string, timeoutMs = 5000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const s = screen();
+      if (predicate(s)) return s;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    throw new Error(`timed out waiting for ${what}; last screen:\n${screen()}\nraw tail:\n${JSON.stringify(raw.slice(-600))}`);
+  };
+  return { child, output: () => raw, screen, waitFor, exit };
+}
+
+beforeAll(() => {
+  if (!existsSync(cli)) {
+    const built = spawnSync('pnpm', ['run', 'build'], { cwd: pkgDir, encoding: 'utf8' });
+    if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}\n${built.stderr}`);
+  }
+}, 60_000);
+
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+});
+
+describe.skipIf(!hasScript)('ryot top on a pseudo-terminal (script)', () => {
+  it('shows live model rows, quits on q with exit 0, and restores the cursor and the screen', async () => {
+    const port = await serve();
+    const pty = runInPty([`http://127.0.0.1:${port}/metrics`, '--interval', '200ms']);
+    const screen = await pty.waitFor((s) => /^llama-3-8b +\d+(\.\d+)? +10\.0%/m.test(s), 'a llama-3-8b row with rates');
+    // Each scrape adds 10 llama requests (1 error), 100 tokens, 10 TTFTs: half ≤ 50 ms, half in (50, 100] ms.
+    // p50: rank 5 of 10 → ≤0.05 (5): 0.05 × 5 / 5 = 50 ms; p95: rank 9.5 → 0.05 + 0.05 × 4.5 / 5 = 95 ms.
+    expect(screen).toMatch(/^llama-3-8b +[\d.]+ +10\.0% +50\.0ms +95\.0ms +- +- +[\d.]+ +7 /m);
+    expect(screen).toMatch(/^qwen "2\.5" +[\d.]+ +0% /m);
+    expect(screen).toMatch(/^TOTAL /m);
+    expect(screen).toMatch(/^● ok · scrape \d+ms/m);
+    expect(screen).toContain('q quit');
+    expect(pty.output()).toContain('\x1b[?1049h'); // alternate screen
+    expect(pty.output()).toContain('\x1b[?25l'); // cursor hidden
+
+    pty.child.stdin.write('s'); // sort by req/s: the busier llama first
+    await pty.waitFor((s) => s.includes('s sort (req/s)'), 'the sort key to change');
+
+    pty.child.stdin.write('q');
+    expect(await pty.exit).toBe(0);
+    const raw = pty.output();
+    // The restore sequence comes after the last frame: cursor shown, alternate screen left.
+    expect(raw.lastIndexOf('\x1b[?25h')).toBeGreaterThan(raw.lastIndexOf('\x1b[?25l'));
+    expect(raw.lastIndexOf('\x1b[?1049l')).toBeGreaterThan(raw.lastIndexOf('\x1b[H'));
+  }, 10_000);
+
+  it('says clearly that the URL is unreachable, keeps retrying, and shows rows once the server starts', async () => {
+    const port = await freePort();
+    const pty = runInPty([`127.0.0.1:${port}`, '-i', '200ms']);
+    await pty.waitFor(
+      (s) => s.includes(`✖ cannot scrape http://127.0.0.1:${port}/metrics: connection refused`) && /never reached, [2-9]\d* failures/.test(s),
+      'the unreachable message with at least two failures',
+    );
+    await serve(port);
+    const screen = await pty.waitFor((s) => /^llama-3-8b +\d/m.test(s), 'rows after the server came up');
+    expect(screen).not.toContain('cannot scrape');
+    pty.child.stdin.write('\x03'); // Ctrl-C in raw mode arrives as a byte
+    expect(await pty.exit).toBe(0);
+    expect(pty.output().lastIndexOf('\x1b[?25h')).toBeGreaterThan(pty.output().lastIndexOf('\x1b[?25l'));
+  }, 10_000);
+});
+
+describe('ryot top --once and arguments', () => {
+  function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  it('--once prints one plain frame after two scrapes and exits 0', async () => {
+    const port = await serve();
+    const { code, stdout } = await run(['top', `http://127.0.0.1:${port}`, '--once', '--interval', '150ms']);
+    expect(code).toBe(0);
+    expect(stdout).not.toContain('\x1b');
+    expect(stdout).toMatch(/^ryot top {2}http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    expect(stdout).toMatch(/^llama-3-8b +[\d.]+ +10\.0% +50\.0ms +95\.0ms/m);
+    expect(stdout).not.toContain('q quit');
+  });
+
+  it('--once on an unreachable URL exits 1 with the reason on stderr', async () => {
+    const port = await freePort();
+    const { code, stderr } = await run(['top', `http://127.0.0.1:${port}/metrics`, '--once', '-i', '100ms']);
+    expect(code).toBe(1);
+    expect(stderr).toBe(`ryot top: cannot scrape http://127.0.0.1:${port}/metrics: connection refused (is the service running and exporting on this port?)\n`);
+  });
+
+  it('sends the bearer token from RYOT_TOP_TOKEN and explains a 401', async () => {
+    const seen: (string | undefined)[] = [];
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization);
+      if (req.headers.authorization !== 'Bearer s3cret') {
+        res.statusCode = 401;
+        res.end();
+        return;
+      }
+      res.end(exposition(seen.length));
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/metrics`;
+    const denied = await run(['top', url, '--once', '-i', '100ms'], { RYOT_TOP_TOKEN: '' });
+    expect(denied.code).toBe(1);
+    expect(denied.stderr).toContain('HTTP 401 Unauthorized (needs a token? --token or RYOT_TOP_TOKEN)');
+    const allowed = await run(['top', url, '--once', '-i', '100ms'], { RYOT_TOP_TOKEN: 's3cret' });
+    expect(allowed.code).toBe(0);
+    expect(seen.slice(-2)).toEqual(['Bearer s3cret', 'Bearer s3cret']);
+  });
+
+  it('rejects bad arguments with exit 2 and prints help on --help', async () => {
+    expect((await run(['top', '--interval', 'fast'])).code).toBe(2);
+    expect((await run(['top', '--bogus'])).stderr).toMatch(/Unknown option '--bogus'/);
+    expect((await run(['nope'])).stderr).toContain("unknown command 'nope'");
+    const help = await run(['top', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: ryot top [url] [options]');
+  });
+});
