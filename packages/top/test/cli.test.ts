@@ -12,6 +12,7 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 const pkgDir = fileURLToPath(new URL('..', import.meta.url));
 const cli = `${pkgDir}dist/cli.js`;
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+if (!hasScript) console.warn('packages/top: util-linux `script` not found; the pseudo-terminal tests are skipped');
 
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
