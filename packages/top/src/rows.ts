@@ -124,9 +124,16 @@ export function computeModelRows(
 ): ModelRow[] {
   const perSecond = (n: number | undefined) =>
     n === undefined || !(elapsedSeconds > 0) ? undefined : n / elapsedSeconds;
+  // OTel creates a series on its first record: a model that has not finished a request yet has no
+  // requests_total series while other models do. When the metric is exported at all, its absence for one model
+  // means zero, not "unknown".
+  const exported = (name: string) => current.get(name).length > 0;
+  const increaseOrZero = (name: string, filter: Labels) =>
+    increaseOf(previous, current, name, filter) ?? (previous && exported(name) ? 0 : undefined);
+  const gaugeOrZero = (name: string, filter: Labels) => current.sum(name, filter) ?? (exported(name) ? 0 : undefined);
   return modelsIn(current).map((model) => {
     const filter = { model };
-    const requests = increaseOf(previous, current, NAMES.requests, filter);
+    const requests = increaseOrZero(NAMES.requests, filter);
     let failed = 0;
     let cancelled = 0;
     if (requests !== undefined && previous) {
@@ -161,9 +168,9 @@ export function computeModelRows(
       itlP95,
       durationP50,
       durationP95,
-      tokensPerSecond: perSecond(increaseOf(previous, current, NAMES.tokens, filter)),
-      inFlight: current.sum(NAMES.inFlight, filter),
-      queueSize: current.sum(NAMES.queueSize, filter),
+      tokensPerSecond: perSecond(increaseOrZero(NAMES.tokens, filter)),
+      inFlight: gaugeOrZero(NAMES.inFlight, filter),
+      queueSize: gaugeOrZero(NAMES.queueSize, filter),
       cacheHitRatio,
       cacheHitSource,
       gpuMemoryUsedBytes: current.sum(NAMES.gpuUsed, filter),

@@ -157,6 +157,26 @@ describe('computeModelRows on expositions recorded with @ryot/metrics', () => {
     expect(llama.cacheHitRatio).toBe(1);
   });
 
+  it('shows 0, not "-", for a model with no series of a metric that other models export', () => {
+    const text = (n: number) =>
+      [
+        `ryot_inference_requests_total{model="busy",status="success"} ${n}`,
+        `ryot_tokens_generated_total{model="busy"} ${n * 10}`,
+        'ryot_inference_requests_in_flight{model="busy"} 2',
+        'ryot_gpu_memory_used_bytes{model="idle",gpu_id="0"} 1024',
+      ].join('\n');
+    const rows = computeModelRows(parseExposition(text(1)), parseExposition(text(5)), 2);
+    expect(row(rows, 'busy')).toMatchObject({ requestsPerSecond: 2, tokensPerSecond: 20, inFlight: 2 });
+    const idle = row(rows, 'idle');
+    expect(idle).toMatchObject({ requestsPerSecond: 0, requests: 0, tokensPerSecond: 0, inFlight: 0, gpuMemoryUsedBytes: 1024 });
+    expect(idle.errorPercent).toBeUndefined();
+    // ryot_queue_size is exported by nobody: unknown, not 0.
+    expect(idle.queueSize).toBeUndefined();
+    // Without a previous scrape the rates stay unknown; the gauge is 0 at once.
+    expect(row(computeModelRows(undefined, parseExposition(text(1)), 0), 'idle')).toMatchObject({ inFlight: 0 });
+    expect(row(computeModelRows(undefined, parseExposition(text(1)), 0), 'idle').requestsPerSecond).toBeUndefined();
+  });
+
   it('handles a counter reset (the service restarted) like Prometheus: the new value is the increase', async () => {
     // Old process: the history (5 + 2 requests). New process after a restart: 3 llama requests, fresh counters.
     const [, beforeRestart] = await recorded();
