@@ -13,6 +13,8 @@ const pkgDir = fileURLToPath(new URL('..', import.meta.url));
 const cli = `${pkgDir}dist/cli.js`;
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 if (!hasScript) console.warn('packages/top: util-linux `script` not found; the pseudo-terminal tests are skipped');
+const hasTmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
+if (!hasTmux) console.warn('packages/top: tmux not found; the resize test is skipped');
 
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
@@ -148,6 +150,39 @@ describe.skipIf(!hasScript)('ryot top on a pseudo-terminal (script)', () => {
     pty.child.stdin.write('\x03'); // Ctrl-C in raw mode arrives as a byte
     expect(await pty.exit).toBe(0);
     expect(pty.output().lastIndexOf('\x1b[?25h')).toBeGreaterThan(pty.output().lastIndexOf('\x1b[?25l'));
+  }, 10_000);
+});
+
+describe.skipIf(!hasTmux)('ryot top in tmux (a real terminal emulator)', () => {
+  const socket = `ryot-top-test-${process.pid}`;
+  const tmux = (...args: string[]) => spawnSync('tmux', ['-L', socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+  const capture = () => tmux('capture-pane', '-p', '-t', 'top').stdout;
+  async function until(predicate: (screen: string) => boolean, what: string): Promise<string> {
+    const deadline = Date.now() + 5000;
+    while (Date.now() < deadline) {
+      const screen = capture();
+      if (predicate(screen)) return screen;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`timed out waiting for ${what}; screen:\n${capture()}`);
+  }
+  afterEach(() => {
+    tmux('kill-server');
+  });
+
+  it('redraws for the new width on resize, and q gives the shell its screen back', async () => {
+    const port = await serve();
+    const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} top 127.0.0.1:${port} -i 200ms; echo "EXIT=$?"; sleep 30`;
+    expect(tmux('new-session', '-d', '-s', 'top', '-x', '132', '-y', '20', command).status).toBe(0);
+    const wide = await until((s) => /^llama-3-8b +\d/m.test(s), 'rows at 132 columns');
+    expect(wide).toMatch(/^MODEL +REQ\/S +ERR% +TTFT p50 +TTFT p95 +ITL p50 +ITL p95 +TOK\/S +INFL +QUEUE +CACHE +GPU MEM +GPU%/m);
+    tmux('resize-window', '-t', 'top', '-x', '64', '-y', '12');
+    const narrow = await until((s) => /^MODEL +REQ\/S +ERR% +TTFT p95 +ITL p95 +TOK\/S *$/m.test(s), 'the 64-column layout');
+    for (const line of narrow.split('\n')) expect([...line.trimEnd()].length).toBeLessThanOrEqual(64);
+    tmux('send-keys', '-t', 'top', 'q');
+    const after = await until((s) => s.includes('EXIT=0'), 'exit 0');
+    // Back on the normal screen: the table was on the alternate one and is gone.
+    expect(after).not.toContain('MODEL');
   }, 10_000);
 });
 
