@@ -1,0 +1,161 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Attributes } from '@opentelemetry/api';
+import {
+  AggregationTemporality,
+  DataPointType,
+  MeterProvider,
+  MetricReader,
+  type DataPoint,
+  type Histogram,
+  type MetricData,
+} from '@opentelemetry/sdk-metrics';
+import { createRyot, ryotViews, type RyotApi } from '@ryot/metrics';
+import { createInferenceServer, type InferenceServer, type ModelSpec } from '@ryot/example-inference-server';
+import OpenAI from 'openai';
+import type { RequestSummary } from '../src/index.js';
+
+export class TestReader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+/** The client side's own MeterProvider and Ryot instance, separate from the server's. */
+export interface ClientHarness {
+  provider: MeterProvider;
+  api: RyotApi;
+  summaries: RequestSummary[];
+  onRequestEnd: (summary: RequestSummary) => void;
+  metrics(): Promise<MetricData[]>;
+}
+
+export function clientHarness(): ClientHarness {
+  const reader = new TestReader();
+  const provider = new MeterProvider({ readers: [reader], views: ryotViews() });
+  const api = createRyot({ meterProvider: provider });
+  const summaries: RequestSummary[] = [];
+  return {
+    provider,
+    api,
+    summaries,
+    onRequestEnd: (summary) => summaries.push(summary),
+    async metrics() {
+      const { resourceMetrics, errors } = await reader.collect();
+      if (errors.length > 0) throw new AggregateError(errors, 'collect failed');
+      return resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+    },
+  };
+}
+
+function sameAttributes(actual: Attributes, expected: Attributes): boolean {
+  const keys = Object.keys(expected);
+  return Object.keys(actual).length === keys.length && keys.every((key) => actual[key] === expected[key]);
+}
+
+export function points(all: MetricData[], name: string): DataPoint<unknown>[] {
+  return (all.find((metric) => metric.descriptor.name === name)?.dataPoints as DataPoint<unknown>[] | undefined) ?? [];
+}
+
+export function value(all: MetricData[], name: string, attributes: Attributes): number | undefined {
+  return points(all, name).find((p) => sameAttributes(p.attributes, attributes))?.value as number | undefined;
+}
+
+export function histogram(all: MetricData[], name: string, attributes: Attributes): Histogram | undefined {
+  const metric = all.find((m) => m.descriptor.name === name);
+  if (metric && metric.dataPointType !== DataPointType.HISTOGRAM) throw new Error(`${name} is not a histogram`);
+  return points(all, name).find((p) => sameAttributes(p.attributes, attributes))?.value as Histogram | undefined;
+}
+
+/** Sum of a counter over every series whose attributes include `subset`. */
+export function total(all: MetricData[], name: string, subset: Attributes = {}): number {
+  return points(all, name)
+    .filter((p) => Object.entries(subset).every(([k, v]) => p.attributes[k] === v))
+    .reduce((sum, p) => sum + (p.value as number), 0);
+}
+
+export const STEP_MS = 30;
+export const PREFILL_MS_PER_TOKEN = 1;
+
+/** A deterministic model: first token after STEP_MS + prompt × PREFILL_MS_PER_TOKEN, then one every STEP_MS (batch of one, no jitter). */
+export function model(name: string, overrides: Partial<ModelSpec> = {}): ModelSpec {
+  return {
+    name,
+    family: 'test',
+    quantization: 'fp16',
+    loadMs: 1,
+    prefillMsPerToken: PREFILL_MS_PER_TOKEN,
+    stepMs: STEP_MS,
+    stepMsPerSequence: 0,
+    maxBatch: 4,
+    weightsBytes: 1024 * 1024,
+    kvBytesPerToken: 16,
+    reservedBytes: 4 * 1024 * 1024,
+    gpuId: 0,
+    ...overrides,
+  };
+}
+
+/** The example inference server, recording into its own Ryot instance (never the client's). */
+export async function startInferenceServer(defaultMaxTokens = 6): Promise<InferenceServer & { shutdown(): Promise<void> }> {
+  const provider = new MeterProvider();
+  const server = await createInferenceServer({
+    models: [model('m1')],
+    jitter: 0,
+    defaultMaxTokens,
+    api: createRyot({ meterProvider: provider }),
+  });
+  return Object.assign(server, {
+    async shutdown() {
+      await server.close();
+      await provider.shutdown();
+    },
+  });
+}
+
+export function openaiClient(baseURL: string, options: { maxRetries?: number } = {}): OpenAI {
+  return new OpenAI({ apiKey: 'test-key', baseURL, maxRetries: options.maxRetries ?? 0, timeout: 10_000 });
+}
+
+let promptCounter = 0;
+/** A prompt unique to this call (no prefix-cache hits), ~`tokens` prompt tokens long (the server counts ceil(chars / 4)). */
+export function uniquePrompt(tokens = 20): string {
+  const id = `p${++promptCounter}-${process.pid}-${Date.now()} `;
+  return (id + 'x'.repeat(tokens * 4)).slice(0, tokens * 4);
+}
+
+export interface TinyServer {
+  url: string;
+  requests: IncomingMessage[];
+  close(): Promise<void>;
+}
+
+/** A hand-written HTTP server for the failure cases the example server does not script. */
+export async function tinyServer(handler: (req: IncomingMessage, res: ServerResponse, index: number) => void): Promise<TinyServer> {
+  const requests: IncomingMessage[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req);
+    req.resume();
+    req.on('end', () => handler(req, res, requests.length - 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export function sseChunk(content: string | undefined, extra: Record<string, unknown> = {}): string {
+  const delta = content === undefined ? { role: 'assistant', content: '' } : { content };
+  return `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 0, model: 'tiny', choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,294 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type OpenAI from 'openai';
+import { instrumentOpenAI } from '../src/index.js';
+import {
+  PREFILL_MS_PER_TOKEN,
+  STEP_MS,
+  clientHarness,
+  histogram,
+  openaiClient,
+  sleep,
+  sseChunk,
+  startInferenceServer,
+  tinyServer,
+  total,
+  uniquePrompt,
+  value,
+  type ClientHarness,
+} from './helpers.js';
+
+/*
+ * Tolerances. The engine is deterministic (jitter 0, batch of one): first token after
+ * STEP_MS + promptTokens × PREFILL_MS_PER_TOKEN, then one every STEP_MS. What the client sees adds
+ * loopback HTTP, the SDK building the request and Node timers firing up to a few ms late on a shared
+ * 2-core machine; a client-side gap can also shrink when the previous chunk was delivered late.
+ * So: TTFT within [−3, +25] ms of the script, every gap within [−10, +15] ms of STEP_MS (30 ms).
+ * The mistakes these tests exist to catch are larger: a TTFT clock started after the headers or
+ * at the first iteration misses whole steps (and the delayed-headers test below misses 150 ms),
+ * and a per-request mean gap gives one observation instead of one per gap (counts are exact).
+ */
+const TTFT_EARLY_MS = 3;
+const TTFT_LATE_MS = 25;
+const GAP_EARLY_MS = 10;
+const GAP_LATE_MS = 15;
+const PROMPT_TOKENS = 20;
+const OUTPUT_TOKENS = 6;
+const EXPECTED_TTFT_S = (STEP_MS + PROMPT_TOKENS * PREFILL_MS_PER_TOKEN) / 1000;
+
+let server: Awaited<ReturnType<typeof startInferenceServer>>;
+let baseURL: string;
+
+beforeAll(async () => {
+  server = await startInferenceServer(OUTPUT_TOKENS);
+  baseURL = `${server.url}/v1`;
+  // Warm up the connection and the JIT so the first measured request is not the cold one.
+  const warm = openaiClient(baseURL);
+  instrumentOpenAI(warm, { ryot: clientHarness().api, includeUsage: true });
+  for (let i = 0; i < 2; i++) {
+    const stream = await warm.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(4) }], max_tokens: 3, stream: true });
+    for await (const chunk of stream) void chunk;
+  }
+});
+
+afterAll(async () => {
+  await server.shutdown();
+});
+
+function setup(extra: Parameters<typeof instrumentOpenAI>[1] = {}): { h: ClientHarness; client: OpenAI } {
+  const h = clientHarness();
+  const client = openaiClient(baseURL);
+  instrumentOpenAI(client, { ryot: h.api, meterProvider: h.provider, genAiSemconv: true, onRequestEnd: h.onRequestEnd, ...extra });
+  return { h, client };
+}
+
+function expectWithin(seconds: number | undefined, expectedS: number, earlyMs: number, lateMs: number): void {
+  expect(seconds).toBeDefined();
+  expect(seconds!).toBeGreaterThanOrEqual(expectedS - earlyMs / 1000);
+  expect(seconds!).toBeLessThanOrEqual(expectedS + lateMs / 1000);
+}
+
+const model = { model: 'm1' };
+
+describe('streaming chat completions against the example server', () => {
+  test('TTFT, every gap, tokens and outcome equal the engine script', async () => {
+    const { h, client } = setup({ includeUsage: true });
+    const stream = await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(PROMPT_TOKENS) }], stream: true });
+    const contents: string[] = [];
+    for await (const chunk of stream) {
+      const content = chunk.choices[0]?.delta.content;
+      if (content) contents.push(content);
+    }
+    expect(contents).toHaveLength(OUTPUT_TOKENS);
+
+    const [summary] = h.summaries;
+    expect(h.summaries).toHaveLength(1);
+    expect(summary).toMatchObject({ outcome: 'completed', contentChunks: OUTPUT_TOKENS, gaps: OUTPUT_TOKENS - 1, promptTokens: PROMPT_TOKENS, completionTokens: OUTPUT_TOKENS, finishReason: 'length', responseModel: 'm1', retries: 0 });
+    expectWithin(summary!.timeToFirstChunk, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);
+
+    const all = await h.metrics();
+    expect(value(all, 'ryot_inference_requests', { ...model, status: 'success' })).toBe(1);
+    expect(total(all, 'ryot_inference_errors')).toBe(0);
+    expect(value(all, 'ryot_tokens_generated', model)).toBe(OUTPUT_TOKENS);
+    expect(value(all, 'ryot_prompt_tokens', model)).toBe(PROMPT_TOKENS);
+    expect(value(all, 'ryot_inference_requests_in_flight', model)).toBe(0);
+    const ttft = histogram(all, 'ryot_inference_ttft_seconds', model)!;
+    expect(ttft.count).toBe(1);
+    expectWithin(ttft.sum, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);
+    // One observation per gap, and min/max bound every one of them.
+    const itl = histogram(all, 'ryot_inference_inter_token_latency_seconds', model)!;
+    expect(itl.count).toBe(OUTPUT_TOKENS - 1);
+    expectWithin(itl.min, STEP_MS / 1000, GAP_EARLY_MS, GAP_LATE_MS);
+    expectWithin(itl.max, STEP_MS / 1000, GAP_EARLY_MS, GAP_LATE_MS);
+    const duration = histogram(all, 'ryot_inference_request_duration_seconds', model)!;
+    expectWithin(duration.sum, EXPECTED_TTFT_S + ((OUTPUT_TOKENS - 1) * STEP_MS) / 1000, TTFT_EARLY_MS, TTFT_LATE_MS + GAP_LATE_MS);
+  });
+
+  test('gen_ai.client.* metrics carry the semconv attributes and one chunk gap per chunk after the first', async () => {
+    const { h, client } = setup({ includeUsage: true });
+    const stream = await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(PROMPT_TOKENS) }], stream: true });
+    for await (const chunk of stream) void chunk;
+    const all = await h.metrics();
+    const attributes = {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'openai',
+      'gen_ai.request.model': 'm1',
+      'gen_ai.response.model': 'm1',
+      'server.address': '127.0.0.1',
+      'server.port': server.port,
+    };
+    const duration = histogram(all, 'gen_ai.client.operation.duration', attributes)!;
+    expect(duration.count).toBe(1);
+    const ttfc = histogram(all, 'gen_ai.client.operation.time_to_first_chunk', attributes)!;
+    expect(ttfc.count).toBe(1);
+    expectWithin(ttfc.sum, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);
+    const perChunk = histogram(all, 'gen_ai.client.operation.time_per_output_chunk', attributes)!;
+    expect(perChunk.count).toBe(OUTPUT_TOKENS - 1);
+    expectWithin(perChunk.min, STEP_MS / 1000, GAP_EARLY_MS, GAP_LATE_MS);
+    expectWithin(perChunk.max, STEP_MS / 1000, GAP_EARLY_MS, GAP_LATE_MS);
+    expect(histogram(all, 'gen_ai.client.token.usage', { ...attributes, 'gen_ai.token.type': 'input' })?.sum).toBe(PROMPT_TOKENS);
+    expect(histogram(all, 'gen_ai.client.token.usage', { ...attributes, 'gen_ai.token.type': 'output' })?.sum).toBe(OUTPUT_TOKENS);
+    // The semconv bucket advice reaches the SDK (14 boundaries for durations, 14 for tokens).
+    expect(duration.buckets.boundaries).toEqual([0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]);
+    expect(histogram(all, 'gen_ai.client.token.usage', { ...attributes, 'gen_ai.token.type': 'input' })!.buckets.boundaries.at(-1)).toBe(67108864);
+    // Client measurements never go under gen_ai.server.* names.
+    expect(all.some((m) => m.descriptor.name.startsWith('gen_ai.server.'))).toBe(false);
+  });
+
+  test('without includeUsage the request is sent as written: tokens are counted from chunks, no token.usage', async () => {
+    const { h, client } = setup();
+    const stream = await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], stream: true });
+    let usageSeen = false;
+    for await (const chunk of stream) if (chunk.usage) usageSeen = true;
+    expect(usageSeen).toBe(false);
+    const all = await h.metrics();
+    expect(value(all, 'ryot_tokens_generated', model)).toBe(OUTPUT_TOKENS);
+    expect(value(all, 'ryot_prompt_tokens', model)).toBeUndefined();
+    expect(all.find((m) => m.descriptor.name === 'gen_ai.client.token.usage')?.dataPoints ?? []).toHaveLength(0);
+  });
+
+  test('text completions stream (operation text_completion)', async () => {
+    const { h, client } = setup({ includeUsage: true });
+    const stream = await client.completions.create({ model: 'm1', prompt: uniquePrompt(PROMPT_TOKENS), stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
+    expect(text.length).toBeGreaterThan(0);
+    expect(h.summaries[0]).toMatchObject({ operation: 'text_completion', outcome: 'completed', contentChunks: OUTPUT_TOKENS, completionTokens: OUTPUT_TOKENS, promptTokens: PROMPT_TOKENS });
+    expectWithin(h.summaries[0]!.timeToFirstChunk, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);
+    const all = await h.metrics();
+    expect(histogram(all, 'gen_ai.client.operation.duration', { 'gen_ai.operation.name': 'text_completion', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'm1', 'gen_ai.response.model': 'm1', 'server.address': '127.0.0.1', 'server.port': server.port })?.count).toBe(1);
+  });
+});
+
+describe('the SDK objects keep their whole API', () => {
+  test('the returned stream is the SDK Stream; tee() gives both branches every chunk and measures once', async () => {
+    const { h, client } = setup();
+    const stream = await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], stream: true });
+    expect(stream.constructor.name).toBe('Stream');
+    expect(stream.controller).toBeInstanceOf(AbortController);
+    const [left, right] = stream.tee();
+    const read = async (branch: typeof left) => {
+      const contents: string[] = [];
+      for await (const chunk of branch) {
+        const content = chunk.choices[0]?.delta.content;
+        if (content) contents.push(content);
+      }
+      return contents;
+    };
+    const [a, b] = await Promise.all([read(left), read(right)]);
+    expect(a).toHaveLength(OUTPUT_TOKENS);
+    expect(b).toEqual(a);
+    expect(h.summaries).toHaveLength(1);
+    expect(h.summaries[0]).toMatchObject({ outcome: 'completed', contentChunks: OUTPUT_TOKENS });
+    const all = await h.metrics();
+    expect(value(all, 'ryot_inference_requests', { ...model, status: 'success' })).toBe(1);
+    expect(histogram(all, 'ryot_inference_inter_token_latency_seconds', model)?.count).toBe(OUTPUT_TOKENS - 1);
+  });
+
+  test('toReadableStream() works and is measured', async () => {
+    const { h, client } = setup();
+    const stream = await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], stream: true });
+    const readable = stream.toReadableStream();
+    const text = await new Response(readable).text();
+    const lines = text.trim().split('\n').map((line) => JSON.parse(line) as { choices: Array<{ delta: { content?: string } }> });
+    expect(lines.filter((line) => line.choices[0]?.delta.content).length).toBe(OUTPUT_TOKENS);
+    expect(h.summaries).toHaveLength(1);
+    expect(h.summaries[0]).toMatchObject({ outcome: 'completed', contentChunks: OUTPUT_TOKENS });
+  });
+
+  test('withResponse() and asResponse() still work on the APIPromise', async () => {
+    const { h, client } = setup();
+    const { data, response } = await client.chat.completions
+      .create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], stream: true })
+      .withResponse();
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    let chunks = 0;
+    for await (const chunk of data) if (chunk.choices[0]?.delta.content) chunks++;
+    expect(chunks).toBe(OUTPUT_TOKENS);
+    expect(h.summaries[0]).toMatchObject({ outcome: 'completed', contentChunks: OUTPUT_TOKENS });
+
+    // asResponse(): the raw body is the caller's; the request is recorded as completed when the headers arrive.
+    const raw = await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], stream: true }).asResponse();
+    expect(raw.status).toBe(200);
+    expect(await raw.text()).toContain('[DONE]');
+    expect(h.summaries).toHaveLength(2);
+    expect(h.summaries[1]).toMatchObject({ outcome: 'completed', contentChunks: 0 });
+    const all = await h.metrics();
+    expect(value(all, 'ryot_inference_requests_in_flight', model)).toBe(0);
+  });
+
+  test('non-streaming calls record duration and usage', async () => {
+    const { h, client } = setup();
+    const completion = await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(PROMPT_TOKENS) }] });
+    expect(completion.usage).toMatchObject({ prompt_tokens: PROMPT_TOKENS, completion_tokens: OUTPUT_TOKENS });
+    const text = await client.completions.create({ model: 'm1', prompt: uniquePrompt(PROMPT_TOKENS) });
+    expect(text.choices[0]?.text.length).toBeGreaterThan(0);
+    expect(h.summaries.map((s) => [s.operation, s.outcome, s.streaming, s.promptTokens, s.completionTokens, s.timeToFirstChunk])).toEqual([
+      ['chat', 'completed', false, PROMPT_TOKENS, OUTPUT_TOKENS, undefined],
+      ['text_completion', 'completed', false, PROMPT_TOKENS, OUTPUT_TOKENS, undefined],
+    ]);
+    const expectedDuration = EXPECTED_TTFT_S + ((OUTPUT_TOKENS - 1) * STEP_MS) / 1000;
+    for (const summary of h.summaries) expectWithin(summary.duration, expectedDuration, TTFT_EARLY_MS, TTFT_LATE_MS + GAP_LATE_MS);
+    const all = await h.metrics();
+    expect(value(all, 'ryot_inference_requests', { ...model, status: 'success' })).toBe(2);
+    expect(histogram(all, 'ryot_inference_request_duration_seconds', model)?.count).toBe(2);
+    expect(value(all, 'ryot_tokens_generated', model)).toBe(2 * OUTPUT_TOKENS);
+    expect(value(all, 'ryot_prompt_tokens', model)).toBe(2 * PROMPT_TOKENS);
+    // Streaming-only metrics are not reported for non-streaming calls.
+    expect(histogram(all, 'ryot_inference_ttft_seconds', model)).toBeUndefined();
+    expect(all.find((m) => m.descriptor.name === 'gen_ai.client.operation.time_to_first_chunk')?.dataPoints ?? []).toHaveLength(0);
+    expect(histogram(all, 'gen_ai.client.token.usage', { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'm1', 'gen_ai.response.model': 'm1', 'server.address': '127.0.0.1', 'server.port': server.port, 'gen_ai.token.type': 'output' })?.sum).toBe(OUTPUT_TOKENS);
+  });
+});
+
+describe('instrumentation lifecycle', () => {
+  test('instrumenting twice does not double count; uninstrument restores the client', async () => {
+    const h = clientHarness();
+    const client = openaiClient(baseURL);
+    const originalCreate = client.chat.completions.create;
+    const first = instrumentOpenAI(client, { ryot: h.api, onRequestEnd: h.onRequestEnd });
+    const second = instrumentOpenAI(client, { ryot: h.api, onRequestEnd: h.onRequestEnd });
+    expect(second).toBe(first);
+    const stream = await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], stream: true });
+    for await (const chunk of stream) void chunk;
+    let all = await h.metrics();
+    expect(value(all, 'ryot_inference_requests', { ...model, status: 'success' })).toBe(1);
+    expect(histogram(all, 'ryot_inference_inter_token_latency_seconds', model)?.count).toBe(OUTPUT_TOKENS - 1);
+
+    first.uninstrument();
+    expect(client.chat.completions.create).toBe(originalCreate);
+    await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], max_tokens: 1 });
+    all = await h.metrics();
+    expect(value(all, 'ryot_inference_requests', { ...model, status: 'success' })).toBe(1);
+    // And it can be instrumented again.
+    instrumentOpenAI(client, { ryot: h.api, onRequestEnd: h.onRequestEnd });
+    await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], max_tokens: 1 });
+    all = await h.metrics();
+    expect(value(all, 'ryot_inference_requests', { ...model, status: 'success' })).toBe(2);
+  });
+
+  test('TTFT starts at the call: slow response headers are part of it', async () => {
+    // The headers arrive 150 ms after the request, the first content chunk right after them.
+    const tiny = await tinyServer((_req, res) => {
+      setTimeout(() => {
+        res.writeHead(200, { 'content-type': 'text/event-stream' });
+        res.write(sseChunk(undefined) + sseChunk('hello'));
+        setTimeout(() => res.end(sseChunk(' world') + 'data: [DONE]\n\n'), 30);
+      }, 150);
+    });
+    try {
+      const h = clientHarness();
+      const client = openaiClient(tiny.url);
+      instrumentOpenAI(client, { ryot: h.api, onRequestEnd: h.onRequestEnd });
+      const stream = await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], stream: true });
+      await sleep(50); // the consumer starts iterating late: chunks it finds buffered count from the call anyway
+      for await (const chunk of stream) void chunk;
+      const summary = h.summaries[0]!;
+      expect(summary.outcome).toBe('completed');
+      expect(summary.timeToFirstChunk!).toBeGreaterThanOrEqual(0.2 - 0.003);
+      expect(summary.timeToFirstChunk!).toBeLessThan(0.2 + 0.05);
+    } finally {
+      await tiny.close();
+    }
+  });
+});
