@@ -46,7 +46,7 @@ function metricNames(expr: string): string[] {
 describe('dashboard structure', () => {
   it('is schemaVersion 39+ with a Prometheus datasource variable and a multi-value model variable', () => {
     expect(dashboard.schemaVersion).toBeGreaterThanOrEqual(39);
-    const variables = (dashboard.templating as { list: Record<string, unknown>[] }).list;
+    const variables = (dashboard.templating as unknown as { list: Record<string, unknown>[] }).list;
     const ds = variables.find((v) => v.name === 'DS_PROMETHEUS');
     expect(ds).toMatchObject({ type: 'datasource', query: 'prometheus' });
     const model = variables.find((v) => v.name === 'model');

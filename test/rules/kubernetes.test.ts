@@ -11,7 +11,6 @@ import { REPO_ROOT } from './prometheus-process.js';
 
 const DIR = join(REPO_ROOT, 'examples/kubernetes');
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- manifests are untyped YAML */
 type Doc = Record<string, any>;
 type Container = { name: string; ports?: { name?: string; containerPort: number }[]; env?: { name: string; value?: string }[]; [k: string]: any };
 
