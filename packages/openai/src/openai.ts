@@ -75,7 +75,7 @@ function retryCountHeader(request: unknown): number | undefined {
 }
 
 /** Measures the stream the SDK built: its own `iterator` source (used by iteration, `tee()` and `toReadableStream()`) is wrapped in place. */
-function hookStream(stream: StreamLike, measurement: RequestMeasurement): void {
+export function hookStream(stream: StreamLike, measurement: RequestMeasurement): void {
   const source = stream.iterator;
   const signal = stream.controller?.signal;
   measurement.watch(signal);

@@ -1,0 +1,157 @@
+/**
+ * Per-chunk cost of @ryot/openai against iterating the same stream uninstrumented, and against the
+ * raw OTel records a per-chunk metric needs anyway (performance.now() + histogram.record per gap).
+ *
+ *   overhead/chunk = (instrumented − plain) / chunks
+ *   raw record/chunk = (plain + hand-written records − plain) / chunks
+ *   ratio = overhead / raw record   (target ≤ 1.15)
+ *
+ * Two sources: the openai SDK's own Stream.fromSSEResponse over an in-memory SSE Response, and an
+ * in-memory async iterator of parsed chunks (no SSE parsing, so the difference is not drowned in it).
+ * Prints numbers only; timings on shared machines are noisy, nothing is asserted.
+ */
+import { performance } from 'node:perf_hooks';
+import type { Attributes, Histogram } from '@opentelemetry/api';
+import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { createRyot, ryotViews, METRICS, RYOT_METER_NAME, createInstrument } from '@ryot/metrics';
+import { Stream } from 'openai/core/streaming';
+import { MeasuredIterator } from '../src/iterator.js';
+import { RequestMeasurement } from '../src/measurement.js';
+import { hookStream } from '../src/openai.js';
+import { GenAiClientMetrics } from '../src/semconv.js';
+
+class Reader extends MetricReader {
+  constructor() {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  }
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+const CHUNKS = 10_000;
+const ROUNDS = 15;
+const provider = new MeterProvider({ readers: [new Reader()], views: ryotViews() });
+const api = createRyot({ meterProvider: provider });
+const genAi = new GenAiClientMetrics(provider, 'openai');
+const meter = provider.getMeter(RYOT_METER_NAME);
+const rawItl: Histogram = createInstrument(meter, METRICS.interTokenLatency);
+const rawChunk: Histogram = createInstrument(meter, METRICS.genAiClientTimePerOutputChunk);
+const rawAttributes: Attributes = { model: 'bench-raw' };
+// The same attribute set the instrumentation records (attribute count drives the SDK's hashing cost).
+const rawGenAiAttributes: Attributes = {
+  'gen_ai.operation.name': 'chat',
+  'gen_ai.provider.name': 'openai',
+  'gen_ai.request.model': 'bench-raw',
+  'gen_ai.response.model': 'bench',
+  'server.address': 'localhost',
+  'server.port': 443,
+};
+
+const chunkObjects = Array.from({ length: CHUNKS }, (_, i) => ({
+  id: 'chatcmpl-bench',
+  object: 'chat.completion.chunk',
+  created: 0,
+  model: 'bench',
+  choices: [{ index: 0, delta: { content: ` tok${i}` }, finish_reason: null }],
+}));
+const sseBytes = new TextEncoder().encode(chunkObjects.map((c) => `data: ${JSON.stringify(c)}\n\n`).join('') + 'data: [DONE]\n\n');
+
+function sseResponse(): Response {
+  let offset = 0;
+  return new Response(
+    new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (offset >= sseBytes.length) return controller.close();
+        controller.enqueue(sseBytes.subarray(offset, offset + 16384));
+        offset += 16384;
+      },
+    }),
+    { headers: { 'content-type': 'text/event-stream' } },
+  );
+}
+
+async function* memoryChunks(): AsyncGenerator<unknown> {
+  for (let i = 0; i < CHUNKS; i++) yield chunkObjects[i];
+}
+
+function measurement(semconv: boolean): RequestMeasurement {
+  return new RequestMeasurement({ api, genAi: semconv ? genAi : undefined, operation: 'chat', requestModel: 'bench', streaming: true, server: { address: 'localhost', port: 443 }, onRequestEnd: undefined });
+}
+
+type Variant = (semconv: boolean) => Promise<void>;
+
+function hasContent(chunk: unknown): boolean {
+  const content = (chunk as { choices: Array<{ delta: { content?: string } }> }).choices[0]?.delta.content;
+  return typeof content === 'string' && content.length > 0;
+}
+
+async function consumeRaw(iterable: AsyncIterable<unknown>, records: 0 | 1 | 2): Promise<void> {
+  let last = -1;
+  for await (const chunk of iterable) {
+    if (records === 0) continue;
+    if (!hasContent(chunk)) continue;
+    const now = performance.now();
+    if (last >= 0) {
+      rawItl.record((now - last) / 1000, rawAttributes);
+      if (records === 2) rawChunk.record((now - last) / 1000, rawGenAiAttributes);
+    }
+    last = now;
+  }
+}
+
+const sdk = {
+  plain: async () => consumeRaw(Stream.fromSSEResponse(sseResponse(), new AbortController()), 0),
+  raw: async (semconv: boolean) => consumeRaw(Stream.fromSSEResponse(sseResponse(), new AbortController()), semconv ? 2 : 1),
+  instrumented: async (semconv: boolean) => {
+    const stream = Stream.fromSSEResponse(sseResponse(), new AbortController());
+    hookStream(stream as unknown as Parameters<typeof hookStream>[0], measurement(semconv));
+    for await (const chunk of stream) void chunk;
+  },
+} satisfies Record<string, Variant>;
+
+const memory = {
+  plain: async () => consumeRaw(memoryChunks(), 0),
+  raw: async (semconv: boolean) => consumeRaw(memoryChunks(), semconv ? 2 : 1),
+  instrumented: async (semconv: boolean) => {
+    const iterator = new MeasuredIterator(memoryChunks(), measurement(semconv), undefined);
+    for await (const chunk of iterator) void chunk;
+  },
+} satisfies Record<string, Variant>;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function time(run: () => Promise<void>): Promise<number> {
+  const start = performance.now();
+  await run();
+  return performance.now() - start;
+}
+
+async function compare(name: string, variants: Record<'plain' | 'raw' | 'instrumented', Variant>, semconv: boolean): Promise<void> {
+  for (let i = 0; i < 3; i++) for (const run of Object.values(variants)) await run(semconv);
+  const samples = { plain: [] as number[], raw: [] as number[], instrumented: [] as number[] };
+  for (let round = 0; round < ROUNDS; round++) {
+    // Interleaved so drift affects every variant alike.
+    samples.plain.push(await time(() => variants.plain(semconv)));
+    samples.raw.push(await time(() => variants.raw(semconv)));
+    samples.instrumented.push(await time(() => variants.instrumented(semconv)));
+  }
+  const ns = (ms: number) => (ms * 1e6) / CHUNKS;
+  const plain = ns(median(samples.plain));
+  const raw = ns(median(samples.raw));
+  const instrumented = ns(median(samples.instrumented));
+  const rawRecord = raw - plain;
+  const overhead = instrumented - plain;
+  console.log(
+    `${name.padEnd(34)} plain ${plain.toFixed(0).padStart(5)} ns/chunk | + raw OTel records ${rawRecord.toFixed(0).padStart(4)} ns | + @ryot/openai ${overhead.toFixed(0).padStart(4)} ns | overhead / raw record ${(overhead / rawRecord).toFixed(2)}× | instrumented / plain ${(instrumented / plain).toFixed(2)}×`,
+  );
+}
+
+console.log(`@ryot/openai per-chunk cost, ${CHUNKS} chunks, median of ${ROUNDS} interleaved rounds (target: overhead ≤ 1.15× raw record)\n`);
+await compare('SDK Stream.fromSSEResponse', sdk, false);
+await compare('SDK Stream.fromSSEResponse +semconv', sdk, true);
+await compare('in-memory chunks', memory, false);
+await compare('in-memory chunks +semconv', memory, true);
+await provider.shutdown();
