@@ -43,7 +43,7 @@ interface Sequence {
 export class ModelEngine {
   private readonly waiting: Sequence[] = [];
   private running: Sequence[] = [];
-  private loop: Promise<void> | undefined;
+  private looping = false;
   private readonly cache = new PrefixCache(256);
   private loaded = false;
   private readonly faults: FaultRates;
@@ -98,20 +98,33 @@ export class ModelEngine {
     this.armTimeout(sequence);
     request.signal?.addEventListener('abort', () => this.finish(sequence, { error: request.signal!.reason }), { once: true });
     this.waiting.push(sequence);
-    this.loop ??= this.run().finally(() => {
-      this.loop = undefined;
-    });
+    if (!this.looping) {
+      this.looping = true;
+      void this.run();
+    }
     return channel;
   }
 
+  /**
+   * The batching loop. It runs while there is work; `looping` is cleared in the same tick
+   * as the last emptiness check, so a request arriving later always starts a new loop.
+   */
   private async run(): Promise<void> {
-    while (this.waiting.length > 0 || this.running.length > 0) {
-      const prefillMs = this.admit();
-      if (this.running.length === 0) continue;
-      const stepMs = this.jittered(this.spec.stepMs + this.spec.stepMsPerSequence * this.running.length + prefillMs);
-      if (stepMs >= 1) await sleep(stepMs);
-      else await nextTick();
-      this.decodeStep();
+    try {
+      while (this.waiting.length > 0 || this.running.length > 0) {
+        const prefillMs = this.admit();
+        if (this.running.length === 0) continue;
+        const stepMs = this.jittered(this.spec.stepMs + this.spec.stepMsPerSequence * this.running.length + prefillMs);
+        if (stepMs >= 1) await sleep(stepMs);
+        else await nextTick();
+        this.decodeStep();
+      }
+    } catch (error) {
+      for (const sequence of [...this.running, ...this.waiting]) this.finish(sequence, { error });
+      this.running = [];
+      this.waiting.length = 0;
+    } finally {
+      this.looping = false;
     }
     this.reportGpu();
   }
@@ -165,6 +178,7 @@ export class ModelEngine {
   private finish(sequence: Sequence, failure?: { error: unknown }): void {
     if (sequence.done) return;
     sequence.done = true;
+    this.running = this.running.filter((other) => other !== sequence);
     clearTimeout(sequence.timer);
     sequence.ticket?.abandon();
     sequence.channel.close(failure);
