@@ -8,11 +8,27 @@ export interface NativeLoadInfo {
   symbols: Record<string, string | null>;
 }
 
+/** What crosses the boundary: codes, numbers and strings in the order constants.layout names. */
+export interface NativePacked {
+  codes: Int32Array;
+  values: Float64Array;
+  strings: string[];
+  devices: number;
+}
+
+export interface NativeLayout {
+  systemStrings: string[];
+  systemValues: string[];
+  deviceStrings: string[];
+  deviceValues: string[];
+}
+
+/** A decoded system part; errors hold NVML code names. */
 export interface NativeSystemInfo {
   driverVersion: string | null;
   nvmlVersion: string | null;
   cudaDriverVersion: number | null;
-  deviceCount?: number | null;
+  deviceCount: number | null;
   errors: Record<string, string>;
 }
 
@@ -47,11 +63,11 @@ export interface NativeSample extends NativeSystemInfo {
 
 export interface NativeBinding {
   open(path?: string): NativeLoadInfo;
-  init(): Promise<NativeSystemInfo>;
+  init(): Promise<NativePacked>;
   shutdown(): Promise<void>;
-  sample(): Promise<NativeSample>;
+  sample(): Promise<NativePacked>;
   /** Same as sample() but on the calling thread; benchmarks only. */
-  sampleBlocking(): NativeSample;
+  sampleBlocking(): NativePacked;
   errorName(code: number): string;
-  constants: { memoryV2Version: number; temperatureV1Version: number; napiVersion: number };
+  constants: { memoryV2Version: number; temperatureV1Version: number; napiVersion: number; layout: NativeLayout };
 }

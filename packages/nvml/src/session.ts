@@ -5,6 +5,7 @@
  */
 import { loadAddon } from './binding.js';
 import { NvmlClosedError, NvmlConfigError, NvmlError, NvmlUnavailableError, RyotNvmlError, fromNative } from './errors.js';
+import { decodeSample } from './decode.js';
 import type { NativeBinding, NativeLoadInfo } from './internal-types.js';
 import { formatCudaVersion, normalizeSample } from './normalize.js';
 import type { GpuSnapshot, NvmlAvailable, NvmlOptions, NvmlStatus, NvmlUnavailable } from './types.js';
@@ -81,7 +82,7 @@ export class NvmlSession {
       );
     }
     try {
-      const system = await addon.binding.init();
+      const system = decodeSample(await addon.binding.init(), addon.binding.constants.layout);
       const status: NvmlAvailable = {
         available: true,
         libraryPath: info.path,
@@ -110,7 +111,7 @@ export class NvmlSession {
     const site = new Error();
     const startedAt = Date.now();
     try {
-      const raw = await this.binding.sample();
+      const raw = decodeSample(await this.binding.sample(), this.binding.constants.layout);
       return normalizeSample(raw, startedAt, Date.now());
     } catch (error) {
       throw fromNative(error, site);

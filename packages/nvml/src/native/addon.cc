@@ -17,6 +17,12 @@ namespace ryot_nvml {
 
 namespace {
 
+// getpid() is a system call (glibc no longer caches it) and Node never forks without exec.
+unsigned int SelfPid() {
+  static const unsigned int pid = static_cast<unsigned int>(getpid());
+  return pid;
+}
+
 struct InstanceData {
   std::shared_ptr<AddonState> state = std::make_shared<AddonState>();
 };
@@ -53,7 +59,7 @@ Napi::Value Open(const Napi::CallbackInfo& info) {
   return LoadInfoToJs(env, loaded, *Library::Instance().api());
 }
 
-// init() -> Promise<{ driverVersion, nvmlVersion, cudaDriverVersion, deviceCount, errors }>
+// init() -> Promise<packed system info> (see sample_js.h)
 Napi::Value Init(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const NvmlApi* api = RequireApi(env, "nvmlInit_v2");
@@ -90,12 +96,12 @@ const NvmlApi* RequireInitialized(Napi::Env env) {
   return api;
 }
 
-// sample() -> Promise<{ driverVersion, ..., devices: [...] }>
+// sample() -> Promise<packed sample> (see sample_js.h)
 Napi::Value Sample(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const NvmlApi* api = RequireInitialized(env);
   if (api == nullptr) return env.Undefined();
-  return QueueSample(env, api, static_cast<unsigned int>(getpid()));
+  return QueueSample(env, api, SelfPid());
 }
 
 // sampleBlocking(): the same sample on the calling (JS) thread. Benchmarks only:
@@ -104,7 +110,7 @@ Napi::Value SampleBlocking(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const NvmlApi* api = RequireInitialized(env);
   if (api == nullptr) return env.Undefined();
-  return SystemToJs(env, TakeSample(*api, static_cast<unsigned int>(getpid())), true);
+  return SystemToJs(env, TakeSample(*api, SelfPid()), true);
 }
 
 // errorName(code: number) -> "NVML_ERROR_..."
@@ -140,6 +146,7 @@ Napi::Object RegisterModule(Napi::Env env, Napi::Object exports) {
   constants.Set("memoryV2Version", Napi::Number::New(env, kMemoryV2Version));
   constants.Set("temperatureV1Version", Napi::Number::New(env, kTemperatureV1Version));
   constants.Set("napiVersion", Napi::Number::New(env, NAPI_VERSION));
+  constants.Set("layout", Layout(env));
   exports.Set("constants", constants);
   return exports;
 }

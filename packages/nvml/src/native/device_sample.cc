@@ -178,15 +178,14 @@ SystemSample TakeSystemInfo(const NvmlApi& api) {
   if (api.cudaDriverVersion != nullptr) {
     sample.cudaDriverVersion.code = api.cudaDriverVersion(&sample.cudaDriverVersion.value);
   }
+  if (api.deviceCount != nullptr) sample.countCode = api.deviceCount(&sample.deviceCount);
   return sample;
 }
 
 SystemSample TakeSample(const NvmlApi& api, unsigned int pid) {
   SystemSample sample = TakeSystemInfo(api);
-  unsigned int count = 0;
-  if (api.deviceCount == nullptr) return sample;
-  sample.countCode = api.deviceCount(&count);
   if (sample.countCode != rc::kSuccess) return sample;
+  const unsigned int count = sample.deviceCount;
   sample.devices.reserve(count);
   for (unsigned int index = 0; index < count; ++index) {
     sample.devices.push_back(SampleDevice(api, index, pid));

@@ -51,13 +51,14 @@ struct SystemSample {
   Field<std::string> nvmlVersion;
   Field<int> cudaDriverVersion;  // e.g. 12040 for 12.4
   Return countCode = rc::kFunctionNotFound;
+  unsigned int deviceCount = 0;
   std::vector<DeviceSample> devices;
 };
 
 // Reads everything; `pid` selects this process in the compute-process lists.
 SystemSample TakeSample(const NvmlApi& api, unsigned int pid);
 
-// Reads only driver/NVML versions and the device count (after init).
+// Reads driver/NVML/CUDA versions and the device count (after init).
 SystemSample TakeSystemInfo(const NvmlApi& api);
 
 }  // namespace ryot_nvml

@@ -28,9 +28,6 @@ class InitWorker : public PromiseWorker {
     code_ = api_->init();
     if (code_ != rc::kSuccess) return;
     info_ = TakeSystemInfo(*api_);
-    if (api_->deviceCount != nullptr) {
-      countCode_ = api_->deviceCount(&count_);
-    }
   }
 
   void OnOK() override {
@@ -40,22 +37,13 @@ class InitWorker : public PromiseWorker {
       return;
     }
     state_->initCount += 1;
-    Napi::Object out = SystemToJs(env, info_, false);
-    if (countCode_ == rc::kSuccess) {
-      out.Set("deviceCount", Napi::Number::New(env, count_));
-    } else {
-      out.Set("deviceCount", env.Null());
-      out.Get("errors").As<Napi::Object>().Set("deviceCount", Napi::String::New(env, ReturnName(countCode_)));
-    }
-    deferred_.Resolve(out);
+    deferred_.Resolve(SystemToJs(env, info_, false));
   }
 
  private:
   std::shared_ptr<AddonState> state_;
   const NvmlApi* api_;
   Return code_ = rc::kUnknown;
-  Return countCode_ = rc::kFunctionNotFound;
-  unsigned int count_ = 0;
   SystemSample info_;
 };
 
