@@ -1,13 +1,8 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../tsup.base.js';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
-  splitting: false,
+  ...libraryBuild,
   // binding.ts resolves the package root and require() from import.meta.url; shims make that work in the CJS build.
   shims: true,
 });

@@ -1,23 +1,15 @@
 import { defineConfig } from 'tsup';
+import { libraryBuild } from '../tsup.base.js';
 
+// Both configs build in parallel, so neither cleans: the build script empties dist first.
 export default defineConfig([
-  {
-    entry: ['src/index.ts'],
-    format: ['esm', 'cjs'],
-    dts: true,
-    sourcemap: true,
-    clean: false,
-    target: 'node20',
-    splitting: false,
-  },
+  { ...libraryBuild, clean: false },
   {
     // The `ryot` bin: ESM only; src/cli.ts starts with a shebang, which tsup keeps (and marks the file executable).
-    // Both configs build in parallel, so neither cleans: the build script empties dist first.
+    ...libraryBuild,
     entry: ['src/cli.ts'],
     format: ['esm'],
-    sourcemap: true,
+    dts: false,
     clean: false,
-    target: 'node20',
-    splitting: false,
   },
 ]);
