@@ -21,5 +21,6 @@ const server = await createInferenceServer({
   host: process.env['HOST'] ?? '0.0.0.0',
   faults: process.env['RYOT_EXAMPLE_FAULTS'] === 'off' ? NO_FAULTS : DEMO_FAULTS,
   metricsHandler: telemetry.prometheus?.handler,
+  simulateGpu: !telemetry.gpu,
 });
 console.log(`ryot example inference server on ${server.url} (metrics: ${server.url}/metrics)`);

@@ -30,6 +30,26 @@ function findRegister(module: unknown): RegisterGpuMetrics | undefined {
   return undefined;
 }
 
+/** How long startTelemetry waits for NVML to answer before it carries on with the gauges registered. */
+const NVML_READY_WAIT_MS = 2000;
+
+/** The handle's `ready` status, or undefined when it has none or NVML has not answered in time (a hung init). */
+async function settledStatus(ready: unknown): Promise<unknown> {
+  if (!isRecord(ready) || typeof ready['then'] !== 'function') return undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), NVML_READY_WAIT_MS);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([ready as unknown as Promise<unknown>, timeout]);
+  } catch {
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * Starts @ryot/nvml's GPU gauges on `meterProvider` when that optional package can be
  * loaded. Never throws: a missing package, a missing driver or a failing start is
@@ -56,6 +76,13 @@ export async function startGpuMetrics(
     if (!isRecord(handle)) return undefined;
     const stop = typeof handle['shutdown'] === 'function' ? handle['shutdown'] : handle['stop'];
     if (typeof stop !== 'function') return undefined;
+    const status = await settledStatus(handle['ready']);
+    if (isRecord(status) && status['available'] === false) {
+      // No usable NVML (no driver, a stub library, init failure): no GPU gauges, and say so once.
+      diag.info(`@ryot/exporters: GPU metrics off: ${String(status['message'] ?? status['reason'])}`);
+      await (stop as () => unknown).call(handle);
+      return undefined;
+    }
     return async () => {
       try {
         await (stop as () => unknown).call(handle);

@@ -83,7 +83,7 @@ export interface TelemetryOptions {
   views?: ViewOptions[];
   /** Per-stream cardinality limit applied by ryotViews(). Default: the SDK's 2000. */
   cardinalityLimit?: number;
-  /** Start @ryot/nvml GPU gauges when that package is installed. Default true. */
+  /** Start @ryot/nvml GPU gauges when that package is installed and NVML answers (waits up to 2 s for it). `handle.gpu` says whether they run. Default true. */
   gpu?: boolean | GpuOptions;
   /** Flush and exit on SIGTERM/SIGINT. Default false (your process owns its signals). */
   handleSignals?: boolean;

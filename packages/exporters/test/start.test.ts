@@ -172,4 +172,38 @@ describe('startTelemetry and @ryot/nvml', () => {
     const handle = await start({ prometheus: { server: false } });
     expect(await handle.prometheus!.render()).toContain('target_info');
   });
+
+  it('drops the GPU handle when NVML answers unavailable (no driver here), so callers can fall back', async () => {
+    let stopped = 0;
+    const handle = await start(
+      { prometheus: { server: false } },
+      {
+        loadGpuModule: async () => ({
+          registerGpuMetrics: () => ({
+            ready: Promise.resolve({ available: false, reason: 'library-not-found', message: 'libnvidia-ml.so.1 not found' }),
+            shutdown: async () => void stopped++,
+          }),
+        }),
+      },
+    );
+    expect(handle.gpu).toBe(false);
+    expect(stopped).toBe(1);
+  });
+
+  it('keeps the GPU handle when NVML is available, and when it has not answered within the wait (hung init)', async () => {
+    const available = await start(
+      { prometheus: { server: false } },
+      { loadGpuModule: async () => ({ registerGpuMetrics: () => ({ ready: Promise.resolve({ available: true }), shutdown: async () => {} }) }) },
+    );
+    expect(available.gpu).toBe(true);
+    await available.shutdown();
+    const startedAt = Date.now();
+    const hung = await start(
+      { prometheus: { server: false } },
+      { loadGpuModule: async () => ({ registerGpuMetrics: () => ({ ready: new Promise(() => {}), shutdown: async () => {} }) }) },
+    );
+    expect(hung.gpu).toBe(true);
+    // Bounded by the 2 s wait, not by the hung promise.
+    expect(Date.now() - startedAt).toBeLessThan(10_000);
+  });
 });

@@ -36,6 +36,7 @@ const server = await createInferenceServer({
   faults: DEMO_FAULTS,
   seed: Number(values.seed),
   metricsHandler: telemetry.prometheus?.handler,
+  simulateGpu: !telemetry.gpu,
 });
 const models = [...server.engines.keys()];
 console.log(`Ryot demo: example inference server on ${server.url} serving ${models.join(', ')}`);

@@ -18,6 +18,8 @@ export interface EngineOptions {
   random: () => number;
   /** A request with no token for this long fails with a timeout. */
   requestTimeoutMs: number;
+  /** Report the simulated allocator through updateGpuMetrics (off when NVML reports the real GPU). */
+  simulateGpu: boolean;
   /** ±fraction of random jitter on step times; 0 makes timing deterministic. */
   jitter: number;
 }
@@ -191,7 +193,7 @@ export class ModelEngine {
 
   /** The simulated allocator: weights plus the KV cache of every running sequence, inside a fixed pool. */
   private reportGpu(): void {
-    if (!this.api) return;
+    if (!this.api || !this.options.simulateGpu) return;
     const contextTokens = this.running.reduce((sum, s) => sum + s.request.promptTokens + s.generated, 0);
     const used = Math.min(this.spec.reservedBytes, this.spec.weightsBytes + contextTokens * this.spec.kvBytesPerToken);
     this.api.updateGpuMetrics({

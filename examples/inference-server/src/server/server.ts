@@ -37,6 +37,11 @@ export interface InferenceServerOptions {
   defaultMaxTokens?: number | 'natural';
   requestTimeoutMs?: number;
   maxBodyBytes?: number;
+  /**
+   * Feed ryot_gpu_* from the engine's simulated allocator. Default true; turn it off when
+   * @ryot/nvml reports the real device, so simulated and measured memory never share a name.
+   */
+  simulateGpu?: boolean;
   /** The Ryot API to record into. Default: the global one; null runs the server uninstrumented (for benchmarks). */
   api?: RyotApi | null;
   /** Serves GET /metrics, e.g. startTelemetry()'s `prometheus.handler`. */
@@ -69,6 +74,7 @@ export async function createInferenceServer(options: InferenceServerOptions = {}
     random,
     requestTimeoutMs: options.requestTimeoutMs ?? 5_000,
     jitter: options.jitter ?? 0.1,
+    simulateGpu: options.simulateGpu ?? true,
   };
   const engines = new Map((options.models ?? DEFAULT_MODELS).map((spec) => [spec.name, new ModelEngine(spec, api, engineOptions)]));
   const knownModels: ReadonlySet<string> = new Set(engines.keys());
