@@ -195,7 +195,12 @@ describe.skipIf(skip)('packed packages installed by npm in a clean project', () 
 
     // prebuildify, as a release does, on a copy (the working tree's build/ is shared with
     // other test files), writing prebuilds/ into packages/nvml where `pnpm pack` finds it.
+    // A prebuild already there (e.g. a release's) is set aside and restored afterwards.
     hadPrebuilds = existsSync(join(NVML_DIR, 'prebuilds'));
+    if (hadPrebuilds) {
+      cpSync(join(NVML_DIR, 'prebuilds'), join(work, 'prebuilds-backup'), { recursive: true });
+      rmSync(join(NVML_DIR, 'prebuilds'), { recursive: true, force: true });
+    }
     const copy = join(work, 'nvml-build');
     mkdirSync(copy);
     for (const entry of ['package.json', 'binding.gyp', 'src', 'scripts']) cpSync(join(NVML_DIR, entry), join(copy, entry), { recursive: true });
@@ -216,8 +221,9 @@ describe.skipIf(skip)('packed packages installed by npm in a clean project', () 
   }, 420_000);
 
   afterAll(() => {
+    rmSync(join(NVML_DIR, 'prebuilds'), { recursive: true, force: true });
+    if (hadPrebuilds) cpSync(join(work, 'prebuilds-backup'), join(NVML_DIR, 'prebuilds'), { recursive: true });
     if (work) rmSync(work, { recursive: true, force: true });
-    if (!hadPrebuilds) rmSync(join(NVML_DIR, 'prebuilds'), { recursive: true, force: true });
     for (const fake of fakes) rmSync(fake.dir, { recursive: true, force: true });
   });
 
