@@ -3,7 +3,7 @@
  * absent symbols (fake built with -DOMIT_<symbol>), stub library, failing and
  * hanging init, env-var override, and shutdown by the env cleanup hook.
  */
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -33,8 +33,10 @@ function firstDevice(result: StatusResult) {
 
 describe('library cannot be used', () => {
   it('absent library: reason library-not-found with the dlopen message, nothing thrown', () => {
-    const missing = join(mkdtempSync(join(tmpdir(), 'ryot-nvml-none-')), 'libnvidia-ml.so.1');
+    const emptyDir = mkdtempSync(join(tmpdir(), 'ryot-nvml-none-'));
+    const missing = join(emptyDir, 'libnvidia-ml.so.1');
     const { status } = sampleWith(missing);
+    rmSync(emptyDir, { recursive: true, force: true });
     expect(status.available).toBe(false);
     if (status.available) return;
     expect(status.reason).toBe('library-not-found');

@@ -99,7 +99,7 @@ describe('streaming chat completions against the example server', () => {
     // One observation per gap, and min/max bound every one of them.
     const itl = histogram(all, 'ryot_inference_inter_token_latency_seconds', model)!;
     expect(itl.count).toBe(OUTPUT_TOKENS - 1);
-    expectWithin(itl.sum / itl.count, STEP_MS / 1000, GAP_EARLY_MS, GAP_LATE_MS);
+    expectWithin(itl.sum! / itl.count, STEP_MS / 1000, GAP_EARLY_MS, GAP_LATE_MS);
     expect(itl.min!).toBeGreaterThan(0);
     const duration = histogram(all, 'ryot_inference_request_duration_seconds', model)!;
     expectWithin(duration.sum, EXPECTED_TTFT_S + ((OUTPUT_TOKENS - 1) * STEP_MS) / 1000, TTFT_EARLY_MS, TTFT_LATE_MS + (OUTPUT_TOKENS - 1) * GAP_LATE_MS);
@@ -125,7 +125,7 @@ describe('streaming chat completions against the example server', () => {
     expectWithin(ttfc.sum, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);
     const perChunk = histogram(all, 'gen_ai.client.operation.time_per_output_chunk', attributes)!;
     expect(perChunk.count).toBe(OUTPUT_TOKENS - 1);
-    expectWithin(perChunk.sum / perChunk.count, STEP_MS / 1000, GAP_EARLY_MS, GAP_LATE_MS);
+    expectWithin(perChunk.sum! / perChunk.count, STEP_MS / 1000, GAP_EARLY_MS, GAP_LATE_MS);
     expect(perChunk.min!).toBeGreaterThan(0);
     expect(histogram(all, 'gen_ai.client.token.usage', { ...attributes, 'gen_ai.token.type': 'input' })?.sum).toBe(PROMPT_TOKENS);
     expect(histogram(all, 'gen_ai.client.token.usage', { ...attributes, 'gen_ai.token.type': 'output' })?.sum).toBe(OUTPUT_TOKENS);

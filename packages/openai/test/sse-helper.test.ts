@@ -59,8 +59,8 @@ describe('instrumentSseResponse (no SDK)', () => {
     const itl = histogram(all, 'ryot_inference_inter_token_latency_seconds', { model: 'm1' })!;
     expect(itl.count).toBe(OUTPUT_TOKENS - 1);
     // Mean gap = (last − first) / count: robust to one late chunk, tight below (timers never fire early).
-    expect(itl.sum / itl.count).toBeGreaterThanOrEqual((STEP_MS - 10) / 1000);
-    expect(itl.sum / itl.count).toBeLessThanOrEqual((STEP_MS + 40) / 1000);
+    expect(itl.sum! / itl.count).toBeGreaterThanOrEqual((STEP_MS - 10) / 1000);
+    expect(itl.sum! / itl.count).toBeLessThanOrEqual((STEP_MS + 40) / 1000);
     expect(value(all, 'ryot_tokens_generated', { model: 'm1' })).toBe(OUTPUT_TOKENS);
     const perChunk = all.find((m) => m.descriptor.name === 'gen_ai.client.operation.time_per_output_chunk')!.dataPoints[0]!;
     expect(perChunk.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm1', 'server.address': '127.0.0.1', 'server.port': server.port });

@@ -1,7 +1,8 @@
 /** Writes key=value configs for the fake library (re-read on change by nvmlInit / nvmlDeviceGetCount). */
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 
 export type FakeConfig = Record<string, string | number>;
 
@@ -43,6 +44,17 @@ export const BASE_CONFIG: FakeConfig = {
   'dev.1.procs': '',
 };
 
+/** Every control directory this test process made; removed when it exits. */
+const createdDirs = new Set<string>();
+function removeCreatedDirs(): void {
+  for (const dir of createdDirs) rmSync(dir, { recursive: true, force: true });
+  createdDirs.clear();
+}
+// Registered while a test file is collected, so each file cleans up after its own tests; the exit
+// hook covers anything made outside a test file.
+afterAll(removeCreatedDirs);
+process.once('exit', removeCreatedDirs);
+
 export class FakeControl {
   readonly dir: string;
   readonly configPath: string;
@@ -51,6 +63,7 @@ export class FakeControl {
 
   constructor(initial: FakeConfig = BASE_CONFIG) {
     this.dir = mkdtempSync(join(tmpdir(), 'ryot-nvml-test-'));
+    createdDirs.add(this.dir);
     this.configPath = join(this.dir, 'fake.cfg');
     this.logPath = join(this.dir, 'calls.log');
     this.current = { ...initial };
