@@ -51,8 +51,8 @@ function removeCreatedDirs(): void {
   createdDirs.clear();
 }
 // Registered while a test file is collected, so each file cleans up after its own tests; the exit
-// hook covers anything made outside a test file.
-afterAll(removeCreatedDirs);
+// hook covers anything made outside a test file (the benchmark uses this module too).
+if (process.env['VITEST']) afterAll(removeCreatedDirs);
 process.once('exit', removeCreatedDirs);
 
 export class FakeControl {
