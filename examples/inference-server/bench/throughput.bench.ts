@@ -10,7 +10,7 @@ import { createInferenceServer, type InferenceServer } from '../src/index.js';
 
 const CONCURRENCY = 16;
 const ROUND_MS = 3000;
-const ROUNDS = 4;
+const ROUNDS = 6;
 const zeroCostModel = {
   name: 'bench',
   family: 'bench',

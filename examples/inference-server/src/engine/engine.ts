@@ -24,6 +24,8 @@ export interface EngineOptions {
   jitter: number;
 }
 
+const GPU_REPORT_MS = 200;
+
 const VOCABULARY = ['the', ' model', ' token', ' stream', ' of', ' a', ' GPU', ' batch', ' cache', ' is', ' fast', '.', ' and', ' latency'];
 
 interface Sequence {
@@ -49,6 +51,7 @@ export class ModelEngine {
   private readonly cache = new PrefixCache(256);
   private loaded = false;
   private readonly faults: FaultRates;
+  private lastGpuReport = Number.NEGATIVE_INFINITY;
 
   constructor(
     readonly spec: ModelSpec,
@@ -174,7 +177,8 @@ export class ModelEngine {
       if (sequence.generated >= sequence.request.maxTokens) this.finish(sequence);
     }
     this.running = this.running.filter((sequence) => !sequence.done);
-    this.reportGpu();
+    // Like a real exporter polling the allocator: at most every GPU_REPORT_MS, not every step.
+    if (performance.now() - this.lastGpuReport >= GPU_REPORT_MS) this.reportGpu();
   }
 
   private finish(sequence: Sequence, failure?: { error: unknown }): void {
@@ -194,6 +198,7 @@ export class ModelEngine {
   /** The simulated allocator: weights plus the KV cache of every running sequence, inside a fixed pool. */
   private reportGpu(): void {
     if (!this.api || !this.options.simulateGpu) return;
+    this.lastGpuReport = performance.now();
     const contextTokens = this.running.reduce((sum, s) => sum + s.request.promptTokens + s.generated, 0);
     const used = Math.min(this.spec.reservedBytes, this.spec.weightsBytes + contextTokens * this.spec.kvBytesPerToken);
     this.api.updateGpuMetrics({
