@@ -10,6 +10,15 @@ import type {
 } from './types.js';
 
 export const DEFAULT_PROMETHEUS_PORT = 9464;
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** A millisecond setting: the code option wins, then the environment variable; each error names its source. */
+function millisOption(optionName: string, option: number | undefined, envVar: string, raw: string | undefined): number | undefined {
+  if (option !== undefined) return checkNumber(optionName, option, 1, MAX_TIMER_MS);
+  if (raw !== undefined) return parseInteger(envVar, raw, 1, MAX_TIMER_MS);
+  return undefined;
+}
 export const DEFAULT_PROMETHEUS_PATH = '/metrics';
 export const DEFAULT_EXPORT_INTERVAL_MS = 60_000;
 export const DEFAULT_EXPORT_TIMEOUT_MS = 30_000;
@@ -152,20 +161,10 @@ function resolveOtlp(options: OtlpOptions, env: EnvSource): ResolvedOtlp {
         : 'http/protobuf';
 
   const rawInterval = read(env, 'OTEL_METRIC_EXPORT_INTERVAL');
-  const intervalMs =
-    options.intervalMs !== undefined
-      ? checkNumber('otlp.intervalMs', options.intervalMs, 1, 2 ** 31 - 1)
-      : rawInterval !== undefined
-        ? parseInteger('OTEL_METRIC_EXPORT_INTERVAL', rawInterval, 1, 2 ** 31 - 1)
-        : DEFAULT_EXPORT_INTERVAL_MS;
+  const intervalMs = millisOption('otlp.intervalMs', options.intervalMs, 'OTEL_METRIC_EXPORT_INTERVAL', rawInterval) ?? DEFAULT_EXPORT_INTERVAL_MS;
 
   const rawTimeout = read(env, 'OTEL_METRIC_EXPORT_TIMEOUT');
-  const explicitTimeout =
-    options.timeoutMs !== undefined
-      ? checkNumber('otlp.timeoutMs', options.timeoutMs, 1, 2 ** 31 - 1)
-      : rawTimeout !== undefined
-        ? parseInteger('OTEL_METRIC_EXPORT_TIMEOUT', rawTimeout, 1, 2 ** 31 - 1)
-        : undefined;
+  const explicitTimeout = millisOption('otlp.timeoutMs', options.timeoutMs, 'OTEL_METRIC_EXPORT_TIMEOUT', rawTimeout);
   // The reader requires timeout <= interval; clamp as sdk-node does rather than throw.
   const exportTimeoutMs = Math.min(explicitTimeout ?? DEFAULT_EXPORT_TIMEOUT_MS, intervalMs);
 

@@ -1,3 +1,4 @@
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Attributes } from '@opentelemetry/api';
@@ -159,3 +160,19 @@ export function sseChunk(content: string | undefined, extra: Record<string, unkn
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Fails each test of the calling file that let a promise rejection go unhandled (checked 50 ms after it). */
+export function expectNoUnhandledRejections(): void {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  beforeAll(() => void process.on('unhandledRejection', onUnhandled));
+  afterAll(() => void process.off('unhandledRejection', onUnhandled));
+  beforeEach(() => {
+    unhandled.length = 0;
+  });
+  afterEach(async () => {
+    // Give stray promises a chance to surface, then prove there were none.
+    await sleep(50);
+    expect(unhandled).toEqual([]);
+  });
+}

@@ -1,29 +1,18 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type OpenAI from 'openai';
 import { instrumentOpenAI } from '../src/index.js';
-import { clientHarness, histogram, openaiClient, sleep, sseChunk, startInferenceServer, tinyServer, total, uniquePrompt, value, type ClientHarness } from './helpers.js';
+import { clientHarness, histogram, openaiClient, sleep, sseChunk, startInferenceServer, tinyServer, total, uniquePrompt, value, expectNoUnhandledRejections, type ClientHarness } from './helpers.js';
 
 const OUTPUT_TOKENS = 12;
 let server: Awaited<ReturnType<typeof startInferenceServer>>;
 
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
+expectNoUnhandledRejections();
 
 beforeAll(async () => {
   server = await startInferenceServer(OUTPUT_TOKENS);
-  process.on('unhandledRejection', onUnhandled);
 });
 afterAll(async () => {
-  process.off('unhandledRejection', onUnhandled);
   await server.shutdown();
-});
-beforeEach(() => {
-  unhandled.length = 0;
-});
-afterEach(async () => {
-  // Give stray promises a chance to surface, then prove there were none.
-  await sleep(50);
-  expect(unhandled).toEqual([]);
 });
 
 function setup(baseURL = `${server.url}/v1`, maxRetries = 0): { h: ClientHarness; client: OpenAI } {

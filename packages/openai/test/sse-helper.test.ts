@@ -1,30 +1,20 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { instrumentSseResponse, SseHttpError } from '../src/index.js';
 import { sseEvents } from '../src/sse.js';
-import { PREFILL_MS_PER_TOKEN, STEP_MS, clientHarness, histogram, sleep, sseChunk, startInferenceServer, tinyServer, total, uniquePrompt, value } from './helpers.js';
+import { PREFILL_MS_PER_TOKEN, STEP_MS, clientHarness, histogram, sleep, sseChunk, startInferenceServer, tinyServer, total, uniquePrompt, value, expectNoUnhandledRejections } from './helpers.js';
 
 const OUTPUT_TOKENS = 6;
 const PROMPT_TOKENS = 20;
 let server: Awaited<ReturnType<typeof startInferenceServer>>;
-const unhandled: unknown[] = [];
-const onUnhandled = (reason: unknown) => unhandled.push(reason);
+expectNoUnhandledRejections();
 
 beforeAll(async () => {
   server = await startInferenceServer(OUTPUT_TOKENS);
-  process.on('unhandledRejection', onUnhandled);
   // Warm-up (connection, JIT).
   for await (const chunk of instrumentSseResponse(post(server.url, uniquePrompt(4)), { model: 'm1', ryot: clientHarness().api })) void chunk;
 });
 afterAll(async () => {
-  process.off('unhandledRejection', onUnhandled);
   await server.shutdown();
-});
-beforeEach(() => {
-  unhandled.length = 0;
-});
-afterEach(async () => {
-  await sleep(50);
-  expect(unhandled).toEqual([]);
 });
 
 function post(base: string, prompt: string, init: RequestInit = {}): Promise<Response> {
