@@ -4,8 +4,13 @@ import { modelInfoFor, systemInfoFor, type ModelInfo, type SystemInfo } from './
 import {
   recordBatch,
   recordCacheLookup,
+  recordError,
   recordModelLoad,
+  recordQueueWait,
   recordRetry,
+  setCacheHitRatio,
+  setQueueSize,
+  setTokenThroughput,
   trackModelLoad,
   updateGpuMetrics,
   type CacheLookupOptions,
@@ -32,6 +37,16 @@ export interface RyotApi {
   recordCacheLookup(options: CacheLookupOptions): void;
   recordBatch(options: { model: string; size: number }): void;
   recordRetry(options: { model: string; count?: number }): void;
+  /** Counts an error outside any tracked request. */
+  recordError(options: { model: string; errorType: ErrorType }): void;
+  /** Sets the queue size measured elsewhere (an engine's own queue). */
+  setQueueSize(options: { model: string; size: number }): void;
+  /** Records a queue wait measured elsewhere. */
+  recordQueueWait(options: { model: string; seconds: number }): void;
+  /** Replaces the computed ryot_tokens_per_second of a model with a rate measured elsewhere. */
+  setTokenThroughput(options: { model: string; tokensPerSecond: number }): void;
+  /** Replaces the computed ryot_model_cache_hit_ratio of a model with a ratio measured elsewhere. */
+  setCacheHitRatio(options: { model: string; ratio: number }): void;
   updateGpuMetrics(update: GpuMetricsUpdate): void;
   classifyError(error: unknown): ErrorType;
   readonly systemInfo: SystemInfo;
@@ -54,6 +69,11 @@ function bindApi(get: () => Ryot): RyotApi {
     recordCacheLookup: (options) => recordCacheLookup(get(), options),
     recordBatch: (options) => recordBatch(get(), options),
     recordRetry: (options) => recordRetry(get(), options),
+    recordError: (options) => recordError(get(), options),
+    setQueueSize: (options) => setQueueSize(get(), options),
+    recordQueueWait: (options) => recordQueueWait(get(), options),
+    setTokenThroughput: (options) => setTokenThroughput(get(), options),
+    setCacheHitRatio: (options) => setCacheHitRatio(get(), options),
     updateGpuMetrics: (update) => updateGpuMetrics(get(), update),
     classifyError: (error) => get().classify(error),
     systemInfo: systemInfoFor(get),

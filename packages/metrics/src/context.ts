@@ -55,6 +55,21 @@ export class InferenceContext implements Disposable {
     this.run.interTokenLatency(seconds);
   }
 
+  /** The reference library's name for recordItl. */
+  recordInterTokenLatency(seconds: number): void {
+    this.run.interTokenLatency(seconds);
+  }
+
+  /** Sets the output token count without per-token timing (the reference library's `set_token_count`). */
+  setTokenCount(count: number): void {
+    this.run.setTokenCount(count);
+  }
+
+  /** Records a TTFT measured elsewhere, in seconds; once per request (a later first token then adds no TTFT). */
+  setTtft(seconds: number): void {
+    this.run.timeToFirstToken(seconds);
+  }
+
   setPromptTokens(count: number): void {
     this.run.setPromptTokens(count);
   }

@@ -9,8 +9,11 @@ export interface SystemInfo {
 }
 
 export interface ModelInfo {
-  /** Sets ryot_model_info's labels for one model (replacing that model's earlier ones). */
-  info(labels: { model: string } & Record<string, string | number | boolean | undefined>): void;
+  /**
+   * Sets ryot_model_info's labels. With a `model` label, they replace that model's earlier ones; without one
+   * (the reference library's `modelInfo.info({ models: 'gpt4, claude' })`), they replace the earlier model-less set.
+   */
+  info(labels: { model?: string } & Record<string, string | number | boolean | undefined>): void;
 }
 
 export function systemInfoFor(ryot: () => Ryot): SystemInfo {
@@ -37,7 +40,7 @@ export function modelInfoFor(ryot: () => Ryot): ModelInfo {
     info(labels) {
       const instance = ryot();
       const { model, ...rest } = labels;
-      instance.setModelInfo(instance.series(model), sanitizeInfoLabels(instance, rest));
+      instance.setModelInfo(model === undefined ? null : instance.series(model), sanitizeInfoLabels(instance, rest));
       instance.instruments();
     },
   };

@@ -1,5 +1,8 @@
 import type { Attributes } from '@opentelemetry/api';
+import { ERROR_TYPES, type ErrorType } from './catalog.js';
 import type { Ryot } from './ryot.js';
+
+const ERROR_TYPE_SET: ReadonlySet<unknown> = new Set(ERROR_TYPES);
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -10,8 +13,8 @@ function finiteNonNegative(ryot: Ryot, metric: string, value: unknown): value is
 }
 
 export function recordModelLoad(ryot: Ryot, model: unknown, seconds: number): void {
-  if (!finiteNonNegative(ryot, 'ryot_model_load_duration_seconds', seconds)) return;
-  ryot.instruments().modelLoadDuration.record(seconds, ryot.series(model).attributes);
+  if (!finiteNonNegative(ryot, 'ryot_model_loading_duration_seconds', seconds)) return;
+  ryot.instruments().modelLoadingDuration.record(seconds, ryot.series(model).attributes);
 }
 
 /** Times `load`; records the duration when it succeeds, and rethrows its error untouched. */
@@ -86,13 +89,13 @@ export function updateGpuMetrics(ryot: Ryot, update: GpuMetricsUpdate): void {
     gpu_id: ryot.gpuLabel(update.gpuId),
   }));
   const { usedBytes, reservedBytes, utilization } = update;
-  const used = usedBytes !== undefined && finiteNonNegative(ryot, 'ryot_gpu_memory_used_bytes', usedBytes) ? usedBytes : undefined;
+  const used = usedBytes !== undefined && finiteNonNegative(ryot, 'ryot_gpu_memory_usage_bytes', usedBytes) ? usedBytes : undefined;
   const reserved =
     reservedBytes !== undefined && finiteNonNegative(ryot, 'ryot_gpu_memory_reserved_bytes', reservedBytes) ? reservedBytes : undefined;
-  if (used !== undefined) instruments.gpuMemoryUsed.record(used, attributes);
+  if (used !== undefined) instruments.gpuMemoryUsage.record(used, attributes);
   if (reserved !== undefined) instruments.gpuMemoryReserved.record(reserved, attributes);
   if (used !== undefined && reserved !== undefined && reserved > 0) {
-    instruments.memoryEfficiency.record(Math.min(1, used / reserved), attributes);
+    instruments.memoryEfficiency.record(used / reserved, attributes);
   }
   if (utilization !== undefined) {
     if (typeof utilization === 'number' && utilization >= 0 && utilization <= 100) {
@@ -101,6 +104,53 @@ export function updateGpuMetrics(ryot: Ryot, update: GpuMetricsUpdate): void {
       ryot.rejectValue('ryot_gpu_utilization_percent', utilization, 'a percentage in 0..100');
     }
   }
+}
+
+/** Counts an error that no tracked request recorded (a failed health check, an engine fault between requests). */
+export function recordError(ryot: Ryot, options: { model: string; errorType: ErrorType }): void {
+  let errorType = options.errorType;
+  if (!ERROR_TYPE_SET.has(errorType)) {
+    ryot.rejectValue('ryot_inference_errors', errorType, `one of ${ERROR_TYPES.join(', ')} (recorded as unknown)`);
+    errorType = 'unknown';
+  }
+  ryot.instruments().errors.add(1, ryot.series(options.model).errorAttributes(errorType));
+}
+
+/** Sets the queue size of a model to a value measured elsewhere (an engine's own queue); queue tickets then count from it. */
+export function setQueueSize(ryot: Ryot, options: { model: string; size: number }): void {
+  if (!(Number.isInteger(options.size) && options.size >= 0)) {
+    ryot.rejectValue('ryot_inference_queue_size', options.size, 'a non-negative integer');
+    return;
+  }
+  const series = ryot.series(options.model);
+  ryot.instruments();
+  series.queueSize = options.size;
+}
+
+/** Records a queue wait measured elsewhere, in seconds. */
+export function recordQueueWait(ryot: Ryot, options: { model: string; seconds: number }): void {
+  if (!finiteNonNegative(ryot, 'ryot_inference_queue_wait_seconds', options.seconds)) return;
+  ryot.instruments().queueWait.record(options.seconds, ryot.series(options.model).attributes);
+}
+
+/** Sets ryot_tokens_per_second for a model to a rate measured elsewhere; from then on it replaces Ryot's own. */
+export function setTokenThroughput(ryot: Ryot, options: { model: string; tokensPerSecond: number }): void {
+  if (!finiteNonNegative(ryot, 'ryot_tokens_per_second', options.tokensPerSecond)) return;
+  const series = ryot.series(options.model);
+  ryot.instruments();
+  series.throughputOverride = options.tokensPerSecond;
+}
+
+/** Sets ryot_model_cache_hit_ratio for a model (0..1); from then on it replaces the ratio Ryot computes from lookups. */
+export function setCacheHitRatio(ryot: Ryot, options: { model: string; ratio: number }): void {
+  const { ratio } = options;
+  if (!(typeof ratio === 'number' && ratio >= 0 && ratio <= 1)) {
+    ryot.rejectValue('ryot_model_cache_hit_ratio', ratio, 'a ratio in 0..1');
+    return;
+  }
+  const series = ryot.series(options.model);
+  ryot.instruments();
+  series.cacheHitRatioOverride = ratio;
 }
 
 /** Info labels: keys must be Prometheus label names, values strings (numbers and booleans are stringified). */

@@ -18,8 +18,10 @@ export class InferenceRun {
   ended = false;
   private promptTokens: number | undefined;
   private reportedTokens: number | undefined;
-  private lastTokenAt = 0;
-  private firstTokenAt = -1;
+  /** When the previous token arrived; -1 before the first one with a timestamp. */
+  private lastTokenAt = -1;
+  /** Seconds to the first token, once known (from the first token, or set by the caller). */
+  private ttftSeconds: number | undefined;
   private readonly instruments: BoundInstruments;
   private signal: AbortSignal | undefined;
   private onAbort: (() => void) | undefined;
@@ -43,15 +45,15 @@ export class InferenceRun {
       if (count !== 0) this.ryot.rejectValue('token count', count, 'a positive finite number');
       return;
     }
-    if (this.firstTokenAt < 0) {
-      this.firstTokenAt = at;
-      this.instruments.timeToFirstToken.record((at - this.startedAt) / 1000, this.series.attributes);
-    } else {
+    if (this.ttftSeconds === undefined) {
+      this.ttftSeconds = (at - this.startedAt) / 1000;
+      this.instruments.timeToFirstToken.record(this.ttftSeconds, this.series.attributes);
+    } else if (this.lastTokenAt >= 0) {
       this.instruments.interTokenLatency.record((at - this.lastTokenAt) / 1000, this.series.attributes);
     }
     this.lastTokenAt = at;
     this.tokens += count;
-    this.series.tokenWindow.add(count, at);
+    this.series.addTokens(count, at);
   }
 
   /** Counts tokens that arrived together with no timing of their own (a non-streaming response). */
@@ -62,7 +64,7 @@ export class InferenceRun {
       return;
     }
     this.tokens += count;
-    this.series.tokenWindow.add(count, this.ryot.now());
+    this.series.addTokens(count, this.ryot.now());
   }
 
   /** Records an inter-token latency the caller measured itself (seconds). */
@@ -73,6 +75,32 @@ export class InferenceRun {
       return;
     }
     this.instruments.interTokenLatency.record(seconds, this.series.attributes);
+  }
+
+  /** Records a TTFT the caller measured itself (seconds); once per request, like a first token. */
+  timeToFirstToken(seconds: number): void {
+    if (this.ended) return;
+    if (!(typeof seconds === 'number' && seconds >= 0 && Number.isFinite(seconds))) {
+      this.ryot.rejectValue('ryot_inference_ttft_seconds', seconds, 'a non-negative finite number of seconds');
+      return;
+    }
+    if (this.ttftSeconds !== undefined) {
+      this.ryot.diagnostics.warnOnce('ttft-twice', 'a request\'s TTFT was set after it was already recorded; the later value is dropped.');
+      return;
+    }
+    this.ttftSeconds = seconds;
+    this.instruments.timeToFirstToken.record(seconds, this.series.attributes);
+  }
+
+  /** Sets the output token count (no per-token timing); tokens added since the last count enter the rate windows now. */
+  setTokenCount(count: number): void {
+    if (this.ended) return;
+    if (!(Number.isInteger(count) && count >= 0)) {
+      this.ryot.rejectValue('ryot_tokens_generated', count, 'a non-negative integer');
+      return;
+    }
+    if (count > this.tokens) this.series.addTokens(count - this.tokens, this.ryot.now());
+    this.tokens = count;
   }
 
   setPromptTokens(count: number): void {
@@ -115,7 +143,7 @@ export class InferenceRun {
     if (tokens > 0) {
       instruments.tokensGenerated.add(tokens, series.attributes);
       instruments.tokensPerRequest.record(tokens, series.attributes);
-      if (seconds > 0) instruments.tokensPerSecond.record(tokens / seconds, series.attributes);
+      if (seconds > 0) instruments.requestTokensPerSecond.record(tokens / seconds, series.attributes);
     }
     if (this.promptTokens !== undefined) instruments.promptTokens.add(this.promptTokens, series.attributes);
     if (instruments.genAi) this.recordGenAi(status, seconds, error);
@@ -146,8 +174,8 @@ export class InferenceRun {
       return;
     }
     genAi.requestDuration.record(seconds, base);
-    if (this.firstTokenAt < 0) return;
-    const timeToFirstToken = (this.firstTokenAt - this.startedAt) / 1000;
+    const timeToFirstToken = this.ttftSeconds;
+    if (timeToFirstToken === undefined) return;
     genAi.timeToFirstToken.record(timeToFirstToken, base);
     if (this.tokens > 1) {
       genAi.timePerOutputToken.record((seconds - timeToFirstToken) / (this.tokens - 1), base);

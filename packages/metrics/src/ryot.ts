@@ -30,6 +30,8 @@ export interface RyotOptions {
 }
 
 const DEFAULT_MAX_MODELS = 100;
+/** The window of ryot_tokens_per_second: complete seconds, so a partial current second never dilutes the rate. */
+const THROUGHPUT_WINDOW_SECONDS = 10;
 const DEFAULT_MAX_GPUS = 64;
 const ERROR_TYPE_SET: ReadonlySet<string> = new Set(ERROR_TYPES);
 
@@ -69,7 +71,8 @@ export class Ryot {
   private modelGuard!: LabelGuard<ModelSeries>;
   private gpuGuard!: LabelGuard<string>;
   private systemInfoAttributes: Attributes | undefined;
-  private readonly modelInfoAttributes = new Map<ModelSeries, Attributes>();
+  /** Keyed by model series; `null` holds the info given without a model label. */
+  private readonly modelInfoAttributes = new Map<ModelSeries | null, Attributes>();
   now: Clock = monotonicClock;
   genAi: Required<GenAiSemconvOptions> | undefined;
 
@@ -149,8 +152,8 @@ export class Ryot {
     this.systemInfoAttributes = Object.freeze({ ...attributes });
   }
 
-  setModelInfo(series: ModelSeries, attributes: Attributes): void {
-    this.modelInfoAttributes.set(series, Object.freeze({ ...attributes, model: series.label }));
+  setModelInfo(series: ModelSeries | null, attributes: Attributes): void {
+    this.modelInfoAttributes.set(series, Object.freeze(series ? { ...attributes, model: series.label } : { ...attributes }));
   }
 
   private observe(instruments: BoundInstruments): BatchObservableCallback {
@@ -168,10 +171,22 @@ export class Ryot {
     series: ModelSeries,
     now: number,
   ): void {
-    result.observe(instruments.averageTokensPerMinute, series.tokenWindow.sum(now), series.attributes);
-    const lookups = series.cacheLookupWindow.sum(now);
-    if (lookups > 0) {
-      result.observe(instruments.cacheHitRatio, series.cacheHitWindow.sum(now) / lookups, series.attributes);
+    const { attributes } = series;
+    if (series.generated) {
+      result.observe(instruments.averageTokensPerMinute, series.tokenWindow.sum(now), attributes);
     }
+    if (series.throughputOverride !== undefined) {
+      result.observe(instruments.tokensPerSecond, series.throughputOverride, attributes);
+    } else if (series.generated) {
+      const seconds = THROUGHPUT_WINDOW_SECONDS;
+      result.observe(instruments.tokensPerSecond, series.tokenWindow.sumCompleted(now, seconds) / seconds, attributes);
+    }
+    if (series.cacheHitRatioOverride !== undefined) {
+      result.observe(instruments.cacheHitRatio, series.cacheHitRatioOverride, attributes);
+    } else {
+      const lookups = series.cacheLookupWindow.sum(now);
+      if (lookups > 0) result.observe(instruments.cacheHitRatio, series.cacheHitWindow.sum(now) / lookups, attributes);
+    }
+    if (series.queueSize !== undefined) result.observe(instruments.queueSize, series.queueSize, attributes);
   }
 }

@@ -7,6 +7,8 @@ import { assertFunction, isPromiseLike, type Tracker } from './tracker.js';
 export interface TokenUsage {
   promptTokens?: number | undefined;
   completionTokens?: number | undefined;
+  /** Time to first token as the engine or API measured it, in seconds. */
+  ttftSeconds?: number | undefined;
 }
 
 export interface TrackInferenceRequestOptions {
@@ -37,6 +39,7 @@ function recordUsage(ryot: Ryot, run: InferenceRun, options: TrackInferenceReque
   }
   if (!usage) return;
   if (usage.promptTokens !== undefined) run.setPromptTokens(usage.promptTokens);
+  if (usage.ttftSeconds !== undefined) run.timeToFirstToken(usage.ttftSeconds);
   const completion = usage.completionTokens;
   if (completion !== undefined && completion > 0) {
     // A non-streaming response carries no per-token timing: count it without TTFT/ITL.

@@ -10,11 +10,11 @@ export const NAMES = {
   itl: 'ryot_inference_inter_token_latency_seconds',
   inFlight: 'ryot_inference_requests_in_flight',
   tokens: 'ryot_tokens_generated_total',
-  queueSize: 'ryot_queue_size',
+  queueSize: 'ryot_inference_queue_size',
   cacheHits: 'ryot_cache_hits_total',
   cacheLookups: 'ryot_cache_lookups_total',
-  cacheHitRatio: 'ryot_cache_hit_ratio',
-  gpuUsed: 'ryot_gpu_memory_used_bytes',
+  cacheHitRatio: 'ryot_model_cache_hit_ratio',
+  gpuUsed: 'ryot_gpu_memory_usage_bytes',
   gpuReserved: 'ryot_gpu_memory_reserved_bytes',
   gpuUtilization: 'ryot_gpu_utilization_percent',
   hwMemoryUsage: 'hw_gpu_memory_usage',
@@ -54,7 +54,7 @@ export interface ModelRow {
   /** Gauges, summed over the model's series. */
   readonly inFlight?: number;
   readonly queueSize?: number;
-  /** 0..1: Δhits ÷ Δlookups in the window, else the ryot_cache_hit_ratio gauge (last 60 s). */
+  /** 0..1: Δhits ÷ Δlookups in the window, else the ryot_model_cache_hit_ratio gauge (last 60 s). */
   readonly cacheHitRatio?: number;
   readonly cacheHitSource?: 'counters' | 'gauge';
   /** Summed over gpu_id. */

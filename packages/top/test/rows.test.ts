@@ -129,7 +129,7 @@ describe('computeModelRows on expositions recorded with @ryot/metrics', () => {
     expect(mistral.tokensPerSecond).toBe(0);
     expect(mistral.inFlight).toBe(1);
     expect(mistral.queueSize).toBe(1);
-    // No lookup in the window: falls back to the ryot_cache_hit_ratio gauge (last 60 s) = 1 / 4.
+    // No lookup in the window: falls back to the ryot_model_cache_hit_ratio gauge (last 60 s) = 1 / 4.
     expect(mistral.cacheHitRatio).toBe(0.25);
     expect(mistral.cacheHitSource).toBe('gauge');
     expect(mistral.gpuMemoryUsedBytes).toBeUndefined();
@@ -163,14 +163,14 @@ describe('computeModelRows on expositions recorded with @ryot/metrics', () => {
         `ryot_inference_requests_total{model="busy",status="success"} ${n}`,
         `ryot_tokens_generated_total{model="busy"} ${n * 10}`,
         'ryot_inference_requests_in_flight{model="busy"} 2',
-        'ryot_gpu_memory_used_bytes{model="idle",gpu_id="0"} 1024',
+        'ryot_gpu_memory_usage_bytes{model="idle",gpu_id="0"} 1024',
       ].join('\n');
     const rows = computeModelRows(parseExposition(text(1)), parseExposition(text(5)), 2);
     expect(row(rows, 'busy')).toMatchObject({ requestsPerSecond: 2, tokensPerSecond: 20, inFlight: 2 });
     const idle = row(rows, 'idle');
     expect(idle).toMatchObject({ requestsPerSecond: 0, requests: 0, tokensPerSecond: 0, inFlight: 0, gpuMemoryUsedBytes: 1024 });
     expect(idle.errorPercent).toBeUndefined();
-    // ryot_queue_size is exported by nobody: unknown, not 0.
+    // ryot_inference_queue_size is exported by nobody: unknown, not 0.
     expect(idle.queueSize).toBeUndefined();
     // Without a previous scrape the rates stay unknown; the gauge is 0 at once.
     expect(row(computeModelRows(undefined, parseExposition(text(1)), 0), 'idle')).toMatchObject({ inFlight: 0 });
