@@ -17,10 +17,12 @@ import {
   type GpuMetricsUpdate,
 } from './operations.js';
 import { QueueTicket, waitInQueue } from './queue.js';
+import { recordSafely } from './diagnostics.js';
 import { Ryot, type RyotOptions } from './ryot.js';
 import { trackInferenceRequestWith, type TrackInferenceRequestOptions } from './track-request.js';
 import { trackTokenGenerationWith, type TrackTokenGenerationOptions } from './track-stream.js';
 import type { Tracker } from './tracker.js';
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { ErrorType } from './catalog.js';
 
 /** The tracking API, bound to one Ryot instance. */
@@ -49,8 +51,18 @@ export interface RyotApi {
   setCacheHitRatio(options: { model: string; ratio: number }): void;
   updateGpuMetrics(update: GpuMetricsUpdate): void;
   classifyError(error: unknown): ErrorType;
+  /** The MetricProducer this instance's info metrics are served through; pass it to every reader's `metricProducers`. */
+  metricProducer(): MetricProducer;
   readonly systemInfo: SystemInfo;
   readonly modelInfo: ModelInfo;
+}
+
+/** A record call over the instance `get` returns, behind the never-throw boundary. */
+function recording<A extends unknown[]>(get: () => Ryot, what: string, record: (ryot: Ryot, ...args: A) => void): (...args: A) => void {
+  return (...args) => {
+    const ryot = get();
+    recordSafely(ryot.diagnostics, what, () => record(ryot, ...args));
+  };
 }
 
 function bindApi(get: () => Ryot): RyotApi {
@@ -64,18 +76,19 @@ function bindApi(get: () => Ryot): RyotApi {
     startInference: (options) => new InferenceContext({ ...options, ryot: get() }),
     enqueue: (model) => new QueueTicket(get(), get().series(model)),
     waitInQueue: (model, acquire) => waitInQueue(get(), model, acquire),
-    recordModelLoad: (model, seconds) => recordModelLoad(get(), model, seconds),
+    recordModelLoad: recording(get, 'recordModelLoad', recordModelLoad),
     trackModelLoad: (model, load) => trackModelLoad(get(), model, load),
-    recordCacheLookup: (options) => recordCacheLookup(get(), options),
-    recordBatch: (options) => recordBatch(get(), options),
-    recordRetry: (options) => recordRetry(get(), options),
-    recordError: (options) => recordError(get(), options),
-    setQueueSize: (options) => setQueueSize(get(), options),
-    recordQueueWait: (options) => recordQueueWait(get(), options),
-    setTokenThroughput: (options) => setTokenThroughput(get(), options),
-    setCacheHitRatio: (options) => setCacheHitRatio(get(), options),
-    updateGpuMetrics: (update) => updateGpuMetrics(get(), update),
+    recordCacheLookup: recording(get, 'recordCacheLookup', recordCacheLookup),
+    recordBatch: recording(get, 'recordBatch', recordBatch),
+    recordRetry: recording(get, 'recordRetry', recordRetry),
+    recordError: recording(get, 'recordError', recordError),
+    setQueueSize: recording(get, 'setQueueSize', setQueueSize),
+    recordQueueWait: recording(get, 'recordQueueWait', recordQueueWait),
+    setTokenThroughput: recording(get, 'setTokenThroughput', setTokenThroughput),
+    setCacheHitRatio: recording(get, 'setCacheHitRatio', setCacheHitRatio),
+    updateGpuMetrics: recording(get, 'updateGpuMetrics', updateGpuMetrics),
     classifyError: (error) => get().classify(error),
+    metricProducer: () => get().metricProducer(),
     systemInfo: systemInfoFor(get),
     modelInfo: modelInfoFor(get),
   };

@@ -10,6 +10,8 @@ type M = typeof METRICS;
 export interface BoundInstruments {
   readonly provider: MeterProvider;
   readonly meter: Meter;
+  /** Removes the batch observable callback, so a replaced binding stops observing. */
+  unbind(): void;
   readonly requests: InstrumentFor<M['requests']>;
   readonly requestDuration: InstrumentFor<M['requestDuration']>;
   readonly timeToFirstToken: InstrumentFor<M['timeToFirstToken']>;
@@ -54,6 +56,7 @@ export function bindInstruments(
   const instruments: BoundInstruments = {
     provider,
     meter,
+    unbind: () => meter.removeBatchObservableCallback(callback, observables),
     requests: make(METRICS.requests),
     requestDuration: make(METRICS.requestDuration),
     timeToFirstToken: make(METRICS.timeToFirstToken),
@@ -91,13 +94,15 @@ export function bindInstruments(
         }
       : {}),
   };
-  meter.addBatchObservableCallback(observe(instruments), [
+  const observables = [
     instruments.averageTokensPerMinute,
     instruments.tokensPerSecond,
     instruments.cacheHitRatio,
     instruments.queueSize,
     instruments.systemInfo,
     instruments.modelInfo,
-  ]);
+  ];
+  const callback = observe(instruments);
+  meter.addBatchObservableCallback(callback, observables);
   return instruments;
 }

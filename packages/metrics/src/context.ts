@@ -2,6 +2,7 @@ import type { RequestStatus } from './catalog.js';
 import { getDefaultRyot } from './default-instance.js';
 import type { Ryot } from './ryot.js';
 import { InferenceRun } from './run.js';
+import { isRecord } from './values.js';
 
 export interface InferenceContextOptions {
   model: string;
@@ -26,10 +27,10 @@ export class InferenceContext implements Disposable {
   private readonly run: InferenceRun;
 
   constructor(options: InferenceContextOptions) {
-    const ryot = options.ryot ?? getDefaultRyot();
-    this.run = new InferenceRun(ryot, ryot.series(options.model), ryot.now(), {
-      promptTokens: options.promptTokens,
-      signal: options.signal,
+    const { model, promptTokens, signal, ryot = getDefaultRyot() } = isRecord(options) ? options : ({} as Partial<InferenceContextOptions>);
+    this.run = new InferenceRun(ryot, ryot.series(model), ryot.now(), {
+      promptTokens,
+      signal,
     });
   }
 

@@ -1,5 +1,6 @@
 import { arch, platform, version as nodeVersion } from 'node:process';
-import { sanitizeInfoLabels } from './operations.js';
+import { recordSafely } from './diagnostics.js';
+import { infoLabelsArgument, sanitizeInfoLabels } from './operations.js';
 import type { Ryot } from './ryot.js';
 import { RYOT_VERSION } from './version.js';
 
@@ -20,17 +21,20 @@ export function systemInfoFor(ryot: () => Ryot): SystemInfo {
   return {
     info(labels = {}) {
       const instance = ryot();
-      instance.setSystemInfo(
-        sanitizeInfoLabels(instance, {
-          ryot_version: RYOT_VERSION,
-          runtime: 'nodejs',
-          runtime_version: nodeVersion,
-          platform,
-          arch,
-          ...labels,
-        }),
-      );
-      instance.instruments();
+      recordSafely(instance.diagnostics, 'systemInfo.info', () => {
+        if (infoLabelsArgument(instance, labels) === undefined) return;
+        instance.setSystemInfo(
+          sanitizeInfoLabels(instance, {
+            ryot_version: RYOT_VERSION,
+            runtime: 'nodejs',
+            runtime_version: nodeVersion,
+            platform,
+            arch,
+            ...labels,
+          }),
+        );
+        instance.instruments();
+      });
     },
   };
 }
@@ -39,9 +43,12 @@ export function modelInfoFor(ryot: () => Ryot): ModelInfo {
   return {
     info(labels) {
       const instance = ryot();
-      const { model, ...rest } = labels;
-      instance.setModelInfo(model === undefined ? null : instance.series(model), sanitizeInfoLabels(instance, rest));
-      instance.instruments();
+      recordSafely(instance.diagnostics, 'modelInfo.info', () => {
+        if (infoLabelsArgument(instance, labels) === undefined) return;
+        const { model, ...rest } = labels;
+        instance.setModelInfo(model === undefined ? null : instance.series(model), sanitizeInfoLabels(instance, rest));
+        instance.instruments();
+      });
     },
   };
 }

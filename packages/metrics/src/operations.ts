@@ -1,13 +1,18 @@
 import type { Attributes } from '@opentelemetry/api';
 import { ERROR_TYPES, type ErrorType } from './catalog.js';
+import { describeValue } from './diagnostics.js';
 import type { Ryot } from './ryot.js';
+import { isFiniteNonNegative, isNonNegativeInteger, isRecord } from './values.js';
 
 const ERROR_TYPE_SET: ReadonlySet<unknown> = new Set(ERROR_TYPES);
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** Bounds on an info call: labels per call and characters per value. */
+const MAX_INFO_LABELS = 64;
+const MAX_INFO_VALUE_LENGTH = 1024;
 
 function finiteNonNegative(ryot: Ryot, metric: string, value: unknown): value is number {
-  if (typeof value === 'number' && value >= 0 && Number.isFinite(value)) return true;
+  if (isFiniteNonNegative(value)) return true;
   ryot.rejectValue(metric, value, 'a non-negative finite number');
   return false;
 }
@@ -35,10 +40,10 @@ export interface CacheLookupOptions {
 }
 
 export function recordCacheLookup(ryot: Ryot, options: CacheLookupOptions): void {
-  const lookups = options.lookups ?? 1;
-  const hits = options.hits ?? (options.hit ? 1 : 0);
-  if (!Number.isInteger(lookups) || !Number.isInteger(hits) || hits < 0 || lookups < hits) {
-    ryot.rejectValue('ryot_cache_lookups', `${hits}/${lookups}`, 'integers with 0 <= hits <= lookups');
+  const lookups: unknown = options.lookups ?? 1;
+  const hits: unknown = options.hits ?? (options.hit === true ? 1 : 0);
+  if (!isNonNegativeInteger(lookups) || !isNonNegativeInteger(hits) || lookups < hits) {
+    ryot.rejectValue('ryot_cache_lookups', `${describeValue(hits)}/${describeValue(lookups)}`, 'integers with 0 <= hits <= lookups');
     return;
   }
   const series = ryot.series(options.model);
@@ -153,17 +158,42 @@ export function setCacheHitRatio(ryot: Ryot, options: { model: string; ratio: nu
   series.cacheHitRatioOverride = ratio;
 }
 
-/** Info labels: keys must be Prometheus label names, values strings (numbers and booleans are stringified). */
+/**
+ * Info labels: keys must be Prometheus label names, values strings (numbers and booleans are stringified), at most
+ * 64 labels of at most 1024 characters. Whatever the input, each kind of problem is reported once.
+ */
 export function sanitizeInfoLabels(ryot: Ryot, labels: Record<string, unknown>): Attributes {
   const attributes: Attributes = {};
+  let count = 0;
   for (const [key, value] of Object.entries(labels)) {
+    if (value === undefined) continue;
     if (!LABEL_NAME.test(key) || key.startsWith('__')) {
-      ryot.diagnostics.warnOnce(`info-key:${key.slice(0, 40)}`, `info label ${JSON.stringify(key.slice(0, 40))} is not a valid Prometheus label name; dropped.`);
+      ryot.diagnostics.warnOnce('info-key', () => `info label ${describeValue(key)} is not a valid Prometheus label name; dropped (reported once for all such labels).`);
       continue;
     }
-    if (typeof value === 'string') attributes[key] = value;
-    else if (typeof value === 'number' || typeof value === 'boolean') attributes[key] = String(value);
-    else if (value !== undefined) ryot.diagnostics.warnOnce(`info-value:${key}`, `info label ${key} must be a string, number or boolean; dropped.`);
+    let text: string;
+    if (typeof value === 'string') text = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
+    else {
+      ryot.diagnostics.warnOnce('info-value', () => `info label ${key} must be a string, number or boolean; dropped (reported once for all such labels).`);
+      continue;
+    }
+    if (++count > MAX_INFO_LABELS) {
+      ryot.diagnostics.warnOnce('info-labels', `an info call carried more than ${MAX_INFO_LABELS} labels; the rest are dropped.`);
+      break;
+    }
+    if (text.length > MAX_INFO_VALUE_LENGTH) {
+      ryot.diagnostics.warnOnce('info-value-length', `an info label value is longer than ${MAX_INFO_VALUE_LENGTH} characters; it is cut there.`);
+      text = text.slice(0, MAX_INFO_VALUE_LENGTH);
+    }
+    attributes[key] = text;
   }
   return attributes;
+}
+
+/** The labels object of an info call, or undefined (reported once) when it is not an object. */
+export function infoLabelsArgument(ryot: Ryot, labels: unknown): Record<string, unknown> | undefined {
+  if (isRecord(labels)) return labels;
+  ryot.rejectValue('info labels', labels, 'an object of labels');
+  return undefined;
 }

@@ -1,8 +1,15 @@
-import type { RequestStatus } from './catalog.js';
+import { REQUEST_STATUSES, type RequestStatus } from './catalog.js';
 import { statusForErrorType } from './classify.js';
 import type { BoundInstruments } from './bound-instruments.js';
 import type { ModelSeries } from './labels.js';
 import type { Ryot } from './ryot.js';
+import { isFiniteNonNegative, isNonNegativeInteger, isPositiveFinite, isRecord } from './values.js';
+
+const REQUEST_STATUS_SET: ReadonlySet<unknown> = new Set(REQUEST_STATUSES);
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return isRecord(value) && typeof value['addEventListener'] === 'function' && typeof value['aborted'] === 'boolean';
+}
 
 export interface RunOptions {
   promptTokens?: number | undefined;
@@ -35,13 +42,17 @@ export class InferenceRun {
     this.instruments = ryot.instruments();
     this.instruments.requestsInFlight.add(1, series.attributes);
     if (options.promptTokens !== undefined) this.setPromptTokens(options.promptTokens);
-    if (options.signal) this.watch(options.signal);
+    const signal = options.signal;
+    if (signal !== undefined && signal !== null) {
+      if (isAbortSignal(signal)) this.watch(signal);
+      else ryot.rejectValue('signal option', signal, 'an AbortSignal');
+    }
   }
 
   /** Records `count` tokens arriving at `at`: TTFT for the first, one ITL observation per later gap. */
   token(count = 1, at = this.ryot.now()): void {
     if (this.ended) return;
-    if (!(count > 0 && Number.isFinite(count))) {
+    if (!isPositiveFinite(count)) {
       if (count !== 0) this.ryot.rejectValue('token count', count, 'a positive finite number');
       return;
     }
@@ -59,7 +70,7 @@ export class InferenceRun {
   /** Counts tokens that arrived together with no timing of their own (a non-streaming response). */
   countTokensWithoutTiming(count: number): void {
     if (this.ended) return;
-    if (!(Number.isInteger(count) && count >= 0)) {
+    if (!isNonNegativeInteger(count)) {
       this.ryot.rejectValue('ryot_tokens_generated', count, 'a non-negative integer');
       return;
     }
@@ -70,7 +81,7 @@ export class InferenceRun {
   /** Records an inter-token latency the caller measured itself (seconds). */
   interTokenLatency(seconds: number): void {
     if (this.ended) return;
-    if (!(seconds >= 0 && Number.isFinite(seconds))) {
+    if (!isFiniteNonNegative(seconds)) {
       this.ryot.rejectValue('ryot_inference_inter_token_latency_seconds', seconds, 'a non-negative finite number of seconds');
       return;
     }
@@ -80,7 +91,7 @@ export class InferenceRun {
   /** Records a TTFT the caller measured itself (seconds); once per request, like a first token. */
   timeToFirstToken(seconds: number): void {
     if (this.ended) return;
-    if (!(typeof seconds === 'number' && seconds >= 0 && Number.isFinite(seconds))) {
+    if (!isFiniteNonNegative(seconds)) {
       this.ryot.rejectValue('ryot_inference_ttft_seconds', seconds, 'a non-negative finite number of seconds');
       return;
     }
@@ -95,7 +106,7 @@ export class InferenceRun {
   /** Sets the output token count (no per-token timing); tokens added since the last count enter the rate windows now. */
   setTokenCount(count: number): void {
     if (this.ended) return;
-    if (!(Number.isInteger(count) && count >= 0)) {
+    if (!isNonNegativeInteger(count)) {
       this.ryot.rejectValue('ryot_tokens_generated', count, 'a non-negative integer');
       return;
     }
@@ -104,7 +115,7 @@ export class InferenceRun {
   }
 
   setPromptTokens(count: number): void {
-    if (!(Number.isInteger(count) && count >= 0)) {
+    if (!isNonNegativeInteger(count)) {
       this.ryot.rejectValue('ryot_prompt_tokens', count, 'a non-negative integer');
       return;
     }
@@ -113,7 +124,7 @@ export class InferenceRun {
 
   /** The output token count as reported by the engine or API (`usage`), used at the end instead of the chunk count. */
   setCompletionTokens(count: number): void {
-    if (!(Number.isInteger(count) && count >= 0)) {
+    if (!isNonNegativeInteger(count)) {
       this.ryot.rejectValue('ryot_tokens_generated', count, 'a non-negative integer');
       return;
     }
@@ -125,9 +136,14 @@ export class InferenceRun {
     this.end(statusForErrorType(this.ryot.classify(error)), error);
   }
 
-  end(status: RequestStatus = 'success', error?: unknown): void {
+  end(requested: RequestStatus = 'success', error?: unknown): void {
     if (this.ended) return;
     this.ended = true;
+    let status = requested;
+    if (!REQUEST_STATUS_SET.has(status)) {
+      this.ryot.rejectValue('ryot_inference_requests status', status, `one of ${REQUEST_STATUSES.join(', ')} (recorded as error)`);
+      status = 'error';
+    }
     if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
     const at = this.ryot.now();
     const seconds = Math.max(0, (at - this.startedAt) / 1000);
@@ -151,12 +167,17 @@ export class InferenceRun {
 
   private watch(signal: AbortSignal): void {
     if (signal.aborted) {
-      this.end('cancelled', signal.reason);
+      this.aborted(signal.reason);
       return;
     }
     this.signal = signal;
-    this.onAbort = () => this.end('cancelled', signal.reason);
+    this.onAbort = () => this.aborted(signal.reason);
     signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** An abort is a cancellation, unless its reason is a deadline (AbortSignal.timeout()): then it is a timeout. */
+  private aborted(reason: unknown): void {
+    this.end(this.ryot.classify(reason) === 'timeout' ? 'timeout' : 'cancelled', reason);
   }
 
   private recordGenAi(status: RequestStatus, seconds: number, error: unknown): void {
