@@ -71,3 +71,18 @@ export function bucketDeltas(previous: Exposition, current: Exposition, metricBa
   });
   return [...byLe.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
 }
+
+/**
+ * How many series of counter `name` went down between the two scrapes: each one is a counter reset (the target
+ * restarted, or its exporter dropped and re-created the series). The increases above already count from zero across
+ * a reset; this only says that it happened, so a view can mark it.
+ */
+export function counterResets(previous: Exposition, current: Exposition, name: string, filter?: Labels): number {
+  const before = previousIndex(previous, name, filter);
+  let resets = 0;
+  for (const sample of current.get(name, filter)) {
+    const was = before.get(seriesKey(sample.labels));
+    if (was !== undefined && sample.value < was) resets++;
+  }
+  return resets;
+}
