@@ -50,6 +50,8 @@ export function normalizeUrl(input: string): string {
     throw new UsageError(`not a URL: ${input}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`only http and https URLs: ${input}`);
+  // fetch() refuses them, and a page or a screen would show them: a token goes in --token.
+  if (url.username || url.password) throw new UsageError('no user:password in the URL, please (a bearer token goes in --token or RYOT_TOP_TOKEN)');
   if (url.pathname === '/' && !withScheme.replace(/^[a-z]+:\/\/[^/]*/i, '').startsWith('/')) url.pathname = '/metrics';
   return url.toString();
 }

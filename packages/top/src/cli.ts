@@ -225,8 +225,9 @@ async function main(argv: string[]): Promise<number> {
   try {
     config = parseConfig(rest);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`ryot top: ${message}\n\n${HELP}`);
+    // One line: node:util's parseArgs explains some mistakes over several.
+    const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`ryot top: ${message} (ryot top --help lists the options)\n`);
     return 2;
   }
   if (config === 'help') {

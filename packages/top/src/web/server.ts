@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { DEFAULT_HISTORY_MS, ScrapeLoop } from './history.js';
 import { FAVICON_SVG, PAGE_HTML } from './html.js';
 
@@ -72,9 +73,19 @@ const SECURITY_HEADERS = {
   'referrer-policy': 'no-referrer',
 };
 
+/** Bodies above this are gzipped when the client accepts it: a page's first poll carries the whole history. */
+const GZIP_ABOVE_BYTES = 32 * 1024;
+
 function send(res: ServerResponse, status: number, type: string, body: string, cache = 'no-store'): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'content-type': type, 'cache-control': cache, 'content-length': Buffer.byteLength(body) });
-  res.end(res.req.method === 'HEAD' ? undefined : body);
+  let payload: Buffer = Buffer.from(body);
+  const headers: Record<string, string | number> = { ...SECURITY_HEADERS, 'content-type': type, 'cache-control': cache, vary: 'accept-encoding' };
+  if (payload.length > GZIP_ABOVE_BYTES && /\bgzip\b/.test(String(res.req.headers['accept-encoding'] ?? ''))) {
+    payload = gzipSync(payload, { level: 6 });
+    headers['content-encoding'] = 'gzip';
+  }
+  headers['content-length'] = payload.length;
+  res.writeHead(status, headers);
+  res.end(res.req.method === 'HEAD' ? undefined : payload);
 }
 
 function listenError(error: NodeJS.ErrnoException, host: string, port: number): WebViewError {

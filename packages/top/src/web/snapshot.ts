@@ -11,9 +11,7 @@ const HEATMAPS: Readonly<Record<HeatKey, string>> = { ttft: NAMES.ttft, itl: NAM
 const RESET_WITNESSES = [NAMES.requests, NAMES.tokens, `${NAMES.ttft}_count`, `${NAMES.itl}_count`];
 
 function heatColumn(previous: Exposition, current: Exposition, base: string, model: string): HeatCell[] {
-  return bucketCounts(bucketDeltas(previous, current, base, { model }))
-    .filter((b) => b.count > 0)
-    .map((b): HeatCell => [Number.isFinite(b.le) ? b.le : null, b.count]);
+  return bucketCounts(bucketDeltas(previous, current, base, { model })).map((b): HeatCell => [Number.isFinite(b.le) ? b.le : null, b.count]);
 }
 
 function statusRates(previous: Exposition, current: Exposition, model: string, elapsedSeconds: number): Record<string, number> {

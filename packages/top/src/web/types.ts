@@ -14,7 +14,7 @@ export type HeatKey = 'ttft' | 'itl';
 export interface ModelPoint extends ModelRow {
   /** Finished requests per second by `status` label (success, error, timeout, cancelled, …) over the window. */
   readonly statusRates?: Readonly<Record<string, number>>;
-  /** Non-cumulative bucket counts of the window, only the buckets that saw an observation. */
+  /** Non-cumulative bucket counts of the window, every bucket (zeros included, so the page knows the bounds). */
   readonly heat?: Readonly<Partial<Record<HeatKey, readonly HeatCell[]>>>;
 }
 

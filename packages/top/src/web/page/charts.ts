@@ -21,6 +21,8 @@ export interface Axis {
   readonly format: (value: number) => string;
   /** Fixed maximum (ratios, percentages); otherwise a round number above the data. */
   readonly max?: number;
+  /** Round the top in powers of 1024 (bytes). */
+  readonly binary?: boolean;
 }
 
 export interface HeatColumn {
@@ -59,9 +61,13 @@ function prepare(canvas: HTMLCanvasElement): { ctx: CanvasRenderingContext2D; wi
   return { ctx, width, height };
 }
 
-/** 1, 2, 2.5 or 5 × 10^n at or above `value`. */
-export function niceCeil(value: number): number {
+/** 1, 2, 2.5 or 5 × 10^n at or above `value`; with `binary`, the same in units of 1024^k. */
+export function niceCeil(value: number, binary = false): number {
   if (!(value > 0) || !Number.isFinite(value)) return 1;
+  if (binary && value >= 1024) {
+    const unit = 1024 ** Math.floor(Math.log(value) / Math.log(1024));
+    return unit * niceCeil(value / unit);
+  }
   const power = 10 ** Math.floor(Math.log10(value));
   for (const step of [1, 2, 2.5, 5, 10]) if (step * power >= value * (1 - 1e-9)) return step * power;
   return 10 * power;
@@ -162,7 +168,7 @@ export function drawLines(
 
   let dataMax = 0;
   for (const s of drawn) for (const [t, v] of s.values) if (v !== undefined && inRange(t) && v > dataMax) dataMax = v;
-  const max = axis.max ?? niceCeil(dataMax * 1.05);
+  const max = axis.max ?? niceCeil(dataMax * 1.05, axis.binary);
   const plotBottom = height - PAD.bottom;
   const { y, ticks } = linearTicks(max, PAD.top, plotBottom, axis.format);
   const x = frame(ctx, width, height, range, colors, ticks);
@@ -235,7 +241,10 @@ export function drawHeatmap(
   if (!prepared) return;
   const { ctx, width, height } = prepared;
   const visible = columns.filter((c) => c.t >= range.from && c.t <= range.to);
-  const bounds = [...new Set(visible.flatMap((c) => [...c.counts.keys()]))].sort((a, b) => a - b);
+  // Every bucket bound, then only the rows from one below the lowest bucket with observations to one above the highest.
+  const every = [...new Set(visible.flatMap((c) => [...c.counts.keys()]))].sort((a, b) => a - b);
+  const used = every.map((le, i) => (visible.some((c) => (c.counts.get(le) ?? 0) > 0) ? i : -1)).filter((i) => i >= 0);
+  const bounds = used.length === 0 ? every : every.slice(Math.max(0, used[0]! - 1), used[used.length - 1]! + 2);
   const plotBottom = height - PAD.bottom;
   const rows = Math.max(1, bounds.length);
   const rowHeight = (plotBottom - PAD.top) / rows;

@@ -1,6 +1,6 @@
 /** The page of `ryot top --web`: polls /api/state, keeps the points of the time window, draws them. */
-import { drawHeatmap, drawLines, type Colors, type HeatColumn, type Series, type TimeRange } from './charts.js';
-import { AXIS_MAX, DEVICE_PANELS, FORMAT, MODEL_PANELS, OVERVIEW_COLUMNS, STATUS_COLORS, STATUS_ORDER, type ModelPanel } from './panels.js';
+import { drawHeatmap, drawLines, type Axis, type Colors, type HeatColumn, type Series, type TimeRange } from './charts.js';
+import { AXIS_MAX, DEVICE_PANELS, FORMAT, MODEL_PANELS, OVERVIEW_COLUMNS, STATUS_COLORS, STATUS_ORDER, type ModelPanel, type Unit } from './panels.js';
 import type { ModelPoint, WebPoint, WebState, WebStatus } from '../types.js';
 import './style.css';
 
@@ -97,9 +97,15 @@ function apply(state: WebState): void {
 
 const serverNow = () => Date.now() + page.skewMs;
 
+/** Shortest time axis while the history is younger than the window. */
+const MIN_SPAN_MS = 30_000;
+
 function timeRange(): TimeRange {
   const to = page.paused ? page.pausedAt : Math.max(serverNow(), page.points[page.points.length - 1]?.t ?? 0);
-  return { from: to - page.windowMs, to, stepMs: page.intervalMs };
+  // Until the history fills the window, the axis starts at the first point: a fresh page is not one thin sliver.
+  const first = page.points[0]?.t ?? to;
+  const from = Math.max(to - page.windowMs, Math.min(first - page.intervalMs, to - MIN_SPAN_MS));
+  return { from, to, stepMs: page.intervalMs };
 }
 
 function visiblePoints(range: TimeRange): WebPoint[] {
@@ -278,6 +284,11 @@ function modelSection(model: string): HTMLElement {
   return section;
 }
 
+function axisFor(unit: Unit): Axis {
+  const max = AXIS_MAX[unit];
+  return { format: FORMAT[unit], ...(max !== undefined ? { max } : {}), ...(unit === 'bytes' ? { binary: true } : {}) };
+}
+
 function drawModelPanel(fig: HTMLElement, panel: ModelPanel, model: string, points: readonly WebPoint[], latest: ModelPoint | undefined, range: TimeRange, palette: Colors, resets: number[]): boolean {
   const canvas = fig.querySelector('canvas')!;
   const rows = points.map((p) => [p.t, modelOf(p, model)] as const);
@@ -290,7 +301,7 @@ function drawModelPanel(fig: HTMLElement, panel: ModelPanel, model: string, poin
     if (!columns.some((c) => c.counts.size > 0)) return false;
     const lastCells = latest?.heat?.[panel.heat] ?? [];
     const total = lastCells.reduce((sum, [, n]) => sum + n, 0);
-    legend(fig, [{ key: 'observations', label: 'last window', color: '--heat', text: String(total), value: total }]);
+    legend(fig, [{ key: 'observations', label: 'in the last window', color: '--heat', text: String(total), value: total }]);
     drawHeatmap(canvas, columns, range, FORMAT.seconds, palette, resets);
     return true;
   }
@@ -333,8 +344,7 @@ function drawModelPanel(fig: HTMLElement, panel: ModelPanel, model: string, poin
       return { key: s.key, label: s.label, color: s.color, text: value === undefined ? '–' : FORMAT[panel.unit](value), ...(value === undefined ? {} : { value }), ...(s.dashed ? { dashed: true } : {}) };
     }),
   );
-  const max = AXIS_MAX[panel.unit];
-  drawLines(canvas, series, range, { format: FORMAT[panel.unit], ...(max !== undefined ? { max } : {}) }, palette, resets);
+  drawLines(canvas, series, range, axisFor(panel.unit), palette, resets);
   return true;
 }
 
@@ -384,12 +394,11 @@ function renderDevices(points: readonly WebPoint[], latest: WebPoint | undefined
         return { key: id, label: label(id), color: deviceColor(i), text: value === undefined ? '–' : FORMAT[panel.unit](value), ...(value === undefined ? {} : { value }) };
       }),
     );
-    const max = AXIS_MAX[panel.unit];
     drawLines(
       fig.querySelector('canvas')!,
       ids.map((id, i) => ({ label: label(id), color: cssColor(deviceColor(i)), values: values(id) })),
       range,
-      { format: FORMAT[panel.unit], ...(max !== undefined ? { max } : {}) },
+      axisFor(panel.unit),
       palette,
       resets,
     );
