@@ -200,6 +200,7 @@ function renderEmpty(latest: WebPoint | undefined): void {
 
 function renderModelChips(models: readonly string[]): void {
   const chips = byId('models');
+  chips.hidden = models.length === 0;
   const wanted = ['*', ...models];
   const current = [...chips.children].map((c) => (c as HTMLElement).dataset.model);
   if (current.join('\n') !== wanted.join('\n')) {
@@ -446,9 +447,10 @@ async function poll(): Promise<void> {
 
 function setPaused(paused: boolean): void {
   if (paused === page.paused) return;
+  // The live range's end, taken before the flag changes what timeRange() returns.
+  if (paused) page.pausedAt = timeRange().to;
   page.paused = paused;
   if (paused) {
-    page.pausedAt = timeRange().to;
     if (timer !== undefined) window.clearTimeout(timer);
     timer = undefined;
     render();
