@@ -5,7 +5,7 @@ import { parseExposition, type Exposition } from './parse.js';
 import { renderTable, sortRows, SORT_KEYS, type ScreenStatus } from './render.js';
 import { computeDevices, computeModelRows, type DeviceRow, type ModelRow } from './rows.js';
 import { scrape } from './scrape.js';
-import { displayTarget, isLoopback, startWebView, WebViewError, type WebView } from './web/server.js';
+import { displayTarget, isLoopback, startWebView, type WebView } from './web/server.js';
 
 function version(): string {
   try {
@@ -179,13 +179,8 @@ async function runWeb(config: Config, web: NonNullable<Config['web']>): Promise<
   };
   let view: WebView;
   try {
-    try {
-      view = await startWebView({ ...options, port: web.port });
-    } catch (error) {
-      // The default port is only a preference: when it is taken, any free port will do.
-      if (web.portGiven || !(error instanceof WebViewError) || !error.message.includes('is in use')) throw error;
-      view = await startWebView({ ...options, port: 0 });
-    }
+    // The default port is only a preference: when it is taken, any free port will do.
+    view = await startWebView({ ...options, port: web.port, fallbackToFreePort: !web.portGiven });
   } catch (error) {
     process.stderr.write(`ryot top --web: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;

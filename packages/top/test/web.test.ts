@@ -4,10 +4,12 @@
  * (The page itself is tested in a real browser: test/browser/top-web.test.ts.)
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { request, type Server } from 'node:http';
+import { request, type IncomingHttpHeaders, type Server } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startWebView } from '../src/web/server.js';
 import type { WebState } from '../src/web/types.js';
-import { buildIfMissing, cli, closeAll, freePort, listen, runCli, serveCounting } from './helpers.js';
+import { buildIfMissing, cli, closeAll, freePort, listen, pkgDir, runCli, serveCounting } from './helpers.js';
 
 const servers: Server[] = [];
 const children: ChildProcessWithoutNullStreams[] = [];
@@ -63,17 +65,20 @@ async function until<T>(read: () => Promise<T>, done: (value: T) => boolean, wha
   throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(last)?.slice(0, 2000)}`);
 }
 
-/** A raw GET with a chosen Host header (fetch does not let a test set it). */
-function getWithHost(url: string, host: string): Promise<number> {
+/** A raw GET (fetch neither lets a test set Host nor shows the encoded body). */
+function rawGet(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { headers: { host } }, (res) => {
-      res.resume();
-      resolve(res.statusCode ?? 0);
+    const req = request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
     });
     req.once('error', reject);
     req.end();
   });
 }
+
+const getWithHost = async (url: string, host: string) => (await rawGet(url, { host })).status;
 
 describe('ryot top --web', () => {
   it('serves the page and its assets from loopback, with a same-origin-only CSP', async () => {
@@ -224,4 +229,40 @@ describe('ryot top --web', () => {
     expect(code).toBe(1);
     expect(stderr).toBe(`ryot top --web: port ${taken} is in use (pick another with --port N, or --port 0 for any free port)\n`);
   });
+
+  it('(library) takes any free port when the preferred one is taken, only if told to', async () => {
+    const target = await serveCounting(servers);
+    const taken = await listen(servers, (_, res) => res.end());
+    const options = { target: `http://127.0.0.1:${target.port}/metrics`, port: taken, assetsDir: `${pkgDir}dist/web` };
+    await expect(startWebView(options)).rejects.toThrow(`port ${taken} is in use`);
+    const view = await startWebView({ ...options, fallbackToFreePort: true });
+    try {
+      expect(view.port).not.toBe(taken);
+      expect(view.url).toBe(`http://127.0.0.1:${view.port}/`);
+      expect((await fetch(view.url)).status).toBe(200);
+    } finally {
+      await view.close();
+    }
+  });
+
+  it('(library) gzips a large history for clients that accept it', async () => {
+    const target = await serveCounting(servers);
+    const view = await startWebView({ target: `http://127.0.0.1:${target.port}/metrics`, intervalMs: 100, assetsDir: `${pkgDir}dist/web` });
+    try {
+      const plain = await until(() => rawGet(`${view.url}api/state?since=0`), (r) => r.body.length > 40_000, 'a history over 40 kB', 20_000);
+      expect(plain.headers['content-encoding']).toBeUndefined();
+      const zipped = await rawGet(`${view.url}api/state?since=0`, { 'accept-encoding': 'gzip, deflate' });
+      expect(zipped.headers['content-encoding']).toBe('gzip');
+      expect(zipped.body.length).toBeLessThan(plain.body.length / 5);
+      const points = (body: Buffer) => (JSON.parse(body.toString()) as WebState).points.length;
+      expect(points(gunzipSync(zipped.body))).toBeGreaterThanOrEqual(points(plain.body));
+      // A poll for the newest point only stays small and plain.
+      const newest = (JSON.parse(plain.body.toString()) as WebState).points.at(-1)!.seq;
+      const poll = await rawGet(`${view.url}api/state?since=${newest}`, { 'accept-encoding': 'gzip' });
+      expect(poll.headers['content-encoding']).toBeUndefined();
+      expect(poll.body.length).toBeLessThan(5_000);
+    } finally {
+      await view.close();
+    }
+  }, 30_000);
 });

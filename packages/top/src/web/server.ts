@@ -19,6 +19,8 @@ export interface WebViewOptions {
   readonly host?: string;
   /** Port to listen on (default 0: any free port). */
   readonly port?: number;
+  /** When `port` is taken, listen on any free port instead of failing (the CLI's default port is only a preference). */
+  readonly fallbackToFreePort?: boolean;
   /** How far back the page can look (default 15 minutes). */
   readonly historyMs?: number;
   /** Where app.js and app.css are (default: `web/` beside the built module). */
@@ -160,10 +162,23 @@ export async function startWebView(options: WebViewOptions): Promise<WebView> {
 
   const server = createServer(handle);
   server.keepAliveTimeout = 5_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, host, options.port ?? 0)));
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
+  const listen = (at: number) =>
+    new Promise<void>((resolve, reject) => {
+      const onError = (error: NodeJS.ErrnoException) => reject(error);
+      server.once('error', onError);
+      server.listen(at, host, () => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+  try {
+    await listen(options.port ?? 0).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE' || !options.fallbackToFreePort) throw error;
+      return listen(0);
+    });
+  } catch (error) {
+    throw listenError(error as NodeJS.ErrnoException, host, options.port ?? 0);
+  }
   port = (server.address() as AddressInfo).port;
   loop.start();
   const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host.includes(':') ? `[${host}]` : host;
