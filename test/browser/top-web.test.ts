@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * `ryot top --web` in a real browser: Debian's chromium, headless, driven by playwright-core, against the example
  * inference server under scripted load. The numbers the page shows are checked against values this file computes

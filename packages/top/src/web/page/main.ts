@@ -234,7 +234,7 @@ function renderOverview(latest: WebPoint | undefined, models: readonly string[])
   const table = section.querySelector('table')!;
   const head = table.tHead!;
   if (head.rows.length === 0) {
-    head.append(el('tr', {}, el('th', { scope: 'col' }, 'model'), ...OVERVIEW_COLUMNS.map((c) => el('th', { scope: 'col' }, c.header))));
+    head.append(el('tr', {}, el('th', { scope: 'col' }, 'model'), ...OVERVIEW_COLUMNS.map((c) => el('th', { scope: 'col' }, c.title))));
   }
   const body = table.tBodies[0]!;
   body.replaceChildren(
@@ -373,13 +373,13 @@ function renderDevices(points: readonly WebPoint[], latest: WebPoint | undefined
   section.hidden = ids.length === 0;
   if (ids.length === 0) return;
   const grid = section.querySelector('.grid')!;
-  if (grid.children.length === 0) grid.append(...DEVICE_PANELS.map((p) => figure(p.id, p.title)));
+  if (grid.children.length === 0) grid.append(...DEVICE_PANELS.map((p) => figure(p.key, p.title)));
   const names = new Map<string, string>();
   for (const p of points) for (const d of p.devices) if (d.name) names.set(d.id, d.name);
   const label = (id: string) => `GPU ${id}${names.has(id) ? ` ${names.get(id)}` : ''}`;
   const deviceColor = (i: number) => `--c-${(i % 4) + 1}`;
   for (const panel of DEVICE_PANELS) {
-    const fig = grid.querySelector<HTMLElement>(`figure[data-panel="${panel.id}"]`)!;
+    const fig = grid.querySelector<HTMLElement>(`figure[data-panel="${panel.key}"]`)!;
     const values = (id: string) => points.map((p) => [p.t, (() => { const d = p.devices.find((x) => x.id === id); return d ? panel.value(d) : undefined; })()] as const);
     const hasData = ids.some((id) => values(id).some(([, v]) => v !== undefined));
     fig.hidden = false;

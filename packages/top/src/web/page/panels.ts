@@ -99,20 +99,21 @@ export const MODEL_PANELS: readonly ModelPanel[] = [
   { kind: 'lines', id: 'gpu-util', title: 'GPU utilization (this model)', unit: 'percent', series: [{ key: 'util', label: 'util', color: '--c-1', value: (r) => r.gpuUtilizationPercent }] },
 ];
 
-/** Per-device metric charts: one line per device. */
-export interface DevicePanel {
-  readonly id: string;
+/** One number of a row (a device, a model) with its title and unit: a device chart or an overview column. */
+export interface MetricDef<T> {
+  readonly key: string;
   readonly title: string;
   readonly unit: Unit;
-  readonly value: (d: DeviceRow) => number | undefined;
+  readonly value: (row: T) => number | undefined;
 }
 
-export const DEVICE_PANELS: readonly DevicePanel[] = [
-  { id: 'memory', title: 'Memory used', unit: 'bytes', value: (d) => d.memoryUsedBytes },
-  { id: 'memory-share', title: 'Memory used / limit', unit: 'ratio', value: (d) => (d.memoryUsedBytes !== undefined && d.memoryLimitBytes ? d.memoryUsedBytes / d.memoryLimitBytes : undefined) },
-  { id: 'utilization', title: 'Utilization', unit: 'percent', value: (d) => d.utilizationPercent },
-  { id: 'temperature', title: 'Temperature', unit: 'celsius', value: (d) => d.temperatureCelsius },
-  { id: 'power', title: 'Power', unit: 'watts', value: (d) => d.powerWatts },
+/** Per-device charts: one line per device. */
+export const DEVICE_PANELS: readonly MetricDef<DeviceRow>[] = [
+  { key: 'memory', title: 'Memory used', unit: 'bytes', value: (d) => d.memoryUsedBytes },
+  { key: 'memory-share', title: 'Memory used / limit', unit: 'ratio', value: (d) => (d.memoryUsedBytes !== undefined && d.memoryLimitBytes ? d.memoryUsedBytes / d.memoryLimitBytes : undefined) },
+  { key: 'utilization', title: 'Utilization', unit: 'percent', value: (d) => d.utilizationPercent },
+  { key: 'temperature', title: 'Temperature', unit: 'celsius', value: (d) => d.temperatureCelsius },
+  { key: 'power', title: 'Power', unit: 'watts', value: (d) => d.powerWatts },
 ];
 
 /** Colors of request statuses; others get --c-status-other. */
@@ -126,26 +127,19 @@ export const STATUS_COLORS: Readonly<Record<string, string>> = {
 export const STATUS_ORDER = ['success', 'cancelled', 'timeout', 'error'];
 
 /** The overview table's columns. */
-export interface Column {
-  readonly key: string;
-  readonly header: string;
-  readonly unit: Unit;
-  readonly value: (r: ModelPoint) => number | undefined;
-}
-
-export const OVERVIEW_COLUMNS: readonly Column[] = [
-  { key: 'requestsPerSecond', header: 'req/s', unit: 'rate', value: (r) => r.requestsPerSecond },
-  { key: 'errorPercent', header: 'errors', unit: 'percent', value: (r) => r.errorPercent },
-  { key: 'ttftP50', header: 'TTFT p50', unit: 'seconds', value: (r) => r.ttftP50 },
-  { key: 'ttftP95', header: 'TTFT p95', unit: 'seconds', value: (r) => r.ttftP95 },
-  { key: 'ttftP99', header: 'TTFT p99', unit: 'seconds', value: (r) => r.ttftP99 },
-  { key: 'itlP50', header: 'ITL p50', unit: 'seconds', value: (r) => r.itlP50 },
-  { key: 'itlP95', header: 'ITL p95', unit: 'seconds', value: (r) => r.itlP95 },
-  { key: 'itlP99', header: 'ITL p99', unit: 'seconds', value: (r) => r.itlP99 },
-  { key: 'tokensPerSecond', header: 'tok/s', unit: 'rate', value: (r) => r.tokensPerSecond },
-  { key: 'inFlight', header: 'in flight', unit: 'count', value: (r) => r.inFlight },
-  { key: 'queueSize', header: 'queued', unit: 'count', value: (r) => r.queueSize },
-  { key: 'queueWaitP95', header: 'wait p95', unit: 'seconds', value: (r) => r.queueWaitP95 },
-  { key: 'cacheHitRatio', header: 'cache hits', unit: 'ratio', value: (r) => r.cacheHitRatio },
-  { key: 'gpuMemoryUsedBytes', header: 'GPU mem', unit: 'bytes', value: (r) => r.gpuMemoryUsedBytes },
+export const OVERVIEW_COLUMNS: readonly MetricDef<ModelPoint>[] = [
+  { key: 'requestsPerSecond', title: 'req/s', unit: 'rate', value: (r) => r.requestsPerSecond },
+  { key: 'errorPercent', title: 'errors', unit: 'percent', value: (r) => r.errorPercent },
+  { key: 'ttftP50', title: 'TTFT p50', unit: 'seconds', value: (r) => r.ttftP50 },
+  { key: 'ttftP95', title: 'TTFT p95', unit: 'seconds', value: (r) => r.ttftP95 },
+  { key: 'ttftP99', title: 'TTFT p99', unit: 'seconds', value: (r) => r.ttftP99 },
+  { key: 'itlP50', title: 'ITL p50', unit: 'seconds', value: (r) => r.itlP50 },
+  { key: 'itlP95', title: 'ITL p95', unit: 'seconds', value: (r) => r.itlP95 },
+  { key: 'itlP99', title: 'ITL p99', unit: 'seconds', value: (r) => r.itlP99 },
+  { key: 'tokensPerSecond', title: 'tok/s', unit: 'rate', value: (r) => r.tokensPerSecond },
+  { key: 'inFlight', title: 'in flight', unit: 'count', value: (r) => r.inFlight },
+  { key: 'queueSize', title: 'queued', unit: 'count', value: (r) => r.queueSize },
+  { key: 'queueWaitP95', title: 'wait p95', unit: 'seconds', value: (r) => r.queueWaitP95 },
+  { key: 'cacheHitRatio', title: 'cache hits', unit: 'ratio', value: (r) => r.cacheHitRatio },
+  { key: 'gpuMemoryUsedBytes', title: 'GPU mem', unit: 'bytes', value: (r) => r.gpuMemoryUsedBytes },
 ];
