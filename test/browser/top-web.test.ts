@@ -113,12 +113,21 @@ function listen(server: Server): Promise<number> {
 async function startProxy(upstream: () => Upstream) {
   const served: string[] = [];
   const server = createServer((_, res) => {
-    void (async () => {
-      const text = await upstream().metrics();
-      served.push(text);
-      res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
-      res.end(`${text}${HW_GPU}`);
-    })();
+    upstream()
+      .metrics()
+      .then(
+        (text) => {
+          served.push(text);
+          res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
+          res.end(`${text}${HW_GPU}`);
+        },
+        () => {
+          // The upstream is being swapped or closed: a failed scrape, still one answer per attempt.
+          served.push('');
+          res.statusCode = 502;
+          res.end();
+        },
+      );
   });
   const port = await listen(server);
   closers.push(() => new Promise((r) => (server.close(r), server.closeAllConnections())));
@@ -160,6 +169,10 @@ function startLoad(upstream: () => Upstream): () => Promise<void> {
 }
 
 async function startWeb(target: string, env: NodeJS.ProcessEnv = {}): Promise<string> {
+  return (await startWebProcess(target, env)).url;
+}
+
+async function startWebProcess(target: string, env: NodeJS.ProcessEnv = {}): Promise<{ url: string; child: ChildProcessWithoutNullStreams }> {
   const child: ChildProcessWithoutNullStreams = spawn(process.execPath, [cli, 'top', '--web', '--port', '0', '-i', `${INTERVAL_MS}ms`, target], {
     env: { ...process.env, RYOT_TOP_TOKEN: '', ...env },
   });
@@ -172,7 +185,7 @@ async function startWeb(target: string, env: NodeJS.ProcessEnv = {}): Promise<st
     if (Date.now() > deadline) throw new Error(`ryot top --web did not start: ${stdout}`);
     await new Promise((r) => setTimeout(r, 20));
   }
-  return url;
+  return { url, child };
 }
 
 interface Watched {
@@ -312,10 +325,14 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
     // slow's walk-aways show as cancelled.
     expect(await page.locator('section.model[data-model="slow"] figure[data-panel="requests"] [data-series="cancelled"]').count()).toBe(1);
 
+    const backgrounds: string[] = [];
     for (const scheme of ['light', 'dark'] as const) {
       await page.emulateMedia({ colorScheme: scheme });
+      backgrounds.push(await page.evaluate(() => getComputedStyle(document.body).backgroundColor));
       await page.screenshot({ path: join(dir, `live-${scheme}.png`), fullPage: true });
     }
+    // prefers-color-scheme: a light page and a dark one.
+    expect(backgrounds).toEqual(['rgb(246, 247, 249)', 'rgb(15, 18, 23)']);
     await page.emulateMedia({ colorScheme: 'light' });
 
     // The model filter hides a model's row and section.
@@ -334,7 +351,11 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
     upstream = await startTestServer({ models: [testModel('fast'), testModel('slow', { stepMs: 8 })] });
     closers.push(() => upstream.close());
     await old.close();
-    await page.waitForFunction(() => document.querySelector('#banner')?.getAttribute('data-kind') === 'notice', undefined, { timeout: 10_000 });
+    await page
+      .waitForFunction(() => document.querySelector('#banner')?.getAttribute('data-kind') === 'notice', undefined, { timeout: 10_000 })
+      .catch(async (error: unknown) => {
+        throw new Error(`no restart notice; status '${await page.locator('#status').textContent()}', banner '${await page.locator('#banner').textContent()}': ${String(error)}`);
+      });
     expect(await page.locator('#banner').textContent()).toContain('the target restarted');
     const rates = await page.locator('figure[data-panel="requests"] [data-series]').evaluateAll((items) => items.map((i) => Number(i.getAttribute('data-value') || 0)));
     expect(rates.length).toBeGreaterThan(0);
@@ -372,7 +393,24 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
     const allowed = await open(await startWeb(`http://127.0.0.1:${guardedPort}/metrics`, { RYOT_TOP_TOKEN: 's3cret' }));
     await allowed.page.waitForFunction(() => document.querySelector('#overview tr[data-model="guarded"] td[data-cell="inFlight"]')?.textContent === '2', undefined, { timeout: 10_000 });
     expect(await allowed.page.locator('#banner').isHidden()).toBe(true);
-    for (const w of [unreachable, refused, allowed]) {
+    // Only a gauge: its chart is drawn, the latency and rate panels without values are not.
+    const guardedSection = allowed.page.locator('section.model[data-model="guarded"]');
+    expect(await guardedSection.locator('figure[data-panel="load"]').isVisible()).toBe(true);
+    expect(await guardedSection.locator('figure[data-panel="ttft"]').isHidden()).toBe(true);
+
+    // A URL that answers, but with no Ryot series.
+    const other = createServer((_, res) => res.end('# a different exporter\nup 1\nprocess_cpu_seconds_total 3\n'));
+    const otherPort = await listen(other);
+    closers.push(() => new Promise((r) => (other.close(r), other.closeAllConnections())));
+    const foreignTarget = await startWebProcess(`http://127.0.0.1:${otherPort}/metrics`);
+    const notRyot = await open(foreignTarget.url);
+    await notRyot.page.waitForFunction(() => document.querySelector('#empty')?.textContent?.startsWith('No Ryot model metrics'), undefined, { timeout: 10_000 });
+    // The server behind the page stops: the page says so.
+    foreignTarget.child.kill('SIGINT');
+    await notRyot.page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-state') === 'lost', undefined, { timeout: 10_000 });
+    expect(await notRyot.page.locator('#banner').textContent()).toContain('Lost contact with the ryot top --web server');
+    notRyot.errors.splice(0); // the browser logs the refused polls as console errors: expected once the server is gone
+    for (const w of [unreachable, refused, allowed, notRyot]) {
       expect(w.errors).toEqual([]);
       expect(w.foreign).toEqual([]);
     }

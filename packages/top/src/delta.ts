@@ -73,16 +73,16 @@ export function bucketDeltas(previous: Exposition, current: Exposition, metricBa
 }
 
 /**
- * How many series of counter `name` went down between the two scrapes: each one is a counter reset (the target
- * restarted, or its exporter dropped and re-created the series). The increases above already count from zero across
- * a reset; this only says that it happened, so a view can mark it.
+ * How many series of counter `name` went down between the two scrapes, or are gone: each one means a counter reset
+ * (the target restarted; a restarted OTel exporter shows a series again only once it is recorded into). The increases
+ * above already count from zero across a reset; this only says that it happened, so a view can mark it.
  */
 export function counterResets(previous: Exposition, current: Exposition, name: string, filter?: Labels): number {
-  const before = previousIndex(previous, name, filter);
+  const now = previousIndex(current, name, filter);
   let resets = 0;
-  for (const sample of current.get(name, filter)) {
-    const was = before.get(seriesKey(sample.labels));
-    if (was !== undefined && sample.value < was) resets++;
+  for (const [key, was] of previousIndex(previous, name, filter)) {
+    const value = now.get(key);
+    if (value === undefined || value < was) resets++;
   }
   return resets;
 }

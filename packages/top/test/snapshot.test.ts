@@ -118,9 +118,17 @@ describe('computePoint: what the web view draws for one window', () => {
       [0.5, 0],
       [null, 0],
     ]);
-    // No counter went down between the first two scrapes.
+    // No counter went down between the first two scrapes; after the restart, success went down and the error and
+    // cancelled series are gone (an OTel exporter shows them again only when they are recorded into).
     expect(counterResets(before, after, 'ryot_inference_requests_total')).toBe(0);
-    expect(counterResets(after, restarted, 'ryot_inference_requests_total')).toBe(1);
+    expect(counterResets(after, restarted, 'ryot_inference_requests_total')).toBe(3);
+  });
+
+  it('marks a restart whose first scrape has no counters at all yet', () => {
+    const fresh = parseExposition('ryot_inference_requests_in_flight{model="a"} 1\n');
+    const point = computePoint(after, fresh, 1, 10, 3);
+    expect(point.reset).toBe(true);
+    expect(point.models.find((m) => m.model === 'a')?.statusRates).toEqual({});
   });
 });
 
