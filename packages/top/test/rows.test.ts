@@ -102,6 +102,8 @@ describe('computeModelRows on expositions recorded with @ryot/metrics', () => {
     expect(llama.ttftP50).toBeCloseTo(0.05, 10);
     // p95: rank 19 → bucket ≤0.5 (20), below it ≤0.25 (18): 0.25 + 0.25 × (19 − 18) / 2 = 0.375
     expect(llama.ttftP95).toBeCloseTo(0.375, 10);
+    // p99: rank 19.8 → bucket ≤0.5 (20), below it ≤0.25 (18): 0.25 + 0.25 × 1.8 / 2 = 0.475
+    expect(llama.ttftP99).toBeCloseTo(0.475, 10);
     // From the cumulative buckets instead (what a naive top would do), 25 observations: rank 23.75 lands in ≤1
     // (25), below it ≤0.5 (20): 0.5 + 0.5 × 3.75 / 5 = 0.875 — the deltas are what matters.
     expect(histogramQuantile(0.95, bucketsFor(current, 'ryot_inference_ttft_seconds', { model: 'llama-3-8b' }))).toBeCloseTo(0.875, 10);
@@ -111,6 +113,8 @@ describe('computeModelRows on expositions recorded with @ryot/metrics', () => {
     expect(llama.itlP50).toBeCloseTo(0.005, 10);
     // p95: rank 30.4 → ≤0.025 (32), below ≤0.01 (16): 0.01 + 0.015 × (30.4 − 16) / 16 = 0.0235
     expect(llama.itlP95).toBeCloseTo(0.0235, 10);
+    // p99: rank 31.68 → 0.01 + 0.015 × (31.68 − 16) / 16 = 0.0247
+    expect(llama.itlP99).toBeCloseTo(0.0247, 10);
 
     expect(llama.tokensPerSecond).toBe(26); // 52 tokens / 2 s
     expect(llama.inFlight).toBe(0);

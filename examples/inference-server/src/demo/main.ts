@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { startTelemetry } from '@ryot/exporters';
+import { startWebView, type WebView } from '@ryot/top';
 import { DEMO_FAULTS } from '../engine/model-spec.js';
 import { seededRandom } from '../engine/rng.js';
 import { createInferenceServer } from '../server/server.js';
@@ -40,6 +41,13 @@ const server = await createInferenceServer({
 });
 const models = [...server.engines.keys()];
 console.log(`Ryot demo: example inference server on ${server.url} serving ${models.join(', ')}`);
+// With --keep-running the demo also serves `ryot top --web` for its own /metrics, from the start: the load can be
+// watched as it happens, and the page stays up afterwards.
+let web: WebView | undefined;
+if (values['keep-running']) {
+  web = await startWebView({ target: `${server.url}/metrics` });
+  console.log(`  live charts in a browser: ${web.url}`);
+}
 console.log(`  ${concurrency} clients for ${durationSeconds}s: streaming and non-streaming, chat and completions, a few aborted streams and invalid requests`);
 
 let sent = 0;
@@ -63,11 +71,17 @@ console.log(renderSummary(summarize(metricsText, clients, elapsedSeconds), inval
 console.log('');
 console.log(`Scrape it:      curl -s ${server.url}/metrics | grep ^ryot_`);
 console.log(`Watch it live:  pnpm top ${server.url}/metrics   (from the repository root, with --keep-running; q quits)`);
+console.log(
+  web
+    ? `In a browser:   ${web.url}   (ryot top --web, served by this demo)`
+    : `In a browser:   pnpm top --web ${server.url}/metrics   (with --keep-running the demo serves it itself)`,
+);
 console.log('Prometheus, rules and a Grafana dashboard: examples/prometheus, examples/grafana.');
 
 if (values['keep-running']) {
   console.log(`\nStill serving on ${server.url} (Ctrl-C to stop).`);
   const stop = async () => {
+    await web?.close();
     await server.close();
     await telemetry.shutdown();
     process.exit(0);
