@@ -9,7 +9,8 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { ALL_METRICS, RYOT_METER_NAME, createInstrument, prometheusName, ryotViews, type MetricDefinition } from '@ryot/metrics';
+import { ryotViews } from '@ryot/metrics';
+import { ALL_METRICS, RYOT_METER_NAME, createInstrument, prometheusName, type MetricDefinition } from '@ryot/metrics/instrumentation';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { createPrometheusEndpoint } from '../src/index.js';
 

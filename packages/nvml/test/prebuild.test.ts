@@ -61,7 +61,7 @@ it('the prebuilt binary loads with build/ absent and samples the fake NVML', () 
 it('with neither prebuilds/ nor build/: one actionable error, reason addon-not-loaded', () => {
   rmSync(join(copy, 'prebuilds'), { recursive: true, force: true });
   const result = runChild<Result>(join(copy, 'test', 'fixtures', 'child.ts'), { CHILD_MODE: 'status', CHILD_LIBRARY: buildFakeLibrary(), RYOT_NVML_ADDON: '' }).json;
-  expect(result.status).toMatchObject({ available: false, reason: 'addon-not-loaded', errorCode: 'ERR_NVML_ADDON_LOAD' });
+  expect(result.status).toMatchObject({ available: false, reason: 'addon-not-loaded', errorCode: 'RYOT_NVML_ADDON_LOAD' });
   if (result.status.available) return;
   expect(result.status.message).toContain(`Cannot load the @ryot/nvml native addon for ${process.platform}-${process.arch}`);
   expect(result.status.message).toContain('node-gyp-build');
