@@ -83,6 +83,7 @@ describe('resolveConfig', () => {
         expect(c.otlp).toEqual({
           protocol: 'http/protobuf',
           url: 'http://collector:4318/v1/metrics',
+          destination: 'http://collector:4318/v1/metrics',
           headers: undefined,
           intervalMs: 10_000,
           exportTimeoutMs: 2000,

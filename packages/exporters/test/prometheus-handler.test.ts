@@ -29,9 +29,10 @@ describe('the Prometheus request handler', () => {
     const { endpoint } = endpointWithTraffic();
     const server = await listen(endpoint.handler);
     cleanups.push(server.close);
-    const response = await fetch(`${server.url}/metrics`);
+    const response = await fetch(`${server.url}/metrics`, { headers: { 'accept-encoding': 'identity' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE);
+    expect(response.headers.get('content-encoding')).toBeNull();
     const body = await response.text();
     expect(Number(response.headers.get('content-length'))).toBe(Buffer.byteLength(body));
     expect(sampleValue(body, 'ryot_inference_requests_total{model="llama",status="success"')).toBe(3);
