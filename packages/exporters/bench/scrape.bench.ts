@@ -9,31 +9,10 @@ import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { ALL_METRICS, RYOT_METER_NAME, createInstrument, prometheusName, ryotViews, type MetricDefinition } from '@ryot/metrics';
+import { prometheusName, ryotViews } from '@ryot/metrics';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { createPrometheusEndpoint } from '../src/index.js';
-
-const SYNC = ALL_METRICS.filter((d) => !d.kind.startsWith('observable'));
-
-function labelsFor(definition: MetricDefinition, model: string): Record<string, string> {
-  return Object.fromEntries(definition.attributes.map((key) => [key, key === 'model' || key.endsWith('.model') ? model : `${key}-value`]));
-}
-
-type Recordable = { add?: (v: number, a: Record<string, string>) => void; record?: (v: number, a: Record<string, string>) => void };
-
-function recordOtel(provider: MeterProvider, models: string[]): void {
-  const meter = provider.getMeter(RYOT_METER_NAME);
-  for (const definition of SYNC) {
-    const instrument = createInstrument(meter, definition) as unknown as Recordable;
-    for (const model of models) {
-      const labels = labelsFor(definition, model);
-      for (let i = 0; i < 5; i++) {
-        instrument.add?.(1 + i, labels);
-        instrument.record?.(0.05 * (i + 1), labels);
-      }
-    }
-  }
-}
+import { SYNC_METRICS as SYNC, labelsFor, modelNames, recordEveryInstrument as recordOtel } from './ryot-series.js';
 
 /** The same series in prom-client (names as the OTel exporter writes them, dots sanitized in labels). */
 function promClientRegistry(models: string[]): Registry {
@@ -96,7 +75,7 @@ interface Row {
 }
 
 async function run(modelCount: number): Promise<Row> {
-  const models = Array.from({ length: modelCount }, (_, i) => `model-${i}`);
+  const models = modelNames(modelCount);
   const iterations = modelCount >= 100 ? 40 : 200;
 
   const ryot = createPrometheusEndpoint();
