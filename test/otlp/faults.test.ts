@@ -4,7 +4,7 @@ import { runInNewContext } from 'node:vm';
 import { diag, metrics } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { METRICS, trackInferenceRequest } from '@ryot/metrics';
-import { startTelemetry, type TelemetryHandle } from '../../packages/exporters/src/index.js';
+import { startTelemetry, type OtlpProtocol, type TelemetryHandle } from '../../packages/exporters/src/index.js';
 import { OtlpReceiver } from './receiver.js';
 
 const INTERVAL_MS = 200;
@@ -20,10 +20,10 @@ afterEach(async () => {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function setup(intervalMs = INTERVAL_MS, timeoutMs = TIMEOUT_MS) {
+async function setup(protocol: OtlpProtocol, intervalMs = INTERVAL_MS, timeoutMs = TIMEOUT_MS) {
   const receiver = await new OtlpReceiver().start();
   cleanups.push(() => receiver.stop());
-  const handle: TelemetryHandle = await startTelemetry({ otlp: { url: receiver.url, intervalMs, timeoutMs }, gpu: false });
+  const handle: TelemetryHandle = await startTelemetry({ otlp: { url: receiver.url, protocol, intervalMs, timeoutMs }, gpu: false });
   cleanups.push(() => handle.shutdown());
   const call = trackInferenceRequest({ model: 'fault-model' })(async () => 'ok');
   let sent = 0;
@@ -47,9 +47,15 @@ async function trafficDuring(ms: number, record: (n: number) => Promise<void>): 
   return loop.max / 1e6;
 }
 
-describe('OTLP push when the collector misbehaves', () => {
+/** Every request the receiver decoded came in `protocol`'s encoding: the parameter took effect. */
+function expectEncoding(receiver: OtlpReceiver, protocol: OtlpProtocol): void {
+  expect(receiver.received.length).toBeGreaterThan(0);
+  expect(new Set(receiver.received.map((r) => r.encoding))).toEqual(new Set([protocol === 'http/json' ? 'json' : 'protobuf']));
+}
+
+describe.each<OtlpProtocol>(['http/protobuf', 'http/json'])('OTLP push over %s when the collector misbehaves', (protocol) => {
   it('loses no counter increment across an outage of three intervals (cumulative)', async () => {
-    const { receiver, record, sent } = await setup();
+    const { receiver, record, sent } = await setup(protocol);
     await record(10);
     await receiver.waitFor(() => receiver.lastSum(METRICS.requests.name, SUCCESS) === 10);
 
@@ -62,10 +68,11 @@ describe('OTLP push when the collector misbehaves', () => {
     await receiver.start(); // same port: the collector is back
     await receiver.waitFor(() => receiver.lastSum(METRICS.requests.name, SUCCESS) === sent(), 3000);
     expect(receiver.lastSum(METRICS.requests.name, SUCCESS)).toBe(sent());
+    expectEncoding(receiver, protocol);
   });
 
   it('survives 500 and 429 + Retry-After without blocking, then delivers exact totals', async () => {
-    const { receiver, record, sent } = await setup();
+    const { receiver, record, sent } = await setup(protocol);
     await record(5);
     await receiver.waitFor(() => receiver.lastSum(METRICS.requests.name, SUCCESS) === 5);
 
@@ -86,12 +93,13 @@ describe('OTLP push when the collector misbehaves', () => {
     receiver.mode = { kind: 'ok' };
     await receiver.waitFor(() => receiver.lastSum(METRICS.requests.name, SUCCESS) === sent(), 3000);
     expect(receiver.lastSum(METRICS.requests.name, SUCCESS)).toBe(sent());
+    expectEncoding(receiver, protocol);
   });
 
   it('does not grow memory without bound over many failing intervals', async () => {
     setFlagsFromString('--expose-gc');
     const gc = runInNewContext('gc') as () => void;
-    const { receiver, record } = await setup(50, 40);
+    const { receiver, record } = await setup(protocol, 50, 40);
     receiver.mode = { kind: 'status', status: 503 };
     await trafficDuring(500, record); // warm up code paths and series
     gc();
@@ -111,8 +119,10 @@ describe('OTLP push when the collector misbehaves', () => {
     const timeoutMs = 500;
     const receiver = await new OtlpReceiver().start();
     cleanups.push(() => receiver.stop());
-    const handle = await startTelemetry({ otlp: { url: receiver.url, intervalMs: 60_000, timeoutMs }, gpu: false });
+    const handle = await startTelemetry({ otlp: { url: receiver.url, protocol, intervalMs: 60_000, timeoutMs }, gpu: false });
     await trackInferenceRequest({ model: 'fault-model' })(async () => 'ok')();
+    await handle.forceFlush();
+    expectEncoding(receiver, protocol);
     await breakIt(receiver);
     const started = performance.now();
     await handle.shutdown();

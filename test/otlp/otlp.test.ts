@@ -100,6 +100,8 @@ describe('OTLP push, decoded by a real OTLP decoder', () => {
     const handle = await startTelemetry({ gpu: false });
     cleanups.push(() => handle.shutdown());
     expect(handle.exporters).toEqual(['otlp']);
+    // The URL the handle (and any failure report) names is where the exporter posts.
+    expect(handle.otlp?.url).toBe(r.url);
     await traffic('env-model', 1, 0, 1);
     // No forceFlush: the 200 ms interval from the environment must deliver it.
     await r.waitFor(() => r.lastSum(METRICS.requests.name, { model: 'env-model', status: 'success' }) === 2, 3000);

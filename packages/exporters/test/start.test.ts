@@ -50,6 +50,35 @@ describe('startTelemetry with the Prometheus preset', () => {
     expect((await fetch(handle.prometheus!.url!.replace('/metrics', '/other'))).status).toBe(404);
   });
 
+  it('registers its provider before it first yields: records made before the promise resolves are kept', async () => {
+    const call = trackInferenceRequest({ model: 'early' })(async () => 'ok');
+    // Not awaited: binding the server takes at least one turn of the event loop.
+    const pending = startTelemetry({ prometheus: { port: 0, host: '127.0.0.1' }, gpu: false });
+    expect(metrics.getMeterProvider()).toBeInstanceOf(MeterProvider);
+    const early = call();
+    const handle = await pending;
+    handles.push(handle);
+    await early;
+    await call();
+    const body = await (await fetch(handle.prometheus!.url!)).text();
+    expect(sampleValue(body, 'ryot_inference_requests_total{model="early",status="success"')).toBe(2);
+  });
+
+  it('a failed listen unregisters the provider it had registered', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      await expect(startTelemetry({ prometheus: { port, host: '127.0.0.1' }, gpu: false })).rejects.toThrow(/EADDRINUSE/);
+      expect(metrics.getMeterProvider()).not.toBeInstanceOf(MeterProvider);
+      // Nothing is left registered: a new start succeeds.
+      const handle = await start({ prometheus: { port: 0, host: '127.0.0.1' }, gpu: false });
+      expect(metrics.getMeterProvider()).toBe(handle.meterProvider);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('takes service.name and resource attributes from OTel env vars, code options winning', async () => {
     vi.stubEnv('OTEL_SERVICE_NAME', 'from-env');
     vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'deployment.environment=staging,team=ml');
@@ -76,6 +105,10 @@ describe('startTelemetry with the Prometheus preset', () => {
       /OTEL_EXPORTER_PROMETHEUS_PORT/,
     );
     await expect(startTelemetry({ env: { OTEL_METRICS_EXPORTER: 'statsd' } })).rejects.toBeInstanceOf(TelemetryConfigError);
+    await expect(startTelemetry({ env: { OTEL_EXPORTER_OTLP_TIMEOUT: 'abc' } })).rejects.toThrow(/^OTEL_EXPORTER_OTLP_TIMEOUT: expected an integer/);
+    await expect(startTelemetry({ otlp: { url: 'http://collector:4318' }, gpu: false })).rejects.toThrow(
+      /^otlp\.url: .*no path.*"http:\/\/collector:4318\/v1\/metrics"/,
+    );
     expect(metrics.getMeterProvider()).not.toBeInstanceOf(MeterProvider);
   });
 
