@@ -112,3 +112,48 @@ describe('OTLP push, decoded by a real OTLP decoder', () => {
     expect(attributeMap(got.request.resourceMetrics?.[0]?.resource?.attributes)['service.name']).toBe('env-only');
   });
 });
+
+describe('OTLP settings the exporter reads from the environment itself (README, "Environment variables")', () => {
+  async function fromEnv(r: OtlpReceiver, env: Record<string, string>): Promise<TelemetryHandle> {
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'otlp');
+    vi.stubEnv('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', r.url);
+    vi.stubEnv('OTEL_METRIC_EXPORT_INTERVAL', '60000');
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    const handle = await startTelemetry({ gpu: false });
+    cleanups.push(() => handle.shutdown());
+    return handle;
+  }
+
+  it('headers: generic and metrics-specific are merged, the specific one winning', async () => {
+    const r = await receiver();
+    const handle = await fromEnv(r, { OTEL_EXPORTER_OTLP_HEADERS: 'x-a=generic,x-b=generic', OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-b=specific' });
+    await traffic('h', 1, 0, 1);
+    await handle.forceFlush();
+    expect(r.received.at(-1)?.headers).toMatchObject({ 'x-a': 'generic', 'x-b': 'specific' });
+  });
+
+  it('compression and temporality preference', async () => {
+    const r = await receiver();
+    const handle = await fromEnv(r, { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta' });
+    await traffic('t', 2, 0, 1);
+    await handle.forceFlush();
+    await traffic('t', 1, 0, 1);
+    await handle.forceFlush();
+    expect(r.received.every((got) => got.gzip)).toBe(true);
+    expect(r.metrics(METRICS.requests.name).at(-1)?.sum?.aggregationTemporality).toBe(1); // DELTA
+    expect(r.lastSum(METRICS.requests.name, { model: 't', status: 'success' })).toBe(2); // the second interval only
+  });
+
+  it('request timeout: OTEL_EXPORTER_OTLP_TIMEOUT bounds an export to a hanging collector', async () => {
+    const r = await receiver();
+    r.mode = { kind: 'hang' };
+    const handle = await fromEnv(r, { OTEL_EXPORTER_OTLP_TIMEOUT: '300' });
+    await traffic('slow', 1, 0, 1);
+    const flushed = handle.forceFlush();
+    // The exporter's own default is 10 s; with 300 ms the export has failed long before 5 s.
+    await r.waitFor(() => handle.otlp?.lastExport !== undefined, 5000);
+    await flushed;
+    expect(handle.otlp?.lastExport?.ok).toBe(false);
+    expect(handle.otlp?.lastExport?.error).toMatch(/timed out/i);
+  });
+});

@@ -280,7 +280,8 @@ function asOptions<T extends object>(value: T | boolean | undefined): T | undefi
  * the variable for any value it cannot use.
  */
 export function resolveConfig(options: TelemetryOptions = {}, env: EnvSource = {}): ResolvedConfig {
-  if (read(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') {
+  const disabled = read(env, 'OTEL_SDK_DISABLED');
+  if (disabled !== undefined && oneOf('OTEL_SDK_DISABLED', disabled, ['true', 'false']) === 'true') {
     return { exporters: [], prometheus: undefined, otlp: undefined };
   }
   const fromCode = options.prometheus !== undefined || options.otlp !== undefined;

@@ -138,6 +138,7 @@ describe('resolveConfig', () => {
     ['OTEL_EXPORTER_OTLP_HEADERS', { OTEL_EXPORTER_OTLP_HEADERS: 'a=b,=c' }, undefined],
     ['OTEL_EXPORTER_OTLP_METRICS_HEADERS', { OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-key=%E0%A4%A' }, undefined],
     ['OTEL_EXPORTER_OTLP_METRICS_COMPRESSION', { OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'zstd' }, undefined],
+    ['OTEL_SDK_DISABLED', { OTEL_SDK_DISABLED: 'yes' }, undefined],
     ['prometheus.scrapeTimeoutMs', undefined, { prometheus: { scrapeTimeoutMs: 0 } }],
     ['prometheus.scrapeCacheMs', undefined, { prometheus: { scrapeCacheMs: -1 } }],
     ['prometheus.maxConcurrentScrapes', undefined, { prometheus: { maxConcurrentScrapes: 0 } }],
@@ -167,6 +168,8 @@ describe('values the OTLP exporter reads itself are accepted when well-formed', 
     ['a metrics endpoint with a path', { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'https://collector.example:4318/v1/metrics' }],
     ['a base endpoint without a path (/v1/metrics is appended)', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }],
     ['compression', { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'none' }],
+    ['empty values, which count as unset', { OTEL_EXPORTER_OTLP_TIMEOUT: '', OTEL_EXPORTER_OTLP_HEADERS: ' ', OTEL_SDK_DISABLED: '' }],
+    ['OTEL_SDK_DISABLED=false', { OTEL_SDK_DISABLED: 'False' }],
   ])('%s', (_name, env) => {
     expect(resolveConfig({}, env).otlp).toBeDefined();
   });

@@ -90,6 +90,15 @@ describe('startTelemetry with the Prometheus preset', () => {
     expect(fromCode.resource.attributes).toMatchObject({ 'service.name': 'from-code', 'service.version': '1.2.3', team: 'ml' });
   });
 
+  it('refuses an OTEL_RESOURCE_ATTRIBUTES that OTel would drop whole', async () => {
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'deployment.environment=staging,team');
+    await expect(startTelemetry({ prometheus: { server: false }, gpu: false })).rejects.toThrow(/^OTEL_RESOURCE_ATTRIBUTES: /);
+    expect(metrics.getMeterProvider()).not.toBeInstanceOf(MeterProvider);
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'deployment.environment=staging,team=ml%20infra');
+    const handle = await start({ prometheus: { server: false }, gpu: false });
+    expect(handle.resource.attributes).toMatchObject({ 'deployment.environment': 'staging', team: 'ml infra' });
+  });
+
   it('is configured from env alone: OTEL_METRICS_EXPORTER=prometheus with host and port', async () => {
     const handle = await start({
       gpu: false,
