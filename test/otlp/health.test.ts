@@ -171,10 +171,12 @@ describe('a new user with no collector', () => {
     expect(output).toMatch(/metrics export failed|PeriodicExportingMetricReader/i);
   });
 
-  it("with the application's diag logger set, the report goes there and not to stderr", async () => {
-    const { code, stdout, stderr } = await runApp({}, 'app-logger');
+  it("with the application's diag logger set, the report goes there and not to stderr; OTEL_LOG_LEVEL leaves that logger alone", async () => {
+    const { code, stdout, stderr } = await runApp({ OTEL_LOG_LEVEL: 'debug' }, 'app-logger');
     expect(code, stderr).toBe(0);
     expect(stderr).toBe('');
     expect(stdout).toContain(`app-logger error: ${FAILED}`);
+    // A console logger at debug would have printed the exporter's debug lines.
+    expect(stdout).not.toContain('OTLPExportDelegate');
   });
 });

@@ -6,6 +6,7 @@
  *   pnpm --filter @ryot/exporters bench
  */
 import { createServer, request } from 'node:http';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
@@ -47,6 +48,19 @@ async function time(iterations: number, fn: () => Promise<unknown>): Promise<num
   return Number(process.hrtime.bigint() - start) / 1e6 / iterations;
 }
 
+/** The longest the event loop was held while `fn` ran `iterations` times (resolution 1 ms). */
+async function longestBlock(iterations: number, fn: () => Promise<unknown>): Promise<number> {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  for (let i = 0; i < iterations; i++) {
+    await fn();
+    // A path that never leaves the microtask queue would otherwise starve the monitor's timer.
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+  loop.disable();
+  return loop.max / 1e6;
+}
+
 function httpGet(port: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
@@ -68,6 +82,8 @@ interface Row {
   promMs: number;
   ryotHttpMs: number;
   otelHttpMs: number;
+  ryotBlockMs: number;
+  otelBlockMs: number;
   ryotBytes: number;
   ryotCleanBytes: number;
   otelBytes: number;
@@ -78,11 +94,12 @@ async function run(modelCount: number): Promise<Row> {
   const models = modelNames(modelCount);
   const iterations = modelCount >= 100 ? 40 : 200;
 
-  const ryot = createPrometheusEndpoint();
+  // No reuse window: every scrape here is a full collect-and-serialize (see scrape-storm.bench.ts for sharing).
+  const ryot = createPrometheusEndpoint({ scrapeCacheMs: 0 });
   const ryotProvider = new MeterProvider({ views: ryotViews(), readers: [ryot.reader] });
   recordOtel(ryotProvider, models);
 
-  const clean = createPrometheusEndpoint({ withoutScopeInfo: true, withoutTargetInfo: true });
+  const clean = createPrometheusEndpoint({ withoutScopeInfo: true, withoutTargetInfo: true, scrapeCacheMs: 0 });
   const cleanProvider = new MeterProvider({ views: ryotViews(), readers: [clean.reader] });
   recordOtel(cleanProvider, models);
 
@@ -105,6 +122,8 @@ async function run(modelCount: number): Promise<Row> {
     promMs: await time(iterations, () => registry.metrics()),
     ryotHttpMs: 0,
     otelHttpMs: 0,
+    ryotBlockMs: await longestBlock(Math.ceil(iterations / 4), () => ryot.render()),
+    otelBlockMs: await longestBlock(Math.ceil(iterations / 4), otelRender),
     ryotBytes: Buffer.byteLength(ryotText),
     ryotCleanBytes: Buffer.byteLength(await clean.render()),
     otelBytes: Buffer.byteLength(await otelRender()),
@@ -145,6 +164,8 @@ console.table(
     'ryot/prom-client': ratio(r.ryotMs, r.promMs),
     'http ryot ms': ms(r.ryotHttpMs),
     'http otel ms': ms(r.otelHttpMs),
+    'ryot longest loop block ms': r.ryotBlockMs.toFixed(1),
+    'otel longest loop block ms': r.otelBlockMs.toFixed(1),
   })),
 );
 console.table(
@@ -157,4 +178,5 @@ console.table(
     'clean/prom-client': ratio(r.ryotCleanBytes, r.promBytes),
   })),
 );
-console.log('"clean" = withoutScopeInfo + withoutTargetInfo. Benchmarks report; they never assert timings.');
+console.log('"clean" = withoutScopeInfo + withoutTargetInfo. Ryot serializes one metric family per event-loop turn, so its mean');
+console.log('time per scrape includes those turns; its longest loop block is what other requests wait. Benchmarks report; they never assert timings.');

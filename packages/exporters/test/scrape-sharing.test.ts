@@ -148,6 +148,17 @@ describe('single flight and reuse', () => {
     expect(sampleValue(gunzipOrPlain(again), 'requests_total{')).toBe(2);
   });
 
+  it('by default a scrape 600 ms after the last one collects afresh (the window is 500 ms)', async () => {
+    const s = await served();
+    s.requests.add(1);
+    await rawRequest(s.url);
+    s.requests.add(1);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const later = await rawRequest(s.url);
+    expect(s.collections()).toBe(2);
+    expect(sampleValue(gunzipOrPlain(later), 'requests_total{')).toBe(2);
+  });
+
   it('render() always collects afresh', async () => {
     const s = await served({ scrapeCacheMs: 60_000 });
     await rawRequest(s.url);
