@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { METRICS, trackInferenceRequest } from '@ryot/metrics';
 import { startTelemetry, type OtlpProtocol, type TelemetryHandle } from '../../packages/exporters/src/index.js';
 import { OtlpReceiver } from './receiver.js';
+import { captureDiag } from './reports.js';
 
 const INTERVAL_MS = 200;
 const TIMEOUT_MS = 150;
@@ -21,6 +22,7 @@ afterEach(async () => {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function setup(protocol: OtlpProtocol, intervalMs = INTERVAL_MS, timeoutMs = TIMEOUT_MS) {
+  const reports = captureDiag();
   const receiver = await new OtlpReceiver().start();
   cleanups.push(() => receiver.stop());
   const handle: TelemetryHandle = await startTelemetry({ otlp: { url: receiver.url, protocol, intervalMs, timeoutMs }, gpu: false });
@@ -31,7 +33,7 @@ async function setup(protocol: OtlpProtocol, intervalMs = INTERVAL_MS, timeoutMs
     for (let i = 0; i < n; i++) await call();
     sent += n;
   };
-  return { receiver, handle, record, sent: () => sent };
+  return { receiver, handle, record, sent: () => sent, reports };
 }
 
 /** Records traffic for `ms` while measuring event-loop delay; returns the max delay in ms. */
@@ -55,7 +57,7 @@ function expectEncoding(receiver: OtlpReceiver, protocol: OtlpProtocol): void {
 
 describe.each<OtlpProtocol>(['http/protobuf', 'http/json'])('OTLP push over %s when the collector misbehaves', (protocol) => {
   it('loses no counter increment across an outage of three intervals (cumulative)', async () => {
-    const { receiver, record, sent } = await setup(protocol);
+    const { receiver, record, sent, reports } = await setup(protocol);
     await record(10);
     await receiver.waitFor(() => receiver.lastSum(METRICS.requests.name, SUCCESS) === 10);
 
@@ -69,10 +71,14 @@ describe.each<OtlpProtocol>(['http/protobuf', 'http/json'])('OTLP push over %s w
     await receiver.waitFor(() => receiver.lastSum(METRICS.requests.name, SUCCESS) === sent(), 3000);
     expect(receiver.lastSum(METRICS.requests.name, SUCCESS)).toBe(sent());
     expectEncoding(receiver, protocol);
+    // Loud once: one report for the outage (several failed intervals), one for its end.
+    await receiver.waitFor(() => reports.exportReports('info').length > 0);
+    expect(reports.exportReports('error').map((line) => line.message)).toEqual([expect.stringContaining('ECONNREFUSED')]);
+    expect(reports.exportReports('info')).toHaveLength(1);
   });
 
   it('survives 500 and 429 + Retry-After without blocking, then delivers exact totals', async () => {
-    const { receiver, record, sent } = await setup(protocol);
+    const { receiver, record, sent, reports } = await setup(protocol);
     await record(5);
     await receiver.waitFor(() => receiver.lastSum(METRICS.requests.name, SUCCESS) === 5);
 
@@ -94,6 +100,10 @@ describe.each<OtlpProtocol>(['http/protobuf', 'http/json'])('OTLP push over %s w
     await receiver.waitFor(() => receiver.lastSum(METRICS.requests.name, SUCCESS) === sent(), 3000);
     expect(receiver.lastSum(METRICS.requests.name, SUCCESS)).toBe(sent());
     expectEncoding(receiver, protocol);
+    // 500s then 429s are one outage: reported once, its end once.
+    await receiver.waitFor(() => reports.exportReports('info').length > 0);
+    expect(reports.exportReports('error')).toHaveLength(1);
+    expect(reports.exportReports('info')).toHaveLength(1);
   });
 
   it('does not grow memory without bound over many failing intervals', async () => {
@@ -117,6 +127,7 @@ describe.each<OtlpProtocol>(['http/protobuf', 'http/json'])('OTLP push over %s w
     ['hanging (accepts, never answers)', async (r: OtlpReceiver) => void (r.mode = { kind: 'hang' })],
   ])('shutdown resolves within the configured timeout when the collector is %s', async (_name, breakIt) => {
     const timeoutMs = 500;
+    const reports = captureDiag();
     const receiver = await new OtlpReceiver().start();
     cleanups.push(() => receiver.stop());
     const handle = await startTelemetry({ otlp: { url: receiver.url, protocol, intervalMs: 60_000, timeoutMs }, gpu: false });
@@ -130,5 +141,7 @@ describe.each<OtlpProtocol>(['http/protobuf', 'http/json'])('OTLP push over %s w
     // Default shutdownTimeoutMs is the export timeout plus 1 s.
     expect(elapsed).toBeLessThan(timeoutMs + 1000 + 250);
     expect(metrics.getMeterProvider()).not.toBe(handle.meterProvider);
+    // The final export was lost, and said so.
+    expect(reports.exportReports('error')).toHaveLength(1);
   });
 });

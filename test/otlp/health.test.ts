@@ -8,11 +8,12 @@ import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { DiagLogLevel, diag, metrics, type DiagLogger } from '@opentelemetry/api';
+import { diag, metrics } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { METRICS, trackInferenceRequest } from '@ryot/metrics';
 import { startTelemetry, type OtlpProtocol, type TelemetryHandle } from '../../packages/exporters/src/index.js';
 import { OtlpReceiver, attributeMap } from './receiver.js';
+import { EXPORT_REPORT as FAILED, captureDiag } from './reports.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/no-collector-app.ts', import.meta.url));
 const tsconfig = fileURLToPath(new URL('./fixtures/tsconfig.json', import.meta.url));
@@ -23,14 +24,6 @@ afterEach(async () => {
   metrics.disable();
   diag.disable();
 });
-
-const FAILED = '@ryot/exporters: OTLP metrics export to';
-
-function capturingLogger(): DiagLogger & { lines: { level: string; message: string }[] } {
-  const lines: { level: string; message: string }[] = [];
-  const at = (level: string) => (message: string) => void lines.push({ level, message });
-  return { lines, error: at('error'), warn: at('warn'), info: at('info'), debug: at('debug'), verbose: at('verbose') };
-}
 
 /** A loopback port nothing listens on. */
 async function closedPort(): Promise<number> {
@@ -51,8 +44,7 @@ async function until(predicate: () => boolean, what: string, timeoutMs = 5000): 
 
 describe.each<OtlpProtocol>(['http/protobuf', 'http/json'])('OTLP export health over %s', (protocol) => {
   it('reports an outage once and its end once, through diag, and the handle keeps the last outcome', async () => {
-    const logger = capturingLogger();
-    diag.setLogger(logger, DiagLogLevel.INFO);
+    const captured = captureDiag();
     const receiver = await new OtlpReceiver().start();
     cleanups.push(() => receiver.stop());
     const handle = await startTelemetry({ otlp: { url: receiver.url, protocol, intervalMs: 100, timeoutMs: 80 }, gpu: false });
@@ -65,7 +57,7 @@ describe.each<OtlpProtocol>(['http/protobuf', 'http/json'])('OTLP export health 
     expect(handle.otlp?.lastExport).toMatchObject({ ok: true, consecutiveFailures: 0, error: undefined });
     expect(handle.otlp!.lastExport!.dataPoints).toBeGreaterThan(0);
 
-    const ours = () => logger.lines.filter((line) => line.message.startsWith(FAILED));
+    const ours = () => captured.exportReports();
     for (const outage of [1, 2]) {
       await receiver.stop();
       await until(() => (handle.otlp?.lastExport?.consecutiveFailures ?? 0) >= 3, 'three failed exports');
@@ -88,6 +80,7 @@ describe.each<OtlpProtocol>(['http/protobuf', 'http/json'])('OTLP export health 
   });
 
   it('counts export outcomes as otel.sdk.exporter.metric_data_point.exported, failures with error.type', async () => {
+    captureDiag();
     const receiver = await new OtlpReceiver().start();
     cleanups.push(() => receiver.stop());
     const handle: TelemetryHandle = await startTelemetry({
