@@ -3,7 +3,7 @@ import { OTLPMetricExporter as OTLPProtoMetricExporter } from '@opentelemetry/ex
 import type { MeterProvider } from '@opentelemetry/api';
 import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { resolveConfig, type ResolvedOtlp } from './env.js';
-import { ObservedMetricExporter } from './export-health.js';
+import { ObservedMetricExporter, type OtlpHealth } from './export-health.js';
 import type { EnvSource, OtlpOptions, OtlpTemporality } from './types.js';
 
 type JsonExporterConfig = NonNullable<ConstructorParameters<typeof OTLPJsonMetricExporter>[0]>;
@@ -42,8 +42,8 @@ export function createOtlpExporter(config: ResolvedOtlp): OtelOtlpExporter {
 export interface OtlpPush {
   /** The periodic push reader; its timer is unref'd by the SDK, so call shutdown() for the final export. */
   readonly reader: PeriodicExportingMetricReader;
-  /** The last export's outcome; failures and recoveries are reported once each. */
-  readonly health: ObservedMetricExporter;
+  /** Where exports go and the last one's outcome; failures and recoveries are reported once each. */
+  readonly health: OtlpHealth;
   /**
    * Counts export outcomes as OTel's own self-observability metrics
    * (`otel.sdk.exporter.metric_data_point.exported` with `error.type`,
@@ -55,15 +55,20 @@ export interface OtlpPush {
 
 export function createOtlpPush(config: ResolvedOtlp): OtlpPush {
   const exporter = createOtlpExporter(config);
-  const health = new ObservedMetricExporter(exporter, config.destination);
+  const observed = new ObservedMetricExporter(exporter, config.destination);
   const reader = new PeriodicExportingMetricReader({
-    exporter: health,
+    exporter: observed,
     exportIntervalMillis: config.intervalMs,
     exportTimeoutMillis: config.exportTimeoutMs,
   });
   return {
     reader,
-    health,
+    health: {
+      url: observed.url,
+      get lastExport() {
+        return observed.lastExport;
+      },
+    },
     countExportsOn(provider) {
       const selfObservable = exporter as Partial<Pick<OtelOtlpExporter, 'setSelfObsMeterProvider'>>;
       if (typeof selfObservable.setSelfObsMeterProvider !== 'function') return false;

@@ -122,6 +122,7 @@ export function createPrometheusEndpoint(options: PrometheusEndpointOptions = {}
       sendText(res, timedOut ? 503 : 500, `# metrics collection failed: ${timedOut ? 'timeout' : 'error'}\n`);
       return;
     }
+    if (res.destroyed) return; // the scraper left while it waited
     // A scraper that stops reading gives its slot back after another scrape timeout.
     const stalled = setTimeout(() => res.destroy(), timeoutMs);
     stalled.unref();

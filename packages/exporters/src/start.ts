@@ -61,11 +61,11 @@ export async function startTelemetry(options: TelemetryOptions = {}, internals: 
   const env = options.env ?? process.env;
   const config = resolveConfig(options, env);
   const logLevel = parseLogLevel(env);
+  const resource = buildResource(options);
   if (logLevel !== undefined && !diagLoggerRegistered()) {
     // What sdk-node does with OTEL_LOG_LEVEL; a logger the application set stays.
     diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
   }
-  const resource = buildResource(options);
   const readers: IMetricReader[] = [];
 
   const endpoint = config.prometheus ? createPrometheusEndpoint(config.prometheus) : undefined;
