@@ -1,7 +1,10 @@
 import { metrics } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { METRICS, startInference, trackInferenceRequest } from '@ryot/metrics';
-import { startTelemetry, type OtlpOptions, type TelemetryHandle } from '../../packages/exporters/src/index.js';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { resolveConfig, startTelemetry, type OtlpOptions, type TelemetryHandle } from '../../packages/exporters/src/index.js';
+import { createOtlpPush } from '../../packages/exporters/src/otlp.js';
 import { OtlpReceiver, attributeMap, attributesMatch } from './receiver.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -110,6 +113,24 @@ describe('OTLP push, decoded by a real OTLP decoder', () => {
     expect(got.headers['authorization']).toBe('Bearer abc');
     expect(got.headers['x-tenant']).toBe('t1');
     expect(attributeMap(got.request.resourceMetrics?.[0]?.resource?.attributes)['service.name']).toBe('env-only');
+  });
+});
+
+describe('createOtlpPush', () => {
+  it('exports what extra metricProducers return, beside the SDK', async () => {
+    const r = await receiver();
+    const other = new PrometheusExporter({ preventServerStart: true });
+    const otherProvider = new MeterProvider({ readers: [other] });
+    cleanups.push(() => otherProvider.shutdown());
+    otherProvider.getMeter('produced').createCounter('produced.things').add(7, { kind: 'x' });
+    const config = resolveConfig({ otlp: { url: r.url, intervalMs: 60_000 } }, {}).otlp!;
+    const push = createOtlpPush(config, [{ collect: (options) => other.collect(options) }]);
+    const provider = new MeterProvider({ readers: [push.reader] });
+    cleanups.push(() => provider.shutdown());
+    provider.getMeter('own').createCounter('own.things').add(1);
+    await push.reader.forceFlush();
+    expect(r.lastSum('produced.things', { kind: 'x' })).toBe(7);
+    expect(r.metrics('own.things')).toHaveLength(1);
   });
 });
 

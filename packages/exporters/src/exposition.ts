@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { diag } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import type { ResourceMetrics, ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import type { MetricProducer, ResourceMetrics, ScopeMetrics } from '@opentelemetry/sdk-metrics';
 
 const gzipAsync = promisify(gzip);
 
@@ -27,6 +27,8 @@ export interface ExpositionSourceOptions {
   timeoutMs: number;
   /** How long after its collection started a finished exposition may serve new scrapes; 0: never. */
   cacheMs: number;
+  /** Extra producers the reader collects beside the SDK (OTel's `metricProducers`). */
+  metricProducers?: MetricProducer[];
 }
 
 export interface ExpositionSource {
@@ -107,7 +109,7 @@ async function serializeInSlices(
 
 class ShutdownAwarePrometheusReader extends PrometheusExporter {
   constructor(
-    options: { withoutScopeInfo: boolean; withoutTargetInfo: boolean },
+    options: { withoutScopeInfo: boolean; withoutTargetInfo: boolean; metricProducers?: MetricProducer[] },
     private readonly onShutdownStarted: () => void,
   ) {
     super({ preventServerStart: true, ...options });
@@ -130,7 +132,11 @@ export function createExpositionSource(options: ExpositionSourceOptions): Exposi
   let collections = 0;
   let readerShutDown = false;
   const reader = new ShutdownAwarePrometheusReader(
-    { withoutScopeInfo: options.withoutScopeInfo, withoutTargetInfo: options.withoutTargetInfo },
+    {
+      withoutScopeInfo: options.withoutScopeInfo,
+      withoutTargetInfo: options.withoutTargetInfo,
+      ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}),
+    },
     () => {
       readerShutDown = true;
       cached = undefined;

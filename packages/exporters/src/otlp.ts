@@ -1,7 +1,7 @@
 import { OTLPMetricExporter as OTLPJsonMetricExporter, AggregationTemporalityPreference } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
 import type { MeterProvider } from '@opentelemetry/api';
-import { PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
+import { PeriodicExportingMetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import { resolveConfig, type ResolvedOtlp } from './env.js';
 import { ObservedMetricExporter, type OtlpHealth } from './export-health.js';
 import type { EnvSource, OtlpOptions, OtlpTemporality } from './types.js';
@@ -53,13 +53,14 @@ export interface OtlpPush {
   countExportsOn(provider: MeterProvider): boolean;
 }
 
-export function createOtlpPush(config: ResolvedOtlp): OtlpPush {
+export function createOtlpPush(config: ResolvedOtlp, metricProducers?: MetricProducer[]): OtlpPush {
   const exporter = createOtlpExporter(config);
   const observed = new ObservedMetricExporter(exporter, config.destination);
   const reader = new PeriodicExportingMetricReader({
     exporter: observed,
     exportIntervalMillis: config.intervalMs,
     exportTimeoutMillis: config.exportTimeoutMs,
+    ...(metricProducers ? { metricProducers } : {}),
   });
   return {
     reader,

@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { DEFAULT_MAX_CONCURRENT_SCRAPES, DEFAULT_SCRAPE_CACHE_MS, DEFAULT_SCRAPE_TIMEOUT_MS } from './env.js';
 import { ScrapeTimeoutError, beforeDeadline, createExpositionSource } from './exposition.js';
 
@@ -24,6 +25,8 @@ export interface PrometheusEndpointOptions {
   scrapeCacheMs?: number;
   /** Scrapes served at once; more answer 503 with Retry-After. Default 10. */
   maxConcurrentScrapes?: number;
+  /** Extra producers the reader collects beside the SDK (OTel's experimental `metricProducers`). */
+  metricProducers?: MetricProducer[];
 }
 
 export interface PrometheusEndpoint {
@@ -95,6 +98,7 @@ export function createPrometheusEndpoint(options: PrometheusEndpointOptions = {}
     withoutTargetInfo: options.withoutTargetInfo ?? false,
     timeoutMs,
     cacheMs: options.scrapeCacheMs ?? DEFAULT_SCRAPE_CACHE_MS,
+    ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}),
   });
   let active = 0;
   let lastCapWarning = -Infinity;

@@ -104,6 +104,20 @@ describe('exposition in slices', () => {
     expect(family.at(-1)! - family[0]!).toBeLessThanOrEqual(family.length + 2);
   });
 
+  it('serves what extra metricProducers return, beside the SDK', async () => {
+    const other = new PrometheusExporter({ preventServerStart: true });
+    const otherProvider = new MeterProvider({ readers: [other] });
+    cleanups.push(() => otherProvider.shutdown());
+    otherProvider.getMeter('produced').createCounter('produced.things').add(7, { kind: 'x' });
+    const endpoint = createPrometheusEndpoint({ metricProducers: [{ collect: (options) => other.collect(options) }] });
+    const provider = new MeterProvider({ readers: [endpoint.reader] });
+    cleanups.push(() => provider.shutdown());
+    provider.getMeter('own').createCounter('own.things').add(1);
+    const text = await endpoint.render();
+    expect(sampleValue(text, 'produced_things_total{kind="x",otel_scope_name="produced"}')).toBe(7);
+    expect(sampleValue(text, 'own_things_total{')).toBe(1);
+  });
+
   it('equals OTel output when nothing was recorded', async () => {
     const { endpoint, expected } = twoReaders();
     const text = await expected();
