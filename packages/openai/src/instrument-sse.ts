@@ -1,3 +1,4 @@
+import { RyotError } from '@ryot/metrics/instrumentation';
 import { MeasuredIterator } from './iterator.js';
 import { RequestMeasurement } from './measurement.js';
 import { resolveOptions, type MeasureOptions } from './options.js';
@@ -17,8 +18,8 @@ export interface InstrumentSseOptions extends MeasureOptions {
 }
 
 /** An HTTP error status on an SSE request, classified by its `status` (429 → rate_limit, 4xx → invalid_request, …). */
-export class SseHttpError extends Error {
-  override readonly name = 'SseHttpError';
+export class SseHttpError extends RyotError {
+  readonly code = 'RYOT_SSE_HTTP_STATUS';
   constructor(
     readonly status: number,
     readonly body: string,
@@ -28,8 +29,8 @@ export class SseHttpError extends Error {
 }
 
 /** An `{"error": …}` payload inside the stream. */
-export class SseStreamError extends Error {
-  override readonly name = 'SseStreamError';
+export class SseStreamError extends RyotError {
+  readonly code = 'RYOT_SSE_STREAM_ERROR';
   constructor(
     readonly payload: unknown,
     readonly status: number | undefined,
