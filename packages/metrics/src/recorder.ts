@@ -50,10 +50,12 @@ const ERROR_TYPE_SET: ReadonlySet<unknown> = new Set(ERROR_TYPES);
 const RECORDER_KEYS = metricKeysIn('requests', 'tokens', 'model', 'gpu', 'errors', 'queue', 'info');
 const GENAI_SERVER_KEYS = metricKeysIn('genai_server');
 const GENAI_CLIENT_KEYS = metricKeysIn('genai_client');
+const GENAI_CLIENT_USAGE_KEYS = metricKeysIn('genai_client_usage');
 type RecorderKey = MetricKeyIn<'requests' | 'tokens' | 'model' | 'gpu' | 'errors' | 'queue' | 'info'>;
 export type RecorderInstruments = InstrumentSet<RecorderKey>;
 export type GenAiServerInstruments = InstrumentSet<MetricKeyIn<'genai_server'>>;
 export type GenAiClientInstruments = InstrumentSet<MetricKeyIn<'genai_client'>>;
+export type GenAiClientUsageInstruments = InstrumentSet<MetricKeyIn<'genai_client_usage'>>;
 
 /** The instruments of one MeterProvider, and the callback registered on it; undone by `unbind`. */
 interface Binding {
@@ -62,6 +64,7 @@ interface Binding {
   readonly instruments: RecorderInstruments;
   readonly genAiServer: GenAiServerInstruments | undefined;
   readonly clients: Map<string, GenAiClientInstruments>;
+  readonly clientUsage: Map<string, GenAiClientUsageInstruments>;
   readonly callback: BatchObservableCallback;
   readonly observables: Observable[];
 }
@@ -166,6 +169,17 @@ export class Recorder {
     return instruments;
   }
 
+  /** The opt-in gen_ai.client.inference.usage.* counters on the current provider, under an integration's scope. */
+  genAiClientUsageInstruments(scope: InstrumentationScope): GenAiClientUsageInstruments {
+    const binding = this.bind();
+    let instruments = binding.clientUsage.get(scope.name);
+    if (instruments === undefined) {
+      instruments = createInstruments(binding.provider.getMeter(scope.name, scope.version), GENAI_CLIENT_USAGE_KEYS);
+      binding.clientUsage.set(scope.name, instruments);
+    }
+    return instruments;
+  }
+
   series(model: unknown): ModelSeries {
     return this.modelGuard.resolve(model);
   }
@@ -239,7 +253,7 @@ export class Recorder {
     const callback: BatchObservableCallback = (result) => this.observe(result, instruments);
     meter.addBatchObservableCallback(callback, observables);
     const genAiServer = this.genAi ? createInstruments(meter, GENAI_SERVER_KEYS) : undefined;
-    this.binding = { provider, meter, instruments, genAiServer, clients: new Map(), callback, observables };
+    this.binding = { provider, meter, instruments, genAiServer, clients: new Map(), clientUsage: new Map(), callback, observables };
     return this.binding;
   }
 
