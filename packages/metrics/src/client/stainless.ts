@@ -13,6 +13,8 @@ type PrepareRequest = (this: unknown, request: unknown, context: unknown) => unk
 interface ApiPromiseLike {
   responsePromise: Promise<unknown>;
   parseResponse: (client: unknown, props: unknown) => Promise<unknown>;
+  /** Derives a promise of a transformed body; the SDK's helpers (`responses.stream()`, `parse()`) use it. */
+  _thenUnwrap?: (transform: (value: unknown, props: unknown) => unknown) => unknown;
   parse?: () => Promise<unknown>;
   asResponse?: () => Promise<unknown>;
 }
@@ -98,6 +100,17 @@ function hookApiPromise(promise: ApiPromiseLike, request: ClientRequest, streami
     },
     (error: unknown) => request.fail(error),
   );
+  let parsed = false;
+  // The parsed body, seen once however many derived promises parse it.
+  const onParsed = (value: unknown) => {
+    if (parsed) return;
+    parsed = true;
+    if (streaming && isStream(value)) hookStream(value, request);
+    else {
+      request.response(value);
+      request.complete();
+    }
+  };
   const parseResponse = promise.parseResponse;
   promise.parseResponse = async function measuredParse(this: unknown, client: unknown, props: unknown): Promise<unknown> {
     let value: unknown;
@@ -107,13 +120,20 @@ function hookApiPromise(promise: ApiPromiseLike, request: ClientRequest, streami
       request.fail(error);
       throw error;
     }
-    if (streaming && isStream(value)) hookStream(value, request);
-    else {
-      request.response(value);
-      request.complete();
-    }
+    onParsed(value);
     return value;
   };
+  // Some SDK versions (openai 7) give each APIPromise its own `_thenUnwrap` that parses with the original parse
+  // function, not `parseResponse`: the transform is where the parsed body is seen then.
+  const thenUnwrap = promise._thenUnwrap;
+  if (typeof thenUnwrap === 'function') {
+    promise._thenUnwrap = function measuredThenUnwrap(this: unknown, transform: (value: unknown, props: unknown) => unknown): unknown {
+      return thenUnwrap.call(this, (value: unknown, props: unknown) => {
+        onParsed(value);
+        return transform(value, props);
+      });
+    };
+  }
   const parse = promise.parse;
   if (typeof parse === 'function') {
     promise.parse = function measuredParseCall(this: unknown): Promise<unknown> {
