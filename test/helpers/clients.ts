@@ -145,3 +145,10 @@ export function expectNoUnhandledRejections(): void {
     expect(unhandled).toEqual([]);
   });
 }
+
+/** A time in seconds within [expected − early, expected + late] ms: tight lower bounds, loose upper bounds. */
+export function expectWithin(seconds: number | undefined, expectedS: number, earlyMs: number, lateMs: number): void {
+  expect(seconds).toBeDefined();
+  expect(seconds!).toBeGreaterThanOrEqual(expectedS - earlyMs / 1000);
+  expect(seconds!).toBeLessThanOrEqual(expectedS + lateMs / 1000);
+}

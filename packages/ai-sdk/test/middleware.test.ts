@@ -10,6 +10,7 @@ import {
   PREFILL_MS_PER_TOKEN,
   STEP_MS,
   clientHarness,
+  expectWithin,
   expectNoUnhandledRejections,
   histogram,
   sleep,
@@ -36,12 +37,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await server.shutdown();
 });
-
-function expectWithin(seconds: number | undefined, expectedS: number, earlyMs: number, lateMs: number): void {
-  expect(seconds).toBeDefined();
-  expect(seconds!).toBeGreaterThanOrEqual(expectedS - earlyMs / 1000);
-  expect(seconds!).toBeLessThanOrEqual(expectedS + lateMs / 1000);
-}
 
 function openaiCompatible(h: ClientHarness, baseURL = `${server.url}/v1`, extra: RyotMiddlewareOptions = {}) {
   const provider = createOpenAICompatible({ name: 'ryot-example', baseURL, apiKey: 'test-key', includeUsage: true });

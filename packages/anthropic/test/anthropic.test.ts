@@ -7,6 +7,7 @@ import {
   PREFILL_MS_PER_TOKEN,
   STEP_MS,
   clientHarness,
+  expectWithin,
   histogram,
   startInferenceServer,
   total,
@@ -52,12 +53,6 @@ function setup(extra: InstrumentAnthropicOptions = {}): { h: ClientHarness; clie
   const client = anthropicClient(server.url);
   instrumentAnthropic(client, { ryot: h.api, meterProvider: h.provider, genAiSemconv: true, onRequestEnd: h.onRequestEnd, ...extra });
   return { h, client };
-}
-
-function expectWithin(seconds: number | undefined, expectedS: number, earlyMs: number, lateMs: number): void {
-  expect(seconds).toBeDefined();
-  expect(seconds!).toBeGreaterThanOrEqual(expectedS - earlyMs / 1000);
-  expect(seconds!).toBeLessThanOrEqual(expectedS + lateMs / 1000);
 }
 
 const attributes = () => ({

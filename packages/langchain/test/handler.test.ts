@@ -8,6 +8,7 @@ import {
   PREFILL_MS_PER_TOKEN,
   STEP_MS,
   clientHarness,
+  expectWithin,
   expectNoUnhandledRejections,
   histogram,
   sleep,
@@ -40,12 +41,6 @@ function handler(h: ClientHarness, extra: RyotCallbackHandlerOptions = {}): Ryot
 
 const chatOpenAI = (baseURL = `${server.url}/v1`, extra: Record<string, unknown> = {}) =>
   new ChatOpenAI({ model: 'm1', apiKey: 'test-key', configuration: { baseURL }, maxRetries: 0, ...extra });
-
-function expectWithin(seconds: number | undefined, expectedS: number, earlyMs: number, lateMs: number): void {
-  expect(seconds).toBeDefined();
-  expect(seconds!).toBeGreaterThanOrEqual(expectedS - earlyMs / 1000);
-  expect(seconds!).toBeLessThanOrEqual(expectedS + lateMs / 1000);
-}
 
 describe('ChatOpenAI against the example server', () => {
   test('.stream(): TTFT, every gap, usage from usage_metadata, finish reason, recorded once', async () => {

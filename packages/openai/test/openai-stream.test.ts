@@ -5,6 +5,7 @@ import {
   PREFILL_MS_PER_TOKEN,
   STEP_MS,
   clientHarness,
+  expectWithin,
   histogram,
   openaiClient,
   sleep,
@@ -62,12 +63,6 @@ function setup(extra: Parameters<typeof instrumentOpenAI>[1] = {}): { h: ClientH
   const client = openaiClient(baseURL);
   instrumentOpenAI(client, { ryot: h.api, meterProvider: h.provider, genAiSemconv: true, onRequestEnd: h.onRequestEnd, ...extra });
   return { h, client };
-}
-
-function expectWithin(seconds: number | undefined, expectedS: number, earlyMs: number, lateMs: number): void {
-  expect(seconds).toBeDefined();
-  expect(seconds!).toBeGreaterThanOrEqual(expectedS - earlyMs / 1000);
-  expect(seconds!).toBeLessThanOrEqual(expectedS + lateMs / 1000);
 }
 
 const model = { model: 'm1' };
