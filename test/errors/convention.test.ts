@@ -8,6 +8,9 @@ import * as metrics from '@ryot/metrics';
 import * as exporters from '@ryot/exporters';
 import * as nvml from '@ryot/nvml';
 import * as openai from '@ryot/openai';
+import * as anthropic from '@ryot/anthropic';
+import * as aiSdk from '@ryot/ai-sdk';
+import * as langchain from '@ryot/langchain';
 
 const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
 const documented = [...readme.matchAll(/^\| `([A-Z_*]+)` \| `(\w+)` \| `(@ryot\/\w+)` \|/gm)].map((m) => ({ code: m[1]!, name: m[2]!, pkg: m[3]! }));
@@ -21,7 +24,15 @@ function errorClasses(module: Record<string, unknown>): [string, Constructor][] 
 }
 
 describe('the error convention', () => {
-  const packages = { '@ryot/metrics': metrics, '@ryot/exporters': exporters, '@ryot/nvml': nvml, '@ryot/openai': openai };
+  const packages = {
+    '@ryot/metrics': metrics,
+    '@ryot/exporters': exporters,
+    '@ryot/nvml': nvml,
+    '@ryot/openai': openai,
+    '@ryot/anthropic': anthropic,
+    '@ryot/ai-sdk': aiSdk,
+    '@ryot/langchain': langchain,
+  };
   const found: { code: string; name: string; pkg: string }[] = [];
   for (const [pkg, module] of Object.entries(packages)) {
     for (const [name, cls] of errorClasses(module as Record<string, unknown>)) {
