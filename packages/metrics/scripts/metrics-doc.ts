@@ -7,6 +7,9 @@ const GROUP_TITLES: Record<MetricGroup, string> = {
   gpu: 'GPU (manual updates: updateGpuMetrics)',
   errors: 'Errors and retries',
   queue: 'Queueing',
+  engine: 'Engine state (recordPreemption, setKvCacheUsage)',
+  slo: 'Goodput against SLO targets (opt-in: the slo option)',
+  cost: 'Cost in US dollars (opt-in: the prices option)',
   info: 'Info metrics',
   genai_server: 'OTel GenAI server semantic conventions (opt-in)',
   genai_client: 'OTel GenAI client semantic conventions (client integrations, opt-in)',
@@ -37,7 +40,7 @@ export function renderMetricsDoc(): string {
       lines.push(
         `| ${shownName} | ${prometheusType(definition)} | ${definition.unit ? `\`${cell(definition.unit)}\`` : '—'} | ${
           definition.attributes.length ? definition.attributes.map((a) => `\`${a}\``).join(', ') : 'user-defined'
-        } | ${definition.buckets ? definition.buckets.join(', ') : '—'} | ${cell(definition.description)} |`,
+        }${definition.tenantLabel ? ', `tenant` (when tenants are enabled)' : ''} | ${definition.buckets ? definition.buckets.join(', ') : '—'} | ${cell(definition.description)} |`,
       );
     }
     lines.push('');

@@ -1,4 +1,4 @@
-import { ERROR_TYPES, METRICS, REQUEST_STATUSES, type ErrorType, type RequestStatus } from './catalog.js';
+import { ERROR_TYPES, FINISH_REASONS, METRICS, REQUEST_STATUSES, SLO_NAMES, TOKEN_TYPES, type ErrorType, type RequestStatus } from './catalog.js';
 
 /**
  * Ryot's own aggregation for the series recorded per token and per request. A record is a bucket increment in a
@@ -46,17 +46,31 @@ export class SeriesAggregates {
   readonly timeToFirstToken = new OwnedHistogram(METRICS.timeToFirstToken.buckets);
   readonly interTokenLatency = new OwnedHistogram(METRICS.interTokenLatency.buckets);
   readonly requestDuration = new OwnedHistogram(METRICS.requestDuration.buckets);
+  readonly prefillDuration = new OwnedHistogram(METRICS.prefillDuration.buckets);
+  readonly decodeDuration = new OwnedHistogram(METRICS.decodeDuration.buckets);
+  readonly timePerOutputToken = new OwnedHistogram(METRICS.timePerOutputToken.buckets);
   readonly tokensPerRequest = new OwnedHistogram(METRICS.tokensPerRequest.buckets);
+  readonly promptTokensPerRequest = new OwnedHistogram(METRICS.promptTokensPerRequest.buckets);
   readonly requestTokensPerSecond = new OwnedHistogram(METRICS.requestTokensPerSecond.buckets);
-  /** Finished requests by status, in REQUEST_STATUSES order. */
-  readonly requests = new Float64Array(REQUEST_STATUSES.length);
   /** Errors by type, in ERROR_TYPES order. */
   readonly errors = new Float64Array(ERROR_TYPES.length);
+  /** Finished requests by finish reason, in FINISH_REASONS order. */
+  readonly finished = new Float64Array(FINISH_REASONS.length);
+  inFlight = 0;
+  /** Whether any request started: the series has data points only from then on. */
+  active = false;
+}
+
+/** The counters of one model and tenant (or of a model's requests without a tenant). */
+export class CounterAggregates {
+  /** Finished requests by status, in REQUEST_STATUSES order. */
+  readonly requests = new Float64Array(REQUEST_STATUSES.length);
+  /** Goodput judgments: index 2 × SLO_NAMES index for met, + 1 for missed. */
+  readonly goodput = new Float64Array(SLO_NAMES.length * 2);
+  /** USD by token type, in TOKEN_TYPES order. */
+  readonly cost = new Float64Array(TOKEN_TYPES.length);
   tokensGenerated = 0;
   promptTokens = 0;
   /** Whether any request reported prompt tokens (the counter has no series before). */
   promptTokensSeen = false;
-  inFlight = 0;
-  /** Whether any request started: the series has data points only from then on. */
-  active = false;
 }

@@ -8,9 +8,11 @@ import {
   recordCacheLookup,
   recordError,
   recordModelLoad,
+  recordPreemption,
   recordQueueWait,
   recordRetry,
   setCacheHitRatio,
+  setKvCacheUsage,
   setQueueSize,
   setTokenThroughput,
   trackModelLoad,
@@ -49,6 +51,10 @@ export interface RyotApi {
   setTokenThroughput(options: { model: string; tokensPerSecond: number }): void;
   /** Replaces the computed ryot_model_cache_hit_ratio of a model with a ratio measured elsewhere. */
   setCacheHitRatio(options: { model: string; ratio: number }): void;
+  /** Counts preemptions of running sequences outside any tracked request (else use ctx.recordPreemption()). */
+  recordPreemption(options: { model: string; count?: number }): void;
+  /** Sets the fraction of the model's KV cache in use (0..1). */
+  setKvCacheUsage(options: { model: string; ratio: number }): void;
   updateGpuMetrics(update: GpuMetricsUpdate): void;
   /** The error_type a thrown value classifies to (the configured classifier, then the built-in one). */
   classifyError(error: unknown): ErrorType;
@@ -88,6 +94,8 @@ function bindApi(recorder: () => Recorder): RyotApi {
     recordQueueWait: recording(recorder, 'recordQueueWait', recordQueueWait),
     setTokenThroughput: recording(recorder, 'setTokenThroughput', setTokenThroughput),
     setCacheHitRatio: recording(recorder, 'setCacheHitRatio', setCacheHitRatio),
+    recordPreemption: recording(recorder, 'recordPreemption', recordPreemption),
+    setKvCacheUsage: recording(recorder, 'setKvCacheUsage', setKvCacheUsage),
     updateGpuMetrics: recording(recorder, 'updateGpuMetrics', updateGpuMetrics),
     classifyError: (error) => recorder().classify(error),
     metricProducer: (options) => recorder().metricProducer(options?.temporality),

@@ -24,7 +24,8 @@ export type InstrumentKind =
   | 'observable_updowncounter';
 
 /**
- * Who records a metric: the recorder (`requests` … `info`, and `genai_server` when enabled), a client integration
+ * Who records a metric: the recorder (`requests` … `info`; `slo` and `cost` once targets and prices are configured;
+ * `genai_server` when enabled), a client integration
  * (`genai_client`, and `genai_client_usage` when its option is on, under the integration's own meter) or @ryot/nvml
  * (`hardware`, under its meter).
  */
@@ -35,6 +36,9 @@ export type MetricGroup =
   | 'gpu'
   | 'errors'
   | 'queue'
+  | 'engine'
+  | 'slo'
+  | 'cost'
   | 'info'
   | 'genai_server'
   | 'genai_client'
@@ -51,6 +55,8 @@ export interface MetricDefinition {
   readonly buckets?: readonly number[];
   /** Integer-valued instruments (token counts, batch sizes). */
   readonly integer?: boolean;
+  /** Also carries `tenant` on the requests that have one, when tenants are enabled (counters only). */
+  readonly tenantLabel?: boolean;
 }
 
 export const REQUEST_STATUSES = ['success', 'error', 'timeout', 'cancelled'] as const;
@@ -68,10 +74,30 @@ export const ERROR_TYPES = [
 ] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];
 
+/**
+ * Why a request finished: the engines' and APIs' reasons mapped onto one bounded vocabulary (finish.ts). A failed
+ * request is `error`, a cancelled one `abort`; a successful one whose reason was never reported is `unknown`.
+ */
+export const FINISH_REASONS = ['stop', 'length', 'tool_calls', 'content_filter', 'abort', 'error', 'unknown'] as const;
+export type FinishReason = (typeof FINISH_REASONS)[number];
+
+/** The `slo` label of ryot_goodput_requests_total: each target a model declares, and `all` of them at once. */
+export const SLO_NAMES = ['ttft', 'tpot', 'e2e', 'all'] as const;
+export type SloName = (typeof SLO_NAMES)[number];
+
+/** The `token_type` label of ryot_cost_usd_total, one per line of a price table. */
+export const TOKEN_TYPES = ['input', 'output', 'cache_read', 'cache_write', 'reasoning'] as const;
+export type TokenType = (typeof TOKEN_TYPES)[number];
+
 export const ATTR_MODEL = 'model';
 export const ATTR_STATUS = 'status';
 export const ATTR_ERROR_TYPE = 'error_type';
 export const ATTR_GPU_ID = 'gpu_id';
+export const ATTR_FINISH_REASON = 'finish_reason';
+export const ATTR_SLO = 'slo';
+export const ATTR_MET = 'met';
+export const ATTR_TOKEN_TYPE = 'token_type';
+export const ATTR_TENANT = 'tenant';
 
 export const RYOT_METER_NAME = '@ryot/metrics';
 /** The meter @ryot/nvml records the `hardware` group under. */
@@ -94,6 +120,17 @@ const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] as const;
  * sub-100 ms waits, so every `le` a query written against the reference names still exists.
  */
 const QUEUE_WAIT_BUCKETS = [0, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
+/** Prefill of a short prompt on a fast GPU takes about a millisecond, of a long context tens of seconds. */
+const PREFILL_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+/** Decode lasts output tokens × TPOT: ten tokens at 1 ms up to ten thousand at 30 ms (five minutes). */
+const DECODE_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300] as const;
+/**
+ * The GenAI semconv's time-per-output-token boundaries (0.01 … 2.5) with 1, 2.5 and 5 ms below them, where small
+ * models on current GPUs decode; common TPOT targets (25, 50, 100 ms) are boundaries, so their SLIs are exact.
+ */
+const TPOT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1.0, 2.5] as const;
+/** Prompts from a one-line question to a million-token context: powers of four, then of two from 256. */
+const PROMPT_TOKEN_BUCKETS = [1, 4, 16, 64, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 1048576] as const;
 
 const GEN_AI_DURATION_BUCKETS = [
   0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
@@ -132,6 +169,17 @@ export const METRICS = {
     attributes: [ATTR_MODEL, ATTR_STATUS],
     group: 'requests',
     integer: true,
+    tenantLabel: true,
+  },
+  finished: {
+    name: 'ryot_inference_finished',
+    kind: 'counter',
+    unit: '{request}',
+    description:
+      'Inference requests finished, by why they finished: the reason the engine or API reported (stop, length, tool_calls, content_filter; synonyms such as end_turn or max_tokens mapped), error for a failed request, abort for a cancelled one, unknown when a successful request reported none.',
+    attributes: [ATTR_MODEL, ATTR_FINISH_REASON],
+    group: 'requests',
+    integer: true,
   },
   requestDuration: {
     name: 'ryot_inference_request_duration_seconds',
@@ -160,6 +208,35 @@ export const METRICS = {
     group: 'requests',
     buckets: ITL_BUCKETS,
   },
+  prefillDuration: {
+    name: 'ryot_inference_prefill_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'Prefill phase: from the engine taking the request from its queue (prefillStarted) to the end of prefill (prefillDone, else the first token), or as the engine reported it; recorded once prefill completed, whatever the outcome.',
+    attributes: [ATTR_MODEL],
+    group: 'requests',
+    buckets: PREFILL_BUCKETS,
+  },
+  decodeDuration: {
+    name: 'ryot_inference_decode_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description: 'Decode phase: from the end of prefill to the last token, or as the engine reported it; successful requests only.',
+    attributes: [ATTR_MODEL],
+    group: 'requests',
+    buckets: DECODE_BUCKETS,
+  },
+  timePerOutputToken: {
+    name: 'ryot_time_per_output_token_seconds',
+    kind: 'histogram',
+    unit: 's',
+    description:
+      'Per-request time per output token after the first: (duration - TTFT) / (output tokens - 1), the gen_ai.server.time_per_output_token definition; successful requests with at least two tokens.',
+    attributes: [ATTR_MODEL],
+    group: 'requests',
+    buckets: TPOT_BUCKETS,
+  },
   requestsInFlight: {
     name: 'ryot_inference_requests_in_flight',
     kind: 'updowncounter',
@@ -177,6 +254,7 @@ export const METRICS = {
     attributes: [ATTR_MODEL],
     group: 'tokens',
     integer: true,
+    tenantLabel: true,
   },
   promptTokens: {
     name: 'ryot_prompt_tokens',
@@ -186,6 +264,7 @@ export const METRICS = {
     attributes: [ATTR_MODEL],
     group: 'tokens',
     integer: true,
+    tenantLabel: true,
   },
   cacheReadTokens: {
     name: 'ryot_cache_read_tokens',
@@ -222,6 +301,15 @@ export const METRICS = {
     attributes: [ATTR_MODEL],
     group: 'tokens',
     buckets: TOKEN_BUCKETS,
+  },
+  promptTokensPerRequest: {
+    name: 'ryot_prompt_tokens_per_request',
+    kind: 'histogram',
+    unit: '{token}',
+    description: 'Input (prompt) tokens per finished request, for requests where the count is known (the output side is ryot_tokens_per_request).',
+    attributes: [ATTR_MODEL],
+    group: 'tokens',
+    buckets: PROMPT_TOKEN_BUCKETS,
   },
   tokensPerSecond: {
     name: 'ryot_tokens_per_second',
@@ -369,6 +457,44 @@ export const METRICS = {
     attributes: [ATTR_MODEL],
     group: 'queue',
     buckets: QUEUE_WAIT_BUCKETS,
+  },
+  preemptions: {
+    name: 'ryot_preemptions',
+    kind: 'counter',
+    unit: '{preemption}',
+    description: 'Running sequences the engine preempted (evicted from the batch, typically for KV-cache space, to be recomputed or swapped back later).',
+    attributes: [ATTR_MODEL],
+    group: 'engine',
+    integer: true,
+  },
+  kvCacheUsage: {
+    name: 'ryot_kv_cache_usage_ratio',
+    kind: 'observable_gauge',
+    unit: '1',
+    description: 'Fraction of the KV cache in use (0..1), the last value set with setKvCacheUsage.',
+    attributes: [ATTR_MODEL],
+    group: 'engine',
+  },
+  goodput: {
+    name: 'ryot_goodput_requests',
+    kind: 'counter',
+    unit: '{request}',
+    description:
+      'Finished requests judged against the model\'s SLO targets: slo is each declared target (ttft, tpot, e2e) and all, met is true or false. Failed requests never meet all; cancelled ones count only once they had missed a target.',
+    attributes: [ATTR_MODEL, ATTR_SLO, ATTR_MET],
+    group: 'slo',
+    integer: true,
+    tenantLabel: true,
+  },
+  cost: {
+    name: 'ryot_cost_usd',
+    kind: 'counter',
+    unit: 'USD',
+    description:
+      'What the requests cost in US dollars, from the configured price table (USD per million tokens), by token type: input (uncached prompt), cache_read, cache_write, output (non-reasoning) and reasoning.',
+    attributes: [ATTR_MODEL, ATTR_TOKEN_TYPE],
+    group: 'cost',
+    tenantLabel: true,
   },
   systemInfo: {
     name: 'ryot_system_info',

@@ -11,14 +11,18 @@ import type { RyotOptions } from './recorder.js';
 export { createRyot } from './api.js';
 export type { RyotApi } from './api.js';
 export { InferenceContext } from './inference.js';
-export type { InferenceContextOptions, InferenceSummary, GenAiClientOptions } from './inference.js';
+export type { InferenceContextOptions, InferenceSummary, GenAiClientOptions, EngineTimings } from './inference.js';
 export { ryotViews } from './views.js';
 export type { RyotViewsOptions } from './views.js';
 export { RyotError, RyotConfigError } from './errors.js';
 export type { RyotOptions, GenAiSemconvOptions, Clock } from './recorder.js';
 export type { ErrorClassifier } from './classify.js';
 export type { ProducerTemporality } from './producer.js';
-export type { ErrorType, RequestStatus } from './catalog.js';
+export type { ErrorType, RequestStatus, FinishReason, SloName, TokenType } from './catalog.js';
+export type { SloTargets } from './goodput.js';
+export type { ModelPrices } from './cost.js';
+export type { TenantOptions } from './tenants.js';
+export type { PerModel } from './per-model.js';
 export type { Tracker, TrackInferenceRequestOptions, TokenUsage, ModelOption } from './track-request.js';
 export type { TrackTokenGenerationOptions } from './track-stream.js';
 export type { QueueTicket } from './queue.js';
@@ -54,6 +58,8 @@ export const {
   recordQueueWait,
   setTokenThroughput,
   setCacheHitRatio,
+  recordPreemption,
+  setKvCacheUsage,
   updateGpuMetrics,
   classifyError,
   systemInfo,

@@ -1,11 +1,16 @@
 import type { Attributes } from '@opentelemetry/api';
 import type { RyotApi } from './api.js';
-import { REQUEST_STATUSES, type ErrorType, type RequestStatus } from './catalog.js';
+import { REQUEST_STATUSES, SLO_NAMES, TOKEN_TYPES, type ErrorType, type FinishReason, type RequestStatus, type SloName } from './catalog.js';
 import { statusForErrorType } from './classify.js';
-import { safeString } from './diagnostics.js';
+import { bill } from './cost.js';
+import { describeValue, safeString } from './diagnostics.js';
+import { normalizeFinishReason } from './finish.js';
+import { goodputIndex, judgeGoodput } from './goodput.js';
+import { countPreemptions } from './operations.js';
 import { recorderOf, type GenAiClientInstruments, type InstrumentationScope, type Recorder } from './recorder.js';
 import type { ModelSeries } from './series.js';
-import type { RequestSink } from './sinks.js';
+import { FinishedRequest, type RequestSink } from './sinks.js';
+import type { TenantLabel } from './tenants.js';
 import { isFiniteNonNegative, isNonNegativeInteger, isPositiveFinite, isRecord } from './values.js';
 
 /** Also record the OTel GenAI client metrics (gen_ai.client.*) for this request, under an integration's scope. */
@@ -49,12 +54,39 @@ export interface InferenceSummary {
   cacheReadTokens: number | undefined;
   cacheWriteTokens: number | undefined;
   reasoningTokens: number | undefined;
+  /** Why it finished, in the recorded vocabulary (ryot_inference_finished_total). */
+  finishReason: FinishReason;
+  /** The `tenant` label it was counted under (an admitted tenant, or `other`), when tenants are on and it had one. */
+  tenant: string | undefined;
+  /** Phase durations and time per output token as recorded; undefined when not known (see the histograms). */
+  prefill: number | undefined;
+  decode: number | undefined;
+  timePerOutputToken: number | undefined;
+  /** Preemptions recorded for this request (recordPreemption). */
+  preemptions: number;
+  /** Each SLO judged for this request (when the model has targets): true when met. */
+  goodput: Partial<Record<SloName, boolean>> | undefined;
+  /** The bill in USD by token type, when the model has prices. */
+  cost: Partial<Record<(typeof TOKEN_TYPES)[number], number>> | undefined;
+}
+
+/**
+ * Phase durations an engine measured itself (vLLM's per-request timings, TGI's x-queue-time headers), in seconds.
+ * Each one given replaces what the context measured.
+ */
+export interface EngineTimings {
+  /** Recorded at once into ryot_inference_queue_wait_seconds (so don't also use a queue ticket for the request). */
+  queueSeconds?: number | undefined;
+  prefillSeconds?: number | undefined;
+  decodeSeconds?: number | undefined;
 }
 
 export interface InferenceContextOptions {
   model: string;
   /** Prompt (input) tokens, when known. */
   promptTokens?: number | undefined;
+  /** The tenant (API key, customer) its counters are labelled with, when tenants are enabled. */
+  tenant?: string | undefined;
   /** Ends the request when the signal aborts (a timeout when its reason is a deadline, else cancelled). */
   signal?: AbortSignal | undefined;
   /** Record through this API's instance (`createRyot()`) instead of the default one. */
@@ -107,6 +139,14 @@ export class InferenceContext implements Disposable {
   private maxGap = Number.NEGATIVE_INFINITY;
   private signal: AbortSignal | undefined;
   private onAbort: (() => void) | undefined;
+  private tenant: TenantLabel | undefined;
+  private finishReason: FinishReason | undefined;
+  /** Clock readings (ms) bounding the phases; undefined until marked. */
+  private prefillStartedAt: number | undefined;
+  private prefillDoneAt: number | undefined;
+  private firstTokenAt: number | undefined;
+  private engineTimings: EngineTimings | undefined;
+  private preemptions = 0;
   private readonly genAiClient: GenAiClientOptions | undefined;
   private clientInstruments: GenAiClientInstruments | undefined;
   private clientAttributes: Attributes | undefined;
@@ -124,6 +164,7 @@ export class InferenceContext implements Disposable {
     this.sink = recorder.requestSink();
     this.sink.start(this.series);
     if (given.promptTokens !== undefined) this.setPromptTokens(given.promptTokens);
+    if (given.tenant !== undefined) this.setTenant(given.tenant);
     const signal = given.signal;
     if (signal !== undefined && signal !== null) {
       if (isAbortSignal(signal)) this.watch(signal);
@@ -156,6 +197,7 @@ export class InferenceContext implements Disposable {
     if (this.ttftSeconds === undefined) {
       const seconds = (at - this.startedAt) / 1000;
       this.ttftSeconds = seconds;
+      this.firstTokenAt = at;
       this.sink.firstToken(series, seconds);
       if (this.genAiClient) this.client().genAiClientTimeToFirstChunk.record(seconds, this.clientAttributesNow());
     } else if (this.lastTokenAt >= 0) {
@@ -250,6 +292,54 @@ export class InferenceContext implements Disposable {
     return false;
   }
 
+  /** The engine took the request from its queue: prefill starts now (ryot_inference_prefill_seconds). */
+  prefillStarted(): void {
+    if (!this.done && this.prefillStartedAt === undefined) this.prefillStartedAt = this.recorder.now();
+  }
+
+  /** Prefill ended now and decode starts (default: at the first token). */
+  prefillDone(): void {
+    if (!this.done && this.prefillDoneAt === undefined) this.prefillDoneAt = this.recorder.now();
+  }
+
+  /** Phase durations the engine measured, in seconds; each one given replaces the context's own measurement. */
+  setEngineTimings(timings: EngineTimings): void {
+    if (this.done || !isRecord(timings)) return;
+    const checked: EngineTimings = { ...this.engineTimings };
+    for (const key of ['queueSeconds', 'prefillSeconds', 'decodeSeconds'] as const) {
+      const seconds = timings[key];
+      if (seconds === undefined) continue;
+      if (isFiniteNonNegative(seconds)) checked[key] = seconds;
+      else this.recorder.rejectValue(`engine timings ${key}`, seconds, 'a non-negative finite number of seconds');
+    }
+    if (checked.queueSeconds !== undefined && this.engineTimings?.queueSeconds === undefined) {
+      this.recorder.instruments().queueWait.record(checked.queueSeconds, this.series.attributes);
+    }
+    this.engineTimings = checked;
+  }
+
+  /** Why the request finished, as the engine or API says it (stop, length, end_turn, tool_use, …); the last one counts. */
+  setFinishReason(reason: string): void {
+    if (this.done) return;
+    const normalized = typeof reason === 'string' ? normalizeFinishReason(reason) : undefined;
+    if (normalized !== undefined) {
+      this.finishReason = normalized;
+      return;
+    }
+    this.recorder.diagnostics.warnOnce('finish-reason', () => `finish reason ${describeValue(reason)} is not one Ryot knows; recorded as unknown (reported once for all such reasons).`);
+    this.finishReason = 'unknown';
+  }
+
+  /** The tenant (API key, customer) this request's counters are labelled with, when tenants are enabled. */
+  setTenant(tenant: string): void {
+    if (!this.done) this.tenant = this.recorder.tenant(tenant);
+  }
+
+  /** The engine preempted this request (ryot_preemptions_total); `count` at once. */
+  recordPreemption(count = 1): void {
+    if (!this.done && countPreemptions(this.recorder, this.series, count)) this.preemptions += count;
+  }
+
   /** `gen_ai.response.model` for the gen_ai.client.* metrics; effective until their first record. */
   setResponseModel(model: string): void {
     if (this.responseModel === undefined && typeof model === 'string') this.responseModel = model;
@@ -299,22 +389,58 @@ export class InferenceContext implements Disposable {
   private finish(status: RequestStatus, errorType: ErrorType | undefined, error: unknown): void {
     this.done = true;
     if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
-    const { recorder } = this;
-    const duration = Math.max(0, (recorder.now() - this.startedAt) / 1000);
-    this.sink.finish(this.series, status, errorType, duration, this.reportedTokens ?? this.tokens, this.promptTokens);
+    const { recorder, series } = this;
+    const end = recorder.now();
+    const request = new FinishedRequest(series.counters(this.tenant));
+    request.status = status;
+    request.errorType = errorType;
+    request.finishReason = status === 'success' ? (this.finishReason ?? 'unknown') : status === 'cancelled' ? 'abort' : 'error';
+    const duration = (request.duration = Math.max(0, (end - this.startedAt) / 1000));
+    const tokens = (request.tokens = this.reportedTokens ?? this.tokens);
+    request.promptTokens = this.promptTokens;
+    this.measurePhases(request, end);
+    if (series.sloTargets !== undefined) request.goodput = judgeGoodput(series.sloTargets, status, duration, this.ttftSeconds, request.timePerOutputToken);
+    if (series.prices !== undefined) {
+      const cost = (request.cost = new Float64Array(TOKEN_TYPES.length));
+      if (!bill(series.prices, this.promptTokens, tokens, this.cacheReadTokens, this.cacheWriteTokens, this.reasoningTokens, cost)) {
+        recorder.diagnostics.warnOnce('bill-parts', 'a request reported more cached tokens than prompt tokens, or more reasoning tokens than output tokens; the remainder was billed as 0.');
+      }
+    }
+    this.sink.finish(series, request);
     if (this.cacheReadTokens !== undefined || this.cacheWriteTokens !== undefined || this.reasoningTokens !== undefined) {
-      const { attributes } = this.series;
+      const { attributes } = series;
       const instruments = recorder.instruments();
       if (this.cacheReadTokens !== undefined) instruments.cacheReadTokens.add(this.cacheReadTokens, attributes);
       if (this.cacheWriteTokens !== undefined) instruments.cacheWriteTokens.add(this.cacheWriteTokens, attributes);
       if (this.reasoningTokens !== undefined) instruments.reasoningTokens.add(this.reasoningTokens, attributes);
     }
-    if (recorder.genAi) this.recordGenAiServer(status, duration, error === undefined ? status : errorType);
+    if (recorder.genAi) this.recordGenAiServer(status, duration, error === undefined ? status : errorType, request.timePerOutputToken);
     if (this.genAiClient) this.recordGenAiClient(duration, errorType);
-    if (this.onEnd) this.report(status, errorType, error, duration);
+    if (this.onEnd) this.report(request, error);
   }
 
-  private recordGenAiServer(status: RequestStatus, duration: number, errorType: string | undefined): void {
+  /**
+   * Prefill (from prefillStarted to prefillDone or the first token) once it completed, whatever the outcome; decode
+   * (from the end of prefill to the last token) and TPOT for successful requests only: a decode cut short would look
+   * fast. The engine's own timings win.
+   */
+  private measurePhases(request: FinishedRequest, end: number): void {
+    const engine = this.engineTimings;
+    const prefillEnd = this.prefillDoneAt ?? this.firstTokenAt;
+    request.prefill =
+      engine?.prefillSeconds ??
+      (this.prefillStartedAt !== undefined && prefillEnd !== undefined ? Math.max(0, (prefillEnd - this.prefillStartedAt) / 1000) : undefined);
+    if (request.status !== 'success') return;
+    const lastToken = this.lastTokenAt >= 0 ? this.lastTokenAt : end;
+    request.decode = engine?.decodeSeconds ?? (prefillEnd !== undefined ? Math.max(0, (lastToken - prefillEnd) / 1000) : undefined);
+    const ttft = this.ttftSeconds;
+    if (ttft === undefined || request.tokens < 2) return;
+    const tpot = (request.duration - ttft) / (request.tokens - 1);
+    if (tpot >= 0) request.timePerOutputToken = tpot;
+    else this.recorder.diagnostics.warnOnce('tpot-negative', 'a request\'s TTFT was longer than its duration (a TTFT set from elsewhere?); no time per output token recorded.');
+  }
+
+  private recordGenAiServer(status: RequestStatus, duration: number, errorType: string | undefined, tpot: number | undefined): void {
     const genAi = this.recorder.genAiServerInstruments();
     const names = this.recorder.genAi;
     if (!genAi || !names) return;
@@ -333,7 +459,7 @@ export class InferenceContext implements Disposable {
     const ttft = this.ttftSeconds;
     if (ttft === undefined) return;
     genAi.genAiServerTimeToFirstToken.record(ttft, base);
-    if (this.tokens > 1) genAi.genAiServerTimePerOutputToken.record((duration - ttft) / (this.tokens - 1), base);
+    if (tpot !== undefined) genAi.genAiServerTimePerOutputToken.record(tpot, base);
   }
 
   private recordGenAiClient(duration: number, errorType: ErrorType | undefined): void {
@@ -380,14 +506,15 @@ export class InferenceContext implements Disposable {
     return attributes;
   }
 
-  private report(status: RequestStatus, errorType: ErrorType | undefined, error: unknown, duration: number): void {
+  private report(request: FinishedRequest, error: unknown): void {
+    const { goodput, cost } = request;
     try {
       this.onEnd!({
         model: this.series.label,
-        status,
-        errorType,
+        status: request.status,
+        errorType: request.errorType,
         error,
-        duration,
+        duration: request.duration,
         timeToFirstToken: this.ttftSeconds,
         tokens: this.tokens,
         gaps: this.gaps,
@@ -398,9 +525,27 @@ export class InferenceContext implements Disposable {
         cacheReadTokens: this.cacheReadTokens,
         cacheWriteTokens: this.cacheWriteTokens,
         reasoningTokens: this.reasoningTokens,
+        finishReason: request.finishReason,
+        tenant: this.tenant?.label,
+        prefill: request.prefill,
+        decode: request.decode,
+        timePerOutputToken: request.timePerOutputToken,
+        preemptions: this.preemptions,
+        goodput: this.series.sloTargets === undefined ? undefined : judgments(goodput),
+        cost: cost === undefined ? undefined : Object.fromEntries(TOKEN_TYPES.map((type, i) => [type, cost[i]!])),
       });
     } catch (callbackError) {
       this.recorder.diagnostics.warnOnce('on-end-threw', () => `the onEnd callback threw (${safeString(callbackError)}); ignored.`);
     }
   }
+}
+
+/** A goodput mask as { slo: met } for the SLOs judged. */
+function judgments(mask: number): Partial<Record<SloName, boolean>> {
+  const out: Partial<Record<SloName, boolean>> = {};
+  SLO_NAMES.forEach((slo, i) => {
+    const index = goodputIndex(mask, i);
+    if (index >= 0) out[slo] = index % 2 === 0;
+  });
+  return out;
 }

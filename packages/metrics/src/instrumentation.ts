@@ -19,11 +19,21 @@ export {
   ATTR_STATUS,
   ATTR_ERROR_TYPE,
   ATTR_GPU_ID,
+  ATTR_FINISH_REASON,
+  ATTR_SLO,
+  ATTR_MET,
+  ATTR_TOKEN_TYPE,
+  ATTR_TENANT,
+  FINISH_REASONS,
+  SLO_NAMES,
+  TOKEN_TYPES,
   metricKeysIn,
   prometheusName,
   prometheusType,
 } from './catalog.js';
-export type { MetricDefinition, MetricGroup, InstrumentKind, MetricKey, MetricKeyIn, Metrics, ErrorType, RequestStatus } from './catalog.js';
+export type { MetricDefinition, MetricGroup, InstrumentKind, MetricKey, MetricKeyIn, Metrics, ErrorType, RequestStatus, FinishReason, SloName, TokenType } from './catalog.js';
+export { normalizeFinishReason } from './finish.js';
+export { OTHER_TENANT, MAX_TENANTS } from './tenants.js';
 export { createInstrument, createInstruments } from './instruments.js';
 export type { InstrumentFor, InstrumentSet } from './instruments.js';
 export { classifyError as builtInClassifyError, statusForErrorType } from './classify.js';

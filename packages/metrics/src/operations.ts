@@ -2,7 +2,8 @@ import type { Attributes } from '@opentelemetry/api';
 import { ERROR_TYPES, type ErrorType } from './catalog.js';
 import { describeValue } from './diagnostics.js';
 import type { Recorder } from './recorder.js';
-import { isFiniteNonNegative, isNonNegativeInteger, isRecord } from './values.js';
+import type { ModelSeries } from './series.js';
+import { isFiniteNonNegative, isNonNegativeInteger, isPositiveInteger, isRecord } from './values.js';
 
 const ERROR_TYPE_SET: ReadonlySet<unknown> = new Set(ERROR_TYPES);
 
@@ -14,6 +15,12 @@ const MAX_INFO_VALUE_LENGTH = 1024;
 function finiteNonNegative(recorder: Recorder, metric: string, value: unknown): value is number {
   if (isFiniteNonNegative(value)) return true;
   recorder.rejectValue(metric, value, 'a non-negative finite number');
+  return false;
+}
+
+function ratio(recorder: Recorder, metric: string, value: unknown): value is number {
+  if (typeof value === 'number' && value >= 0 && value <= 1) return true;
+  recorder.rejectValue(metric, value, 'a ratio in 0..1');
   return false;
 }
 
@@ -146,16 +153,34 @@ export function setTokenThroughput(recorder: Recorder, options: { model: string;
   series.throughputOverride = options.tokensPerSecond;
 }
 
-/** Sets ryot_model_cache_hit_ratio for a model (0..1); from then on it replaces the ratio Ryot computes from lookups. */
-export function setCacheHitRatio(recorder: Recorder, options: { model: string; ratio: number }): void {
-  const { ratio } = options;
-  if (!(typeof ratio === 'number' && ratio >= 0 && ratio <= 1)) {
-    recorder.rejectValue('ryot_model_cache_hit_ratio', ratio, 'a ratio in 0..1');
-    return;
+/** Counts preemptions of a model's running sequences (ryot_preemptions_total); false when `count` is not a positive integer. */
+export function countPreemptions(recorder: Recorder, series: ModelSeries, count: unknown): boolean {
+  if (!isPositiveInteger(count)) {
+    recorder.rejectValue('ryot_preemptions', count, 'a positive integer');
+    return false;
   }
+  recorder.instruments().preemptions.add(count, series.attributes);
+  return true;
+}
+
+export function recordPreemption(recorder: Recorder, options: { model: string; count?: number }): void {
+  countPreemptions(recorder, recorder.series(options.model), options.count ?? 1);
+}
+
+/** Sets ryot_kv_cache_usage_ratio for a model: the fraction of its KV cache in use, 0..1. */
+export function setKvCacheUsage(recorder: Recorder, options: { model: string; ratio: number }): void {
+  if (!ratio(recorder, 'ryot_kv_cache_usage_ratio', options.ratio)) return;
   const series = recorder.series(options.model);
   recorder.instruments();
-  series.cacheHitRatioOverride = ratio;
+  series.kvCacheUsage = options.ratio;
+}
+
+/** Sets ryot_model_cache_hit_ratio for a model (0..1); from then on it replaces the ratio Ryot computes from lookups. */
+export function setCacheHitRatio(recorder: Recorder, options: { model: string; ratio: number }): void {
+  if (!ratio(recorder, 'ryot_model_cache_hit_ratio', options.ratio)) return;
+  const series = recorder.series(options.model);
+  recorder.instruments();
+  series.cacheHitRatioOverride = options.ratio;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
 import type { CollectionResult, MetricData, MetricProducer, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { OwnedHistogram, type SeriesAggregates } from './aggregates.js';
-import { ERROR_TYPES, METRICS, REQUEST_STATUSES, RYOT_METER_NAME, type MetricDefinition } from './catalog.js';
+import { OwnedHistogram, type CounterAggregates, type SeriesAggregates } from './aggregates.js';
+import { ERROR_TYPES, FINISH_REASONS, METRICS, REQUEST_STATUSES, RYOT_METER_NAME, SLO_NAMES, TOKEN_TYPES, type MetricDefinition } from './catalog.js';
 import type { Recorder } from './recorder.js';
 import type { ModelSeries } from './series.js';
 import { RYOT_VERSION } from './version.js';
@@ -62,8 +62,27 @@ interface HistogramState {
   count: number;
 }
 
-type HistogramKey = 'timeToFirstToken' | 'interTokenLatency' | 'requestDuration' | 'tokensPerRequest' | 'requestTokensPerSecond';
-const HISTOGRAMS: readonly HistogramKey[] = ['timeToFirstToken', 'interTokenLatency', 'requestDuration', 'tokensPerRequest', 'requestTokensPerSecond'];
+type HistogramKey =
+  | 'timeToFirstToken'
+  | 'interTokenLatency'
+  | 'requestDuration'
+  | 'prefillDuration'
+  | 'decodeDuration'
+  | 'timePerOutputToken'
+  | 'tokensPerRequest'
+  | 'promptTokensPerRequest'
+  | 'requestTokensPerSecond';
+const HISTOGRAMS: readonly HistogramKey[] = [
+  'timeToFirstToken',
+  'interTokenLatency',
+  'requestDuration',
+  'prefillDuration',
+  'decodeDuration',
+  'timePerOutputToken',
+  'tokensPerRequest',
+  'promptTokensPerRequest',
+  'requestTokensPerSecond',
+];
 
 /**
  * Hands a reader, at each collection, the metrics Ryot keeps itself: the per-token and per-request series it
@@ -76,7 +95,7 @@ export class RyotMetricProducer implements MetricProducer {
   /** Delta only: what was reported last, per aggregate (histograms and counter arrays) and per counter field. */
   private readonly lastHistograms = new WeakMap<OwnedHistogram, HistogramState>();
   private readonly lastCounts = new WeakMap<Float64Array, Float64Array>();
-  private readonly lastScalars = new WeakMap<SeriesAggregates, { tokensGenerated: number; promptTokens: number }>();
+  private readonly lastScalars = new WeakMap<CounterAggregates, { tokensGenerated: number; promptTokens: number }>();
   private lastCollection: number | undefined;
 
   constructor(
@@ -124,24 +143,35 @@ export class RyotMetricProducer implements MetricProducer {
     };
 
     const requests: Point<number>[] = [];
+    const finished: Point<number>[] = [];
     const errors: Point<number>[] = [];
     const inFlight: Point<number>[] = [];
     const tokens: Point<number>[] = [];
     const prompt: Point<number>[] = [];
+    const goodput: Point<number>[] = [];
+    const cost: Point<number>[] = [];
     for (const s of series) {
       const aggregates = s.aggregates;
       const startTime = start(aggregates);
-      this.counterPoints(requests, aggregates.requests, REQUEST_STATUSES, (status) => s.statusAttributes(status), startTime, endTime);
-      this.counterPoints(errors, aggregates.errors, ERROR_TYPES, (type) => s.errorAttributes(type), startTime, endTime);
+      this.counterPoints(finished, aggregates.finished, FINISH_REASONS.length, (i) => s.finishReasonAttributes(i), startTime, endTime);
+      this.counterPoints(errors, aggregates.errors, ERROR_TYPES.length, (i) => s.errorAttributes(ERROR_TYPES[i]!), startTime, endTime);
       inFlight.push({ startTime: hrTime(aggregates.createdAt), endTime, attributes: s.attributes, value: aggregates.inFlight });
-      const last = this.delta ? (this.lastScalars.get(aggregates) ?? { tokensGenerated: 0, promptTokens: 0 }) : undefined;
-      const generated = aggregates.tokensGenerated - (last?.tokensGenerated ?? 0);
-      if (aggregates.tokensGenerated > 0 && (!last || generated > 0)) tokens.push({ startTime, endTime, attributes: s.attributes, value: generated });
-      const prompted = aggregates.promptTokens - (last?.promptTokens ?? 0);
-      if (aggregates.promptTokensSeen && (!last || prompted > 0)) prompt.push({ startTime, endTime, attributes: s.attributes, value: prompted });
-      if (last) this.lastScalars.set(aggregates, { tokensGenerated: aggregates.tokensGenerated, promptTokens: aggregates.promptTokens });
+      for (const c of s.counterSeries()) {
+        const counts = c.recordedAggregates;
+        if (counts === undefined) continue;
+        this.counterPoints(requests, counts.requests, REQUEST_STATUSES.length, (i) => c.statusAttributes(REQUEST_STATUSES[i]!), startTime, endTime);
+        this.counterPoints(goodput, counts.goodput, SLO_NAMES.length * 2, (i) => c.goodputAttributes(i), startTime, endTime);
+        this.counterPoints(cost, counts.cost, TOKEN_TYPES.length, (i) => c.costAttributes(i), startTime, endTime);
+        const last = this.delta ? (this.lastScalars.get(counts) ?? { tokensGenerated: 0, promptTokens: 0 }) : undefined;
+        const generated = counts.tokensGenerated - (last?.tokensGenerated ?? 0);
+        if (counts.tokensGenerated > 0 && (!last || generated > 0)) tokens.push({ startTime, endTime, attributes: c.attributes, value: generated });
+        const prompted = counts.promptTokens - (last?.promptTokens ?? 0);
+        if (counts.promptTokensSeen && (!last || prompted > 0)) prompt.push({ startTime, endTime, attributes: c.attributes, value: prompted });
+        if (last) this.lastScalars.set(counts, { tokensGenerated: counts.tokensGenerated, promptTokens: counts.promptTokens });
+      }
     }
     sum(METRICS.requests, true, requests);
+    sum(METRICS.finished, true, finished);
     for (const key of HISTOGRAMS) {
       const points: Point<HistogramValue>[] = [];
       for (const s of series) this.histogramPoint(points, s.aggregates[key], s.attributes, start(s.aggregates), endTime);
@@ -153,24 +183,19 @@ export class RyotMetricProducer implements MetricProducer {
     sum(METRICS.tokensGenerated, true, tokens);
     sum(METRICS.promptTokens, true, prompt);
     sum(METRICS.errors, true, errors);
+    sum(METRICS.goodput, true, goodput);
+    sum(METRICS.cost, true, cost);
   }
 
-  /** One point per non-zero entry of a counter array (per status, per error type), as deltas when asked. */
-  private counterPoints<K extends string>(
-    points: Point<number>[],
-    counts: Float64Array,
-    keys: readonly K[],
-    attributes: (key: K) => Attributes,
-    startTime: HrTime,
-    endTime: HrTime,
-  ): void {
+  /** One point per non-zero entry of a counter array (per status, per error type, …), as deltas when asked. */
+  private counterPoints(points: Point<number>[], counts: Float64Array, length: number, attributes: (index: number) => Attributes, startTime: HrTime, endTime: HrTime): void {
     const last = this.delta ? this.lastCounts.get(counts) : undefined;
-    for (let i = 0; i < keys.length; i++) {
+    for (let i = 0; i < length; i++) {
       const total = counts[i]!;
       if (total === 0) continue;
       const value = total - (last?.[i] ?? 0);
       if (this.delta && value === 0) continue;
-      points.push({ startTime, endTime, attributes: attributes(keys[i]!), value });
+      points.push({ startTime, endTime, attributes: attributes(i), value });
     }
     if (this.delta) this.lastCounts.set(counts, counts.slice());
   }

@@ -1,12 +1,16 @@
 import { diag, metrics, type Attributes, type BatchObservableCallback, type Meter, type MeterProvider, type Observable } from '@opentelemetry/api';
 import { ERROR_TYPES, metricKeysIn, RYOT_METER_NAME, type ErrorType, type MetricKeyIn } from './catalog.js';
 import { classifyError, type ErrorClassifier } from './classify.js';
+import { validatePrices, type ModelPrices, type ResolvedPrices } from './cost.js';
 import { Diagnostics, describeValue, safeString } from './diagnostics.js';
 import { RyotConfigError } from './errors.js';
+import { validateTargets, type ResolvedTargets, type SloTargets } from './goodput.js';
 import { createInstruments, observablesOf, type InstrumentSet } from './instruments.js';
+import { perModelTable, type PerModel, type PerModelTable } from './per-model.js';
 import { RyotMetricProducer, type ProducerTemporality } from './producer.js';
 import { LabelGuard, ModelSeries } from './series.js';
 import { instrumentSink, ownedSink, type RequestSink } from './sinks.js';
+import { TenantGuard, TenantLabel, validateTenants, type TenantOptions } from './tenants.js';
 import { RYOT_VERSION } from './version.js';
 
 /** A monotonic clock in milliseconds. Injected in tests so timing can be scripted exactly. */
@@ -34,6 +38,15 @@ export interface RyotOptions {
   classifyError?: ErrorClassifier;
   /** Also emit the OTel GenAI server metrics (gen_ai.server.*). Off by default. */
   genAiSemconv?: boolean | GenAiSemconvOptions;
+  /**
+   * SLO targets per model label (`models`), and for every other model (`default`): each finished request is judged
+   * against them into ryot_goodput_requests_total. Models without targets record no goodput.
+   */
+  slo?: PerModel<SloTargets> | undefined;
+  /** Prices per model label in USD per million tokens: each finished request adds its bill to ryot_cost_usd_total. */
+  prices?: PerModel<ModelPrices> | undefined;
+  /** A bounded `tenant` label on the request, token, goodput and cost counters. Off by default. */
+  tenants?: TenantOptions | undefined;
 }
 
 /** The instrumentation scope an integration records its gen_ai.client.* metrics under. */
@@ -48,11 +61,11 @@ const DEFAULT_MAX_GPUS = 64;
 const THROUGHPUT_WINDOW_SECONDS = 10;
 const ERROR_TYPE_SET: ReadonlySet<unknown> = new Set(ERROR_TYPES);
 
-const RECORDER_KEYS = metricKeysIn('requests', 'tokens', 'model', 'gpu', 'errors', 'queue', 'info');
+const RECORDER_KEYS = metricKeysIn('requests', 'tokens', 'model', 'gpu', 'errors', 'queue', 'engine', 'slo', 'cost', 'info');
 const GENAI_SERVER_KEYS = metricKeysIn('genai_server');
 const GENAI_CLIENT_KEYS = metricKeysIn('genai_client');
 const GENAI_CLIENT_USAGE_KEYS = metricKeysIn('genai_client_usage');
-type RecorderKey = MetricKeyIn<'requests' | 'tokens' | 'model' | 'gpu' | 'errors' | 'queue' | 'info'>;
+type RecorderKey = MetricKeyIn<'requests' | 'tokens' | 'model' | 'gpu' | 'errors' | 'queue' | 'engine' | 'slo' | 'cost' | 'info'>;
 export type RecorderInstruments = InstrumentSet<RecorderKey>;
 export type GenAiServerInstruments = InstrumentSet<MetricKeyIn<'genai_server'>>;
 export type GenAiClientInstruments = InstrumentSet<MetricKeyIn<'genai_client'>>;
@@ -74,7 +87,14 @@ interface Binding {
   readonly observables: Observable[];
 }
 
-function validate(options: RyotOptions): void {
+/** The options checked once at configuration time, in the form the record paths use. */
+interface CheckedOptions {
+  slo: PerModelTable<ResolvedTargets> | undefined;
+  prices: PerModelTable<ResolvedPrices> | undefined;
+  tenants: ReturnType<typeof validateTenants>;
+}
+
+function validate(options: RyotOptions): Partial<CheckedOptions> {
   const positiveInteger = (key: 'maxModels' | 'maxGpus') => {
     const value = options[key];
     if (value !== undefined && !(Number.isInteger(value) && value > 0)) {
@@ -96,6 +116,11 @@ function validate(options: RyotOptions): void {
   if (genAi !== undefined && typeof genAi !== 'boolean' && (typeof genAi !== 'object' || genAi === null)) {
     throw new RyotConfigError('Expected a boolean or { providerName, operationName } for genAiSemconv');
   }
+  const checked: Partial<CheckedOptions> = {};
+  if ('slo' in options) checked.slo = perModelTable(options.slo, 'slo', validateTargets);
+  if ('prices' in options) checked.prices = perModelTable(options.prices, 'prices', validatePrices);
+  if ('tenants' in options) checked.tenants = validateTenants(options.tenants);
+  return checked;
 }
 
 function sameAttributes(a: Attributes, b: Attributes): boolean {
@@ -116,6 +141,10 @@ export class Recorder {
   private binding: Binding | undefined;
   private modelGuard!: LabelGuard<ModelSeries>;
   private gpuGuard!: LabelGuard<string>;
+  private checked: CheckedOptions = { slo: undefined, prices: undefined, tenants: undefined };
+  private tenantGuard: TenantGuard | undefined;
+  /** Every tenant label ever used, so a label keeps its slot (and its series) across reconfigurations. */
+  private readonly tenantLabels = new Map<string, TenantLabel>();
   private systemInfo: Attributes | undefined;
   /** Keyed by model series; `null` holds the info given without a model label. */
   private readonly modelInfo = new Map<ModelSeries | null, Attributes>();
@@ -134,7 +163,7 @@ export class Recorder {
 
   /** Replaces the options. Invalid options throw RyotConfigError and change nothing. */
   configure(options: RyotOptions): void {
-    validate(options);
+    const checked = { ...this.checked, ...validate(options) };
     const merged = { ...this.options, ...options };
     const limitsChanged = !this.modelGuard || merged.maxModels !== this.options.maxModels || merged.maxGpus !== this.options.maxGpus;
     this.options = merged;
@@ -146,13 +175,48 @@ export class Recorder {
           operationName: (typeof genAi === 'object' && genAi.operationName) || 'chat',
         }
       : undefined;
+    if (checked.tenants !== this.checked.tenants) {
+      this.tenantGuard = checked.tenants && new TenantGuard(checked.tenants, (label) => this.tenantLabel(label), this.diagnostics, () => this.now());
+    }
+    this.checked = checked;
     if (limitsChanged) {
       const maxModels = merged.maxModels ?? DEFAULT_MAX_MODELS;
       const maxGpus = merged.maxGpus ?? DEFAULT_MAX_GPUS;
-      this.modelGuard = this.modelGuard?.withLimit(maxModels) ?? new LabelGuard('model', maxModels, (label) => new ModelSeries(label), this.diagnostics);
+      const create = (label: string) => this.applyModelOptions(new ModelSeries(label));
+      this.modelGuard = this.modelGuard?.withLimit(maxModels) ?? new LabelGuard('model', maxModels, create, this.diagnostics);
       this.gpuGuard = this.gpuGuard?.withLimit(maxGpus) ?? new LabelGuard('gpu_id', maxGpus, (label) => label, this.diagnostics);
     }
+    for (const series of this.modelGuard.entries()) this.applyModelOptions(series);
     this.unbind();
+  }
+
+  /** The tenant label a request's counters carry; undefined without tenants (or for a key that cannot be one). */
+  tenant(key: unknown): TenantLabel | undefined {
+    const guard = this.tenantGuard;
+    if (guard !== undefined) return guard.resolve(key);
+    this.diagnostics.warnOnce('tenant-without-tenants', 'a request has a tenant, but tenants are not enabled (configure({ tenants })); recorded without one.');
+    return undefined;
+  }
+
+  /** The tenant guard, when tenants are enabled (tests read its bounds). */
+  get tenants(): TenantGuard | undefined {
+    return this.tenantGuard;
+  }
+
+  private tenantLabel(label: string): TenantLabel {
+    let tenant = this.tenantLabels.get(label);
+    if (tenant === undefined) {
+      tenant = new TenantLabel(this.tenantLabels.size + 1, label);
+      this.tenantLabels.set(label, tenant);
+    }
+    return tenant;
+  }
+
+  /** A series' SLO targets and prices, from the options, by its label. */
+  private applyModelOptions(series: ModelSeries): ModelSeries {
+    series.sloTargets = this.checked.slo?.for(series.label);
+    series.prices = this.checked.prices?.for(series.label);
+    return series;
   }
 
   /**
@@ -368,6 +432,7 @@ export class Recorder {
       if (lookups > 0) result.observe(instruments.cacheHitRatio, series.cacheHitWindow.sum(now) / lookups, attributes);
     }
     if (series.queueSize !== undefined) result.observe(instruments.queueSize, series.queueSize, attributes);
+    if (series.kvCacheUsage !== undefined) result.observe(instruments.kvCacheUsage, series.kvCacheUsage, attributes);
   }
 
   /** Two SDK collections in a row without a producer collection: a reader was built without the producer. */

@@ -1,8 +1,26 @@
 import type { Attributes } from '@opentelemetry/api';
-import { ATTR_ERROR_TYPE, ATTR_MODEL, ATTR_STATUS, type ErrorType, type RequestStatus } from './catalog.js';
+import {
+  ATTR_ERROR_TYPE,
+  ATTR_FINISH_REASON,
+  ATTR_MET,
+  ATTR_MODEL,
+  ATTR_SLO,
+  ATTR_STATUS,
+  ATTR_TENANT,
+  ATTR_TOKEN_TYPE,
+  FINISH_REASONS,
+  REQUEST_STATUSES,
+  SLO_NAMES,
+  TOKEN_TYPES,
+  type ErrorType,
+  type RequestStatus,
+} from './catalog.js';
+import type { ResolvedPrices } from './cost.js';
 import { describeValue, type Diagnostics } from './diagnostics.js';
-import { SeriesAggregates } from './aggregates.js';
+import { CounterAggregates, SeriesAggregates, STATUS_INDEX } from './aggregates.js';
+import type { ResolvedTargets } from './goodput.js';
 import { SlidingWindowSum } from './sliding-window.js';
+import type { TenantLabel } from './tenants.js';
 
 export const OVERFLOW_LABEL = '__overflow__';
 export const UNKNOWN_MODEL_LABEL = 'unknown';
@@ -28,13 +46,22 @@ export class ModelSeries {
   cacheHitRatioOverride: number | undefined;
   /** Requests waiting in the queue; undefined until a queue was used for this model. */
   queueSize: number | undefined;
+  /** The last value given to setKvCacheUsage. */
+  kvCacheUsage: number | undefined;
+  /** The model's SLO targets (the recorder's `slo` option); undefined: no goodput is judged. */
+  sloTargets: ResolvedTargets | undefined;
+  /** The model's prices (the recorder's `prices` option); undefined: no cost is counted. */
+  prices: ResolvedPrices | undefined;
   private ownAggregates: SeriesAggregates | undefined;
-  private readonly byStatus = new Map<RequestStatus, Attributes>();
+  /** Counters by tenant slot: 0 holds the requests without a tenant. */
+  private readonly byTenant: (CounterSeries | undefined)[] = [];
   private readonly byErrorType = new Map<ErrorType, Attributes>();
+  private readonly byFinishReason: Attributes[];
   private readonly extra = new Map<string, Attributes>();
 
   constructor(readonly label: string) {
     this.attributes = Object.freeze({ [ATTR_MODEL]: label });
+    this.byFinishReason = FINISH_REASONS.map((reason) => Object.freeze({ [ATTR_MODEL]: label, [ATTR_FINISH_REASON]: reason }));
   }
 
   /** The series' own aggregation of its per-request records (the MetricProducer path), made on first use. */
@@ -56,13 +83,24 @@ export class ModelSeries {
     this.queueSize = Math.max(0, (this.queueSize ?? 0) + delta);
   }
 
+  /** The counters of this model for one tenant; undefined: the requests without a tenant. */
+  counters(tenant: TenantLabel | undefined): CounterSeries {
+    const slot = tenant === undefined ? 0 : tenant.index;
+    return (this.byTenant[slot] ??= new CounterSeries(this.label, tenant?.label, slot === 0 ? this.attributes : undefined));
+  }
+
+  /** Every tenant's counters that exist (created by a request). */
+  *counterSeries(): IterableIterator<CounterSeries> {
+    for (const counters of this.byTenant) if (counters !== undefined) yield counters;
+  }
+
   statusAttributes(status: RequestStatus): Attributes {
-    let attributes = this.byStatus.get(status);
-    if (!attributes) {
-      attributes = Object.freeze({ [ATTR_MODEL]: this.label, [ATTR_STATUS]: status });
-      this.byStatus.set(status, attributes);
-    }
-    return attributes;
+    return this.counters(undefined).statusAttributes(status);
+  }
+
+  /** Attributes by finish reason index (FINISH_REASONS order). */
+  finishReasonAttributes(index: number): Attributes {
+    return this.byFinishReason[index]!;
   }
 
   errorAttributes(errorType: ErrorType): Attributes {
@@ -82,6 +120,55 @@ export class ModelSeries {
       this.extra.set(key, attributes);
     }
     return attributes;
+  }
+}
+
+/**
+ * The counters of one model for one tenant (or for the model's requests without one): their attribute sets, built
+ * once, and their aggregation on the MetricProducer path.
+ */
+export class CounterSeries {
+  readonly attributes: Attributes;
+  private readonly byStatus: Attributes[];
+  private readonly byGoodput: Attributes[] = [];
+  private readonly byTokenType: Attributes[] = [];
+  private own: CounterAggregates | undefined;
+
+  constructor(
+    private readonly model: string,
+    private readonly tenant: string | undefined,
+    attributes?: Attributes,
+  ) {
+    this.attributes = attributes ?? Object.freeze(this.with({}));
+    this.byStatus = REQUEST_STATUSES.map((status) => Object.freeze(this.with({ [ATTR_STATUS]: status })));
+  }
+
+  get aggregates(): CounterAggregates {
+    return (this.own ??= new CounterAggregates());
+  }
+
+  /** The aggregation, if a request recorded into it. */
+  get recordedAggregates(): CounterAggregates | undefined {
+    return this.own;
+  }
+
+  statusAttributes(status: RequestStatus): Attributes {
+    return this.byStatus[STATUS_INDEX[status]]!;
+  }
+
+  /** By goodput index: 2 × SLO_NAMES index, + 1 when the target was missed. */
+  goodputAttributes(index: number): Attributes {
+    return (this.byGoodput[index] ??= Object.freeze(this.with({ [ATTR_SLO]: SLO_NAMES[index >> 1]!, [ATTR_MET]: index % 2 === 0 ? 'true' : 'false' })));
+  }
+
+  /** By TOKEN_TYPES index. */
+  costAttributes(index: number): Attributes {
+    return (this.byTokenType[index] ??= Object.freeze(this.with({ [ATTR_TOKEN_TYPE]: TOKEN_TYPES[index]! })));
+  }
+
+  /** The model, the given labels, and the tenant last when there is one. */
+  private with(labels: Attributes): Attributes {
+    return this.tenant === undefined ? { [ATTR_MODEL]: this.model, ...labels } : { [ATTR_MODEL]: this.model, ...labels, [ATTR_TENANT]: this.tenant };
   }
 }
 

@@ -24,11 +24,18 @@ export interface TokenUsage {
   completionTokens?: number | undefined;
   /** Time to first token as the engine or API measured it, in seconds. */
   ttftSeconds?: number | undefined;
+  /** Why the response finished, as the engine or API says it (stop, length, end_turn, …). */
+  finishReason?: string | undefined;
 }
+
+/** A value given as such, or as a function of the wrapped function's arguments. */
+export type ArgsOption<T> = T | ((...args: never[]) => T);
 
 export interface TrackInferenceRequestOptions {
   /** The `model` label, or a function of the wrapped function's arguments that returns it. */
   model: ModelOption;
+  /** The tenant (API key, customer) the counters are labelled with when tenants are enabled, or a function of the arguments. */
+  tenant?: ArgsOption<string | undefined>;
   /** Reads token usage from the function's result (non-streaming responses). */
   usage?: (result: never) => TokenUsage | undefined;
 }
@@ -68,11 +75,23 @@ export function resolveModel(recorder: Recorder, model: ModelOption, args: reado
   }
 }
 
+/** An option's value for one call: the option itself, or what its function returns for the call's arguments. */
+export function resolveArgsOption<T>(recorder: Recorder, option: ArgsOption<T> | undefined, args: readonly unknown[], name: string): T | undefined {
+  if (typeof option !== 'function') return option;
+  try {
+    return (option as (...args: readonly unknown[]) => T)(...args);
+  } catch (error) {
+    recorder.diagnostics.warnOnce(`${name}-threw`, () => `the ${name} option function threw (${safeString(error)}); ignored.`);
+    return undefined;
+  }
+}
+
 /** Reads token usage through the user's `usage` option; whatever it returns or throws, the call's own result stands. */
 function recordUsage(recorder: Recorder, ctx: InferenceContext, usageOption: (result: unknown) => unknown, result: unknown): void {
   let promptTokens: unknown;
   let ttftSeconds: unknown;
   let completionTokens: unknown;
+  let finishReason: unknown;
   try {
     const usage: unknown = usageOption(result);
     if (usage === undefined || usage === null) return;
@@ -80,13 +99,14 @@ function recordUsage(recorder: Recorder, ctx: InferenceContext, usageOption: (re
       recorder.rejectValue('usage option result', usage, 'an object such as { promptTokens, completionTokens }');
       return;
     }
-    ({ promptTokens, ttftSeconds, completionTokens } = usage);
+    ({ promptTokens, ttftSeconds, completionTokens, finishReason } = usage);
   } catch (error) {
     recorder.diagnostics.warnOnce('usage-threw', () => `the usage option function threw (${safeString(error)}); no token counts recorded.`);
     return;
   }
   if (promptTokens !== undefined) ctx.setPromptTokens(promptTokens as number);
   if (ttftSeconds !== undefined) ctx.setTtft(ttftSeconds as number);
+  if (finishReason !== undefined) ctx.setFinishReason(finishReason as string);
   // A non-streaming response carries no per-token timing: counted without TTFT/ITL.
   if (completionTokens !== undefined && completionTokens !== 0) ctx.setTokenCount(completionTokens as number);
 }
@@ -103,7 +123,8 @@ export function trackInferenceRequestWith(api: RyotApi, options: TrackInferenceR
     assertFunction(fn, 'the function to track');
     return function tracked(this: This, ...args: Args): Result {
       const model = typeof options.model === 'string' ? options.model : resolveModel(recorder, options.model, args);
-      const ctx = new InferenceContext({ model: model as string, ryot: api });
+      const tenant = options.tenant === undefined ? undefined : resolveArgsOption(recorder, options.tenant, args, 'tenant');
+      const ctx = new InferenceContext({ model: model as string, ryot: api, tenant });
       let result: Result;
       try {
         result = fn.apply(this, args);

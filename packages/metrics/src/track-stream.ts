@@ -2,9 +2,16 @@ import type { RyotApi } from './api.js';
 import { safeString } from './diagnostics.js';
 import { InferenceContext } from './inference.js';
 import { recorderOf, type Recorder } from './recorder.js';
-import { assertFunction, isPromiseLike, resolveModel, validateModelOption, type ModelOption, type Tracker } from './track-request.js';
-
-type ArgsOption<T> = T | ((...args: never[]) => T);
+import {
+  assertFunction,
+  isPromiseLike,
+  resolveArgsOption,
+  resolveModel,
+  validateModelOption,
+  type ArgsOption,
+  type ModelOption,
+  type Tracker,
+} from './track-request.js';
 
 export interface TrackTokenGenerationOptions {
   /** The `model` label, or a function of the wrapped function's arguments that returns it. */
@@ -15,16 +22,8 @@ export interface TrackTokenGenerationOptions {
   promptTokens?: ArgsOption<number | undefined>;
   /** Ends the request as cancelled when it aborts, even if the consumer never pulls again. */
   signal?: ArgsOption<AbortSignal | undefined>;
-}
-
-function resolveArgsOption<T>(recorder: Recorder, option: ArgsOption<T> | undefined, args: readonly unknown[], name: string): T | undefined {
-  if (typeof option !== 'function') return option;
-  try {
-    return (option as (...args: readonly unknown[]) => T)(...args);
-  } catch (error) {
-    recorder.diagnostics.warnOnce(`${name}-threw`, () => `the ${name} option function threw (${safeString(error)}); ignored.`);
-    return undefined;
-  }
+  /** The tenant (API key, customer) the counters are labelled with when tenants are enabled. */
+  tenant?: ArgsOption<string | undefined>;
 }
 
 function isLazyGenerator(value: object): boolean {
@@ -139,6 +138,7 @@ export function trackTokenGenerationWith(api: RyotApi, options: TrackTokenGenera
           startedAt,
           promptTokens: resolveArgsOption(recorder, options.promptTokens, args, 'promptTokens'),
           signal: resolveArgsOption(recorder, options.signal, args, 'signal'),
+          tenant: resolveArgsOption(recorder, options.tenant, args, 'tenant'),
         });
       let result: Result;
       try {

@@ -8,7 +8,8 @@ import { AGGREGATION_PATHS, createTestRyot, parseExposition, type AggregationPat
  * Ryot's exposition contract, typed in from the issue texts (not derived from the catalog): the seed text's names,
  * renamed where the reference Python library named them otherwise (ryot_gpu_memory_usage_bytes,
  * ryot_model_cache_hit_ratio, ryot_inference_queue_size, ryot_inference_queue_wait_seconds, the gauges
- * ryot_tokens_per_second and ryot_model_loading_duration_seconds), plus Ryot's own additions.
+ * ryot_tokens_per_second and ryot_model_loading_duration_seconds), plus Ryot's own additions, and the names of
+ * issue 16 (phases, finish reasons, engine events, goodput, cost) with the buckets its documentation gives.
  */
 const EXPECTED: Record<string, { type: string; unit: string; labels: string[]; buckets?: number[] }> = {
   ryot_inference_requests_total: { type: 'counter', unit: '{request}', labels: ['model', 'status'] },
@@ -66,19 +67,56 @@ const EXPECTED: Record<string, { type: string; unit: string; labels: string[]; b
     buckets: [0, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
   },
   ryot_inference_requests_in_flight: { type: 'gauge', unit: '{request}', labels: ['model'] },
+  ryot_inference_finished_total: { type: 'counter', unit: '{request}', labels: ['model', 'finish_reason'] },
+  ryot_inference_prefill_seconds: {
+    type: 'histogram',
+    unit: 's',
+    labels: ['model'],
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+  },
+  ryot_inference_decode_seconds: {
+    type: 'histogram',
+    unit: 's',
+    labels: ['model'],
+    buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+  },
+  ryot_time_per_output_token_seconds: {
+    type: 'histogram',
+    unit: 's',
+    labels: ['model'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.75, 1, 2.5],
+  },
+  ryot_prompt_tokens_per_request: {
+    type: 'histogram',
+    unit: '{token}',
+    labels: ['model'],
+    buckets: [1, 4, 16, 64, 256, 512, 1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072, 262144, 1048576],
+  },
+  ryot_preemptions_total: { type: 'counter', unit: '{preemption}', labels: ['model'] },
+  ryot_kv_cache_usage_ratio: { type: 'gauge', unit: '1', labels: ['model'] },
+  ryot_goodput_requests_total: { type: 'counter', unit: '{request}', labels: ['model', 'slo', 'met'] },
+  ryot_cost_usd_total: { type: 'counter', unit: 'USD', labels: ['model', 'token_type'] },
   ryot_system_info: { type: 'gauge', unit: '', labels: ['ryot_version', 'runtime', 'runtime_version', 'platform', 'arch', 'cluster'] },
   ryot_model_info: { type: 'gauge', unit: '', labels: ['model', 'family', 'quantization'] },
 };
 
 async function exerciseEverySeedMetric(aggregation: AggregationPath) {
-  const harness = createTestRyot({ aggregation });
+  const harness = createTestRyot({
+    aggregation,
+    slo: { default: { ttftSeconds: 0.5 } },
+    prices: { models: { m: { inputPerMillion: 3, outputPerMillion: 15 } } },
+  });
   const { api, clock } = harness;
   const ctx = api.startInference({ model: 'm', promptTokens: 12 });
+  ctx.prefillStarted();
   clock.advance(40);
   ctx.recordToken();
   clock.advance(5);
   ctx.recordToken();
+  ctx.setFinishReason('stop');
+  ctx.recordPreemption();
   ctx.end();
+  api.setKvCacheUsage({ model: 'm', ratio: 0.5 });
   api.startInference({ model: 'm' }).fail(new Error('CUDA out of memory'));
   api.recordModelLoad('m', 3);
   api.recordCacheLookup({ model: 'm', hit: true });

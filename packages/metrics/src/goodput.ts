@@ -1,0 +1,85 @@
+import type { RequestStatus } from './catalog.js';
+import { RyotConfigError } from './errors.js';
+import { rejectUnknownKeys } from './per-model.js';
+import { isRecord } from './values.js';
+
+/** A model's service-level targets, in seconds; each one declared becomes an `slo` label value. */
+export interface SloTargets {
+  /** Time to first token. */
+  ttftSeconds?: number;
+  /** Time per output token after the first: (duration - TTFT) / (output tokens - 1). */
+  tpotSeconds?: number;
+  /** End-to-end request duration. */
+  e2eSeconds?: number;
+}
+
+/** Targets in SLO_NAMES order (ttft, tpot, e2e); NaN where none is declared. */
+export type ResolvedTargets = readonly [ttft: number, tpot: number, e2e: number];
+
+const TARGET_KEYS = ['ttftSeconds', 'tpotSeconds', 'e2eSeconds'] as const;
+/** Targets above an hour are almost certainly milliseconds passed as seconds. */
+const MAX_TARGET_SECONDS = 3600;
+
+export const SLO_TTFT = 0;
+export const SLO_TPOT = 1;
+export const SLO_E2E = 2;
+export const SLO_ALL = 3;
+
+/** Checks one model's targets; at least one, each a number of seconds in (0, 3600]. */
+export function validateTargets(value: unknown, path: string): ResolvedTargets {
+  if (!isRecord(value)) throw new RyotConfigError(`Expected { ttftSeconds?, tpotSeconds?, e2eSeconds? } for ${path}`);
+  rejectUnknownKeys(value, TARGET_KEYS, path);
+  const targets = TARGET_KEYS.map((key) => {
+    const target = value[key];
+    if (target === undefined) return Number.NaN;
+    if (typeof target !== 'number' || !(target > 0 && target <= MAX_TARGET_SECONDS)) {
+      throw new RyotConfigError(`Expected seconds in (0, ${MAX_TARGET_SECONDS}] for ${path}.${key} but received ${String(target)} (milliseconds passed as seconds?)`);
+    }
+    return target;
+  });
+  if (targets.every(Number.isNaN)) throw new RyotConfigError(`${path} declares no target (ttftSeconds, tpotSeconds or e2eSeconds)`);
+  return Object.freeze(targets) as unknown as ResolvedTargets;
+}
+
+/**
+ * Judges one finished request against its model's targets. Returns a mask: bit 2i is set when SLO_NAMES[i] was
+ * judged, bit 2i+1 when it was met. A target is judged when its quantity is known:
+ *
+ * - ttft: the TTFT when one was measured; a request that failed or was cancelled without a first token has missed
+ *   it once it ran longer than the target (else it is not judged).
+ * - tpot: successful requests with a TPOT (at least two tokens).
+ * - e2e: a successful request by its duration; any other has missed it once it ran longer than the target.
+ * - all: a failed request (error, timeout) never meets it; a successful one meets it when no judged target was
+ *   missed; a cancelled one counts only once it had missed a target (the client left while the service was still
+ *   within its promise otherwise).
+ *
+ * A value equal to its target meets it, as a value equal to a bucket boundary falls in that bucket.
+ */
+export function judgeGoodput(targets: ResolvedTargets, status: RequestStatus, duration: number, ttft: number | undefined, tpot: number | undefined): number {
+  const success = status === 'success';
+  let mask = 0;
+  let missed = false;
+  const judge = (index: number, met: boolean) => {
+    mask |= (met ? 3 : 1) << (2 * index);
+    if (!met) missed = true;
+  };
+  const [ttftTarget, tpotTarget, e2eTarget] = targets;
+  if (ttftTarget === ttftTarget) {
+    if (ttft !== undefined) judge(SLO_TTFT, ttft <= ttftTarget);
+    else if (!success && duration > ttftTarget) judge(SLO_TTFT, false);
+  }
+  if (tpotTarget === tpotTarget && success && tpot !== undefined) judge(SLO_TPOT, tpot <= tpotTarget);
+  if (e2eTarget === e2eTarget) {
+    if (success) judge(SLO_E2E, duration <= e2eTarget);
+    else if (duration > e2eTarget) judge(SLO_E2E, false);
+  }
+  if (success) judge(SLO_ALL, !missed);
+  else if (status !== 'cancelled' || missed) judge(SLO_ALL, false);
+  return mask;
+}
+
+/** Where a judgment of SLO_NAMES[slo] counts: 2 × slo when met, 2 × slo + 1 when missed; -1 when it was not judged. */
+export function goodputIndex(mask: number, slo: number): number {
+  const bits = mask >> (2 * slo);
+  return bits & 1 ? 2 * slo + (bits & 2 ? 0 : 1) : -1;
+}
