@@ -17,23 +17,27 @@ export interface SloTargets {
 export type ResolvedTargets = readonly [ttft: number, tpot: number, e2e: number];
 
 const TARGET_KEYS = ['ttftSeconds', 'tpotSeconds', 'e2eSeconds'] as const;
-/** Targets above an hour are almost certainly milliseconds passed as seconds. */
-const MAX_TARGET_SECONDS = 3600;
+/**
+ * The largest plausible target of each kind (TTFT 5 minutes, TPOT 10 s, a whole request an hour): above them, a
+ * target is almost certainly milliseconds passed as seconds.
+ */
+const MAX_TARGET_SECONDS: readonly number[] = [300, 10, 3600];
 
 export const SLO_TTFT = 0;
 export const SLO_TPOT = 1;
 export const SLO_E2E = 2;
 export const SLO_ALL = 3;
 
-/** Checks one model's targets; at least one, each a number of seconds in (0, 3600]. */
+/** Checks one model's targets: at least one, each a plausible number of seconds. */
 export function validateTargets(value: unknown, path: string): ResolvedTargets {
   if (!isRecord(value)) throw new RyotConfigError(`Expected { ttftSeconds?, tpotSeconds?, e2eSeconds? } for ${path}`);
   rejectUnknownKeys(value, TARGET_KEYS, path);
-  const targets = TARGET_KEYS.map((key) => {
+  const targets = TARGET_KEYS.map((key, i) => {
     const target = value[key];
+    const max = MAX_TARGET_SECONDS[i]!;
     if (target === undefined) return Number.NaN;
-    if (typeof target !== 'number' || !(target > 0 && target <= MAX_TARGET_SECONDS)) {
-      throw new RyotConfigError(`Expected seconds in (0, ${MAX_TARGET_SECONDS}] for ${path}.${key} but received ${String(target)} (milliseconds passed as seconds?)`);
+    if (typeof target !== 'number' || !(target > 0 && target <= max)) {
+      throw new RyotConfigError(`Expected seconds in (0, ${max}] for ${path}.${key} but received ${String(target)} (milliseconds passed as seconds?)`);
     }
     return target;
   });

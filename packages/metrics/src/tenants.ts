@@ -36,6 +36,15 @@ export const MAX_TENANTS = 1000;
 const MAX_LABEL_LENGTH = 256;
 const TENANT_KEYS = ['allow', 'topK', 'minRequests', 'admitEverySeconds', 'hash'] as const;
 
+/**
+ * Keys the top-K sketch tracks: a tenant with more than 1/capacity of all requests is always among them, so at
+ * least 1 024 (a tenant with 0.1 % of the traffic is found among any number of one-off keys), 16 per slot beyond
+ * that, at most 8 192 (about 1 MB with 64-character keys).
+ */
+export function candidateCapacity(topK: number): number {
+  return Math.min(8192, Math.max(1024, 16 * topK));
+}
+
 /** One admitted tenant label (or `other`); `index` (from 1) is its slot in the per-model counter arrays. */
 export class TenantLabel {
   constructor(
@@ -181,7 +190,7 @@ class SpaceSaving {
 
 /**
  * Resolves a request's tenant key to its label: an admitted tenant's own, else `other`. Keys stay in this process
- * (the admitted ones, and at most 8 × topK candidates); with `hash` only digests become labels.
+ * (the admitted ones, and the candidates of the top-K sketch); with `hash` only digests become labels.
  */
 export class TenantGuard {
   private readonly admitted = new Map<string, TenantLabel>();
@@ -198,7 +207,7 @@ export class TenantGuard {
     this.other = labelFor(OTHER_TENANT);
     // validateTenants checked that each allowed name can be a label.
     for (const name of options.allow ?? []) this.admitted.set(name, labelFor(this.labelOf(name)!));
-    if (options.topK > 0) this.candidates = new SpaceSaving(Math.min(8192, Math.max(64, 8 * options.topK)));
+    if (options.topK > 0) this.candidates = new SpaceSaving(candidateCapacity(options.topK));
   }
 
   /** Tenants with their own label so far. */

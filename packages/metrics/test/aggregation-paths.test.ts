@@ -18,11 +18,36 @@ beforeEach(() => {
 });
 afterEach(() => diag.disable());
 
-/** A scripted workload touching every per-request series: two models, every outcome, prompt tokens, reported usage. */
+/** Targets, prices and tenants for the workload, so goodput, cost and the tenant label are recorded too. */
+const WORKLOAD_OPTIONS = {
+  slo: { default: { ttftSeconds: 0.03, tpotSeconds: 0.05, e2eSeconds: 0.2 } },
+  prices: { models: { llama: { inputPerMillion: 3, outputPerMillion: 15, cacheReadPerMillion: 0.3 } } },
+  tenants: { allow: ['acme'] },
+} as const;
+
+/**
+ * A scripted workload touching every per-request series: two models, every outcome, prompt tokens, reported usage,
+ * phases, finish reasons, goodput judged and missed, a bill, tenants admitted and not.
+ */
 async function workload(h: TestRyot): Promise<void> {
   const { api, clock } = h;
   for (const model of ['llama', 'mistral']) {
-    const stream = api.trackTokenGeneration({ model, promptTokens: 11 })(async function* () {
+    const phased = api.startInference({ model, promptTokens: 900, tenant: 'acme' });
+    phased.prefillStarted();
+    clock.advance(20);
+    phased.recordToken();
+    clock.advance(10);
+    phased.recordToken();
+    phased.setCacheReadTokens(512);
+    phased.setReasoningTokens(1);
+    phased.setFinishReason('end_turn');
+    phased.end();
+    const reported = api.startInference({ model, tenant: 'globex' });
+    reported.setEngineTimings({ prefillSeconds: 0.3, decodeSeconds: 4 });
+    reported.setTokenCount(30);
+    reported.setFinishReason('length');
+    reported.end();
+    const stream = api.trackTokenGeneration({ model, promptTokens: 11, tenant: 'acme' })(async function* () {
       for (const gap of [40, 3, 7, 30, 120]) {
         clock.advance(gap);
         yield 't';
@@ -78,27 +103,53 @@ describe('the two aggregation paths', () => {
   it('give the same Prometheus exposition, family for family, for the same workload', async () => {
     const texts: string[] = [];
     for (const aggregation of AGGREGATION_PATHS) {
-      const h = createTestRyot({ aggregation });
+      const h = createTestRyot({ aggregation, ...WORKLOAD_OPTIONS });
       await workload(h);
       texts.push(await h.prometheusText());
     }
     const [ryot, instruments] = texts.map(familyBlocks);
     expect(ryot).toEqual(instruments);
     // The workload reached every per-request family.
-    for (const family of ['ryot_inference_requests_total', 'ryot_inference_errors_total', 'ryot_inference_requests_in_flight', 'ryot_prompt_tokens_total', 'ryot_request_tokens_per_second']) {
+    for (const family of [
+      'ryot_inference_requests_total',
+      'ryot_inference_errors_total',
+      'ryot_inference_requests_in_flight',
+      'ryot_prompt_tokens_total',
+      'ryot_request_tokens_per_second',
+      'ryot_inference_finished_total',
+      'ryot_inference_prefill_seconds',
+      'ryot_inference_decode_seconds',
+      'ryot_time_per_output_token_seconds',
+      'ryot_prompt_tokens_per_request',
+      'ryot_goodput_requests_total',
+      'ryot_cost_usd_total',
+    ]) {
       expect(texts[0]).toContain(`# TYPE ${family} `);
+    }
+    // Goodput met and missed, tenants admitted and not, every token type billed but cache_write.
+    for (const sample of ['met="true"', 'met="false"', 'tenant="acme"', 'tenant="other"', 'token_type="cache_read"', 'token_type="reasoning"']) {
+      expect(texts[0]).toContain(sample);
     }
   });
 
   it('give the same data points, min and max included', async () => {
     const collected: MetricData[][] = [];
     for (const aggregation of AGGREGATION_PATHS) {
-      const h = createTestRyot({ aggregation });
+      const h = createTestRyot({ aggregation, ...WORKLOAD_OPTIONS });
       await workload(h);
       collected.push(await h.metrics());
     }
     const [ryot, instruments] = collected;
-    for (const name of ['ryot_inference_ttft_seconds', 'ryot_inference_inter_token_latency_seconds', 'ryot_inference_request_duration_seconds', 'ryot_tokens_per_request']) {
+    for (const name of [
+      'ryot_inference_ttft_seconds',
+      'ryot_inference_inter_token_latency_seconds',
+      'ryot_inference_request_duration_seconds',
+      'ryot_tokens_per_request',
+      'ryot_inference_prefill_seconds',
+      'ryot_inference_decode_seconds',
+      'ryot_time_per_output_token_seconds',
+      'ryot_prompt_tokens_per_request',
+    ]) {
       for (const model of ['llama', 'mistral']) {
         const a = histogram(ryot!, name, { model })!;
         const b = histogram(instruments!, name, { model })!;
@@ -111,7 +162,7 @@ describe('the two aggregation paths', () => {
 
 describe('the producer', () => {
   it('reports deltas since its previous collection to a delta reader, cumulative totals to a cumulative one', async () => {
-    const api = createRyot({});
+    const api = createRyot({ slo: { default: { e2eSeconds: 10 } }, prices: { default: { inputPerMillion: 0, outputPerMillion: 1e6 } }, tenants: { allow: ['t'] } });
     const exporter = new InMemoryMetricExporter(AggregationTemporality.DELTA);
     const deltaReader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000, metricProducers: [api.metricProducer({ temporality: 'delta' })] });
     const cumulative = new TestReader({ metricProducers: [api.metricProducer()] });
@@ -122,6 +173,10 @@ describe('the producer', () => {
         const ctx = api.startInference({ model: 'm' });
         for (let t = 0; t < tokens; t++) ctx.recordToken();
         ctx.end();
+        // And one with a tenant: a million dollars per million output tokens, so a dollar a token.
+        const tenanted = api.startInference({ model: 'm', tenant: 't' });
+        tenanted.setTokenCount(tokens);
+        tenanted.end();
       }
     };
     requests(3, 2);
@@ -133,12 +188,19 @@ describe('the producer', () => {
     expect(value(last, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(2);
     expect(value(last, 'ryot_tokens_generated', { model: 'm' })).toBe(8);
     expect(histogram(last, 'ryot_inference_inter_token_latency_seconds', { model: 'm' })?.count).toBe(2 * 3);
+    // The tenant's counters, goodput and cost are deltas too: 2 requests of 4 tokens at a dollar a token.
+    expect(value(last, 'ryot_inference_requests', { model: 'm', status: 'success', tenant: 't' })).toBe(2);
+    expect(value(last, 'ryot_goodput_requests', { model: 'm', slo: 'all', met: 'true', tenant: 't' })).toBe(2);
+    expect(value(last, 'ryot_goodput_requests', { model: 'm', slo: 'all', met: 'true' })).toBe(2);
+    expect(value(last, 'ryot_cost_usd', { model: 'm', token_type: 'output', tenant: 't' })).toBe(8);
+    expect(findMetric(last, 'ryot_cost_usd')?.aggregationTemporality).toBe(AggregationTemporality.DELTA);
     // In flight is an up-down counter: cumulative in every temporality, as OTel's own preferences have it.
     expect(findMetric(last, 'ryot_inference_requests_in_flight')?.aggregationTemporality).toBe(AggregationTemporality.CUMULATIVE);
     // The cumulative reader still sees every request.
     const all = await cumulative.metrics();
     expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(5);
     expect(value(all, 'ryot_tokens_generated', { model: 'm' })).toBe(14);
+    expect(value(all, 'ryot_cost_usd', { model: 'm', token_type: 'output', tenant: 't' })).toBe(14);
     await provider.shutdown();
   });
 

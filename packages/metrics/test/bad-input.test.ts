@@ -94,6 +94,57 @@ describe.each(AGGREGATION_PATHS)('per-request series through %s', (aggregation) 
       const ryot = createRyot({ maxModels: 3 });
       expect(() => ryot.configure({ maxModels: -1 })).toThrow(RyotConfigError);
     });
+
+    it('rejects bad SLO targets, prices and tenant options at configuration time, naming the option, and keeps the old ones', async () => {
+      const cases: [unknown, RegExp][] = [
+        [{ slo: { default: { ttftSeconds: 500 } } }, /seconds in \(0, 300\] for slo\.default\.ttftSeconds .*milliseconds/],
+        [{ slo: { default: { tpotSeconds: 50 } } }, /seconds in \(0, 10\] for slo\.default\.tpotSeconds/],
+        [{ slo: { models: { m: { ttft: 0.5 } } } }, /Unknown key "ttft" in slo\.models\["m"\]/],
+        [{ slo: { models: { m: {} } } }, /slo\.models\["m"\] declares no target/],
+        [{ slo: { models: { m: { e2eSeconds: 0 } } } }, /slo\.models\["m"\]\.e2eSeconds/],
+        [{ slo: { llama: { ttftSeconds: 1 } } }, /Unknown key "llama" in slo \(expected default and models\)/],
+        [{ slo: { models: { '': { ttftSeconds: 1 } } } }, /slo\.models has an empty model name/],
+        [{ prices: { default: { inputPerMilion: 3, outputPerMillion: 15 } } }, /Unknown key "inputPerMilion" in prices\.default/],
+        [{ prices: { models: { m: { inputPerMillion: 3 } } } }, /prices\.models\["m"\]\.outputPerMillion but received undefined/],
+        [{ prices: { models: { m: { inputPerMillion: -1, outputPerMillion: 1 } } } }, /non-negative number of USD per million tokens for prices\.models\["m"\]\.inputPerMillion/],
+        [{ prices: { default: { inputPerMillion: 1, outputPerMillion: Number.NaN } } }, /prices\.default\.outputPerMillion/],
+        [{ prices: 'cheap' }, /\{ default\?, models\? \} for prices/],
+        [{ tenants: {} }, /exactly one of allow .* or topK/],
+        [{ tenants: { allow: ['a'], topK: 3 } }, /exactly one of allow/],
+        [{ tenants: { topK: 0 } }, /integer in 1\.\.1000 for tenants\.topK/],
+        [{ tenants: { topK: 5, admitEverySeconds: -1 } }, /tenants\.admitEverySeconds/],
+        [{ tenants: { allow: ['other'] } }, /tenants\.allow cannot name "other"/],
+        [{ tenants: { allow: [] } }, /tenants\.allow/],
+        [{ tenants: { allow: ['a'], minRequests: 3 } }, /go with topK/],
+        [{ tenants: { topK: 3, hash: 'yes' } }, /tenants\.hash/],
+        [{ tenants: { top: 3 } }, /Unknown key "top" in tenants/],
+      ];
+      for (const [options, message] of cases) {
+        expect(() => createRyot(options as never), JSON.stringify(options)).toThrow(RyotConfigError);
+        expect(() => createRyot(options as never), JSON.stringify(options)).toThrow(message);
+      }
+      // A failed configure changes nothing: the earlier targets still judge.
+      const harness = testRyot({ slo: { default: { e2eSeconds: 1 } } });
+      expect(() => harness.api.configure({ slo: { default: { e2eSeconds: -1 } } })).toThrow(RyotConfigError);
+      harness.api.startInference({ model: 'm' }).end();
+      expect(value(await harness.metrics(), 'ryot_goodput_requests', { model: 'm', slo: 'e2e', met: 'true' })).toBe(1);
+    });
+
+    it('drops bad engine timings and finish reasons at record time, one diagnostic each', async () => {
+      const harness = testRyot();
+      const ctx = harness.api.startInference({ model: 'm' });
+      ctx.setEngineTimings({ prefillSeconds: -1, decodeSeconds: Number.NaN, queueSeconds: Number.POSITIVE_INFINITY });
+      ctx.setEngineTimings({ prefillSeconds: -2 });
+      ctx.setEngineTimings(null as never);
+      ctx.setFinishReason(7 as unknown as string);
+      ctx.end();
+      const all = await harness.metrics();
+      expect(histogram(all, 'ryot_inference_prefill_seconds', { model: 'm' })).toBeUndefined();
+      expect(histogram(all, 'ryot_inference_queue_wait_seconds', { model: 'm' })).toBeUndefined();
+      expect(value(all, 'ryot_inference_finished', { model: 'm', finish_reason: 'unknown' })).toBe(1);
+      // prefillSeconds, decodeSeconds, queueSeconds, the finish reason.
+      expect(warnings).toHaveLength(4);
+    });
   });
 
   describe('cardinality guard on the model label', () => {

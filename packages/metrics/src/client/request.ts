@@ -285,6 +285,7 @@ export class ClientRequest implements StreamObserver<unknown> {
     if (usage.cacheReadTokens !== undefined) ctx.setCacheReadTokens(usage.cacheReadTokens);
     if (usage.cacheWriteTokens !== undefined) ctx.setCacheWriteTokens(usage.cacheWriteTokens);
     if (usage.reasoningTokens !== undefined) ctx.setReasoningTokens(usage.reasoningTokens);
+    if (this.finishReason !== undefined) ctx.setFinishReason(this.finishReason);
     const retries = this.retries;
     if (retries > 0) (this.config.options.api ?? defaultApi).recordRetry({ model: ctx.model, count: retries });
     return true;
