@@ -3,14 +3,16 @@
  *
  *   per token (net of bare iteration): Ryot (its own aggregation, and the OTel-instruments fallback), the raw OTel
  *     record per gap, prom-client's histogram.observe per gap, and the floor (now() + a typed-array bucket++);
- *   per request (a no-op async function; in flight +1/−1, a counter, a histogram): the same four;
+ *   per request (a no-op async function; in flight +1/−1, a counter, a histogram): the same four, and Ryot with
+ *     everything issue 16 adds per request switched on (finish reason, prompt-token histogram, goodput against
+ *     two targets, a bill of two token types, a tenant label);
  *   memory per model after the first collection, with every per-request series recorded.
  *
  * Prints medians and spread; asserts nothing (timings on shared machines are noisy).
  */
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { Counter, Gauge, Histogram as PromHistogram, Registry } from 'prom-client';
-import { createRyot, ryotViews, type RyotApi } from '../src/index.js';
+import { createRyot, ryotViews, type RyotApi, type RyotOptions } from '../src/index.js';
 import { METRICS, createInstrument } from '../src/instrumentation.js';
 import { TestReader } from '../src/testing.js';
 
@@ -18,8 +20,15 @@ const ROUNDS = 11;
 const TOKENS = 200_000;
 const REQUESTS = 20_000;
 
-function ryotInstance(owned: boolean): { api: RyotApi; reader: TestReader } {
-  const api = createRyot({});
+/** SLO targets, prices and tenants: every per-request record of issue 16 on. */
+const FULL: RyotOptions = {
+  slo: { default: { ttftSeconds: 1, e2eSeconds: 10 } },
+  prices: { default: { inputPerMillion: 3, outputPerMillion: 15 } },
+  tenants: { allow: ['acme'] },
+};
+
+function ryotInstance(owned: boolean, options: RyotOptions = {}): { api: RyotApi; reader: TestReader } {
+  const api = createRyot(options);
   const reader = new TestReader(owned ? { metricProducers: [api.metricProducer()] } : {});
   api.configure({ meterProvider: new MeterProvider({ readers: [reader], views: ryotViews() }) });
   return { api, reader };
@@ -27,6 +36,8 @@ function ryotInstance(owned: boolean): { api: RyotApi; reader: TestReader } {
 
 const owned = ryotInstance(true);
 const instruments = ryotInstance(false);
+const ownedFull = ryotInstance(true, FULL);
+const instrumentsFull = ryotInstance(false, FULL);
 
 const rawProvider = new MeterProvider({ readers: [new TestReader()], views: ryotViews() });
 const rawMeter = rawProvider.getMeter('@ryot/metrics');
@@ -105,6 +116,9 @@ async function work(): Promise<number> {
 }
 const ownedRequest = owned.api.trackInferenceRequest({ model: 'bench' })(work);
 const instrumentRequest = instruments.api.trackInferenceRequest({ model: 'bench' })(work);
+const fullOptions = { model: 'bench', tenant: 'acme', usage: () => ({ promptTokens: 120, completionTokens: 40, finishReason: 'stop' }) };
+const ownedFullRequest = ownedFull.api.trackInferenceRequest(fullOptions)(work);
+const instrumentFullRequest = instrumentsFull.api.trackInferenceRequest(fullOptions)(work);
 
 const perRequest: Record<string, () => Promise<void>> = {
   'Ryot (own aggregation)': async () => {
@@ -112,6 +126,12 @@ const perRequest: Record<string, () => Promise<void>> = {
   },
   'Ryot (OTel instruments path)': async () => {
     for (let i = 0; i < REQUESTS; i++) await instrumentRequest();
+  },
+  'Ryot (own aggregation), + issue 16': async () => {
+    for (let i = 0; i < REQUESTS; i++) await ownedFullRequest();
+  },
+  'Ryot (instruments path), + issue 16': async () => {
+    for (let i = 0; i < REQUESTS; i++) await instrumentFullRequest();
   },
   'raw OTel: the four records': async () => {
     for (let i = 0; i < REQUESTS; i++) {

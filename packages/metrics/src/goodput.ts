@@ -61,25 +61,30 @@ export function validateTargets(value: unknown, path: string): ResolvedTargets {
  */
 export function judgeGoodput(targets: ResolvedTargets, status: RequestStatus, duration: number, ttft: number | undefined, tpot: number | undefined): number {
   const success = status === 'success';
+  const ttftTarget = targets[SLO_TTFT];
+  const tpotTarget = targets[SLO_TPOT];
+  const e2eTarget = targets[SLO_E2E];
   let mask = 0;
-  let missed = false;
-  const judge = (index: number, met: boolean) => {
-    mask |= (met ? 3 : 1) << (2 * index);
-    if (!met) missed = true;
-  };
-  const [ttftTarget, tpotTarget, e2eTarget] = targets;
   if (ttftTarget === ttftTarget) {
-    if (ttft !== undefined) judge(SLO_TTFT, ttft <= ttftTarget);
-    else if (!success && duration > ttftTarget) judge(SLO_TTFT, false);
+    if (ttft !== undefined) mask |= verdict(SLO_TTFT, ttft <= ttftTarget);
+    else if (!success && duration > ttftTarget) mask |= verdict(SLO_TTFT, false);
   }
-  if (tpotTarget === tpotTarget && success && tpot !== undefined) judge(SLO_TPOT, tpot <= tpotTarget);
+  if (tpotTarget === tpotTarget && success && tpot !== undefined) mask |= verdict(SLO_TPOT, tpot <= tpotTarget);
   if (e2eTarget === e2eTarget) {
-    if (success) judge(SLO_E2E, duration <= e2eTarget);
-    else if (duration > e2eTarget) judge(SLO_E2E, false);
+    if (success) mask |= verdict(SLO_E2E, duration <= e2eTarget);
+    else if (duration > e2eTarget) mask |= verdict(SLO_E2E, false);
   }
-  if (success) judge(SLO_ALL, !missed);
-  else if (status !== 'cancelled' || missed) judge(SLO_ALL, false);
+  // A target was missed when it was judged (bit 2i) and not met (bit 2i + 1).
+  const missed = (mask & ~(mask >> 1) & MISSED_BITS) !== 0;
+  if (success) mask |= verdict(SLO_ALL, !missed);
+  else if (status !== 'cancelled' || missed) mask |= verdict(SLO_ALL, false);
   return mask;
+}
+
+const MISSED_BITS = 0b010101;
+
+function verdict(index: number, met: boolean): number {
+  return (met ? 3 : 1) << (2 * index);
 }
 
 /** Where a judgment of SLO_NAMES[slo] counts: 2 × slo when met, 2 × slo + 1 when missed; -1 when it was not judged. */

@@ -11,7 +11,6 @@ const PREFILL = 'ryot_inference_prefill_seconds';
 const DECODE = 'ryot_inference_decode_seconds';
 const TPOT = 'ryot_time_per_output_token_seconds';
 const QUEUE = 'ryot_inference_queue_wait_seconds';
-const FINISHED = 'ryot_inference_finished';
 
 let warnings: string[] = [];
 beforeEach(() => {
