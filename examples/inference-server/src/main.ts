@@ -3,9 +3,14 @@
  * PORT (default 8000) and HOST (default 0.0.0.0, for containers) pick the address;
  * OTEL_* variables configure telemetry (Prometheus on the same port at /metrics by default).
  */
+import { configure } from '@ryot/metrics';
 import { parseExporterList, startTelemetry } from '@ryot/exporters';
 import { createInferenceServer } from './server/server.js';
 import { DEMO_FAULTS, NO_FAULTS } from './engine/model-spec.js';
+import { EXAMPLE_RYOT_OPTIONS } from './ryot-options.js';
+
+// SLO targets (goodput), prices (cost) and tenants from API keys.
+configure(EXAMPLE_RYOT_OPTIONS);
 
 // Prometheus is served on the server's own port at /metrics; OTEL_METRICS_EXPORTER=otlp (or
 // prometheus,otlp) adds or replaces it with OTLP push, as in the collector-sidecar manifest.

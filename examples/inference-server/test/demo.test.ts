@@ -21,7 +21,15 @@ describe('pnpm demo (short run)', () => {
       expect(success).toBeGreaterThan(0);
       // Server TTFT p50 is a number of ms or s, not the "—" shown for an empty histogram.
       expect(row).toMatch(/s:\d+ e:\d+ t:\d+ c:\d+ +[\d.]+m?s \/ [\d.]+m?s \| [\d.]+m?s/);
+      // Goodput from the server's counters (a percentage: every model has targets) and the clients' view, the
+      // preemptions, and the spend from the price table (every model has prices and served requests).
+      expect(row).toMatch(/ \d+% \| (\d+%|—) +\d+ +\$\d+\.\d+ *$/);
+      expect(Number(/\$(\d+\.\d+) *$/.exec(row)![1])).toBeGreaterThan(0);
     }
+    // The spend by tenant: every line a label (a 16-digit digest, with the demo's name for it, or other).
+    const tenantLines = stdout.slice(stdout.indexOf('Spend by tenant')).split('\n').slice(1).filter((line) => /requests/.test(line));
+    expect(tenantLines.length).toBeGreaterThan(0);
+    for (const line of tenantLines) expect(line).toMatch(/^ {2}(other|[a-z]+ \([0-9a-f]{16}\)) +\d+ requests +\$\d+\.\d+$/);
     expect(stdout).toMatch(/Scrape it: +curl -s http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(stdout).toMatch(/pnpm top http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(stdout).toMatch(/In a browser: +pnpm top --web http:\/\/127\.0\.0\.1:\d+\/metrics/);

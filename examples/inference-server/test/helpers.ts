@@ -1,6 +1,6 @@
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { createRyot, ryotViews } from '@ryot/metrics';
+import { createRyot, ryotViews, type RyotOptions } from '@ryot/metrics';
 import { parseExposition } from '@ryot/metrics/testing';
 import { createInferenceServer, type InferenceServerOptions, type ModelSpec } from '../src/index.js';
 
@@ -25,11 +25,14 @@ export function testModel(name: string, overrides: Partial<ModelSpec> = {}): Mod
   };
 }
 
-/** The example server recording into its own MeterProvider, exposed at /metrics through OTel's Prometheus exporter. */
-export async function startTestServer(options: InferenceServerOptions = {}) {
+/**
+ * The example server recording into its own MeterProvider, exposed at /metrics through OTel's Prometheus exporter;
+ * `ryot` configures its instance (SLO targets, prices, tenants).
+ */
+export async function startTestServer(options: InferenceServerOptions = {}, ryot: Omit<RyotOptions, 'meterProvider'> = {}) {
   const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true });
   const provider = new MeterProvider({ readers: [exporter], views: ryotViews() });
-  const api = createRyot({ meterProvider: provider });
+  const api = createRyot({ ...ryot, meterProvider: provider });
   const server = await createInferenceServer({
     models: [testModel('fast'), testModel('slow', { stepMs: 8 })],
     jitter: 0,

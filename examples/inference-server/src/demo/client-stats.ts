@@ -5,6 +5,9 @@ export class ClientStats {
   readonly latency: number[] = [];
   readonly outcomes = new Map<string, number>();
   tokens = 0;
+  /** Streamed requests judged against the model's SLO targets by the client's own stopwatch, and those that met all. */
+  judged = 0;
+  met = 0;
 
   count(outcome: string): void {
     this.outcomes.set(outcome, (this.outcomes.get(outcome) ?? 0) + 1);

@@ -1,3 +1,4 @@
+import type { SloTargets } from '@ryot/metrics';
 import { ClientStats } from './client-stats.js';
 
 export interface LoadOptions {
@@ -7,6 +8,26 @@ export interface LoadOptions {
   durationMs: number;
   random: () => number;
   onRequest?: () => void;
+  /** The targets the server judges each model by: the clients judge their streams by them too. */
+  targetsFor?: (model: string) => SloTargets | undefined;
+}
+
+/** The demo's customers, by share of the traffic; 5 % more come with one-off trial keys (counted as `other`). */
+export const DEMO_TENANTS: readonly (readonly [key: string, share: number])[] = [
+  ['sk-demo-acme', 0.4],
+  ['sk-demo-globex', 0.25],
+  ['sk-demo-initech', 0.15],
+  ['sk-demo-umbrella', 0.1],
+  ['sk-demo-hooli', 0.05],
+];
+
+function apiKey(random: () => number): string {
+  let r = random();
+  for (const [key, share] of DEMO_TENANTS) {
+    if (r < share) return key;
+    r -= share;
+  }
+  return `sk-trial-${Math.floor(random() * 1e9).toString(36)}`;
 }
 
 const SYSTEM_PROMPTS = [
@@ -54,8 +75,22 @@ function invalidBody(random: () => number): string {
   }
 }
 
+/** What the client's stopwatch saw of one stream: the first and last content chunks and how many there were. */
+interface StreamTiming {
+  first: number | undefined;
+  last: number | undefined;
+  chunks: number;
+}
+
 /** Reads an SSE body, timing every content chunk. */
-async function readStream(response: Response, startedAt: number, stats: ClientStats, stopAfter: number | undefined, controller: AbortController): Promise<string> {
+async function readStream(
+  response: Response,
+  startedAt: number,
+  stats: ClientStats,
+  stopAfter: number | undefined,
+  controller: AbortController,
+  timing: StreamTiming,
+): Promise<string> {
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = '';
   let last: number | undefined;
@@ -80,6 +115,9 @@ async function readStream(response: Response, startedAt: number, stats: ClientSt
       if (last === undefined) stats.ttft.push((now - startedAt) / 1000);
       else stats.itl.push((now - last) / 1000);
       last = now;
+      timing.first ??= now;
+      timing.last = now;
+      timing.chunks++;
       tokens++;
       stats.tokens++;
       if (stopAfter !== undefined && tokens >= stopAfter) {
@@ -98,11 +136,12 @@ async function oneRequest(options: LoadOptions, statsFor: (model: string) => Cli
   const stream = kind !== 'plain';
   const path = random() < 0.8 ? '/v1/chat/completions' : '/v1/completions';
   const controller = new AbortController();
+  const timing: StreamTiming = { first: undefined, last: undefined, chunks: 0 };
   const startedAt = performance.now();
   try {
     const response = await fetch(baseUrl + path, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${apiKey(random)}` },
       body: kind === 'invalid' ? invalidBody(random) : body(random, model, stream),
       signal: controller.signal,
     });
@@ -112,16 +151,29 @@ async function oneRequest(options: LoadOptions, statsFor: (model: string) => Cli
       return;
     }
     const outcome = stream
-      ? await readStream(response, startedAt, stats, kind === 'abort' ? 2 + Math.floor(random() * 10) : undefined, controller)
+      ? await readStream(response, startedAt, stats, kind === 'abort' ? 2 + Math.floor(random() * 10) : undefined, controller, timing)
       : ((await response.json()) as { usage?: { completion_tokens: number } }, 'success');
     stats.count(outcome);
-    if (outcome === 'success') stats.latency.push((performance.now() - startedAt) / 1000);
+    const duration = (performance.now() - startedAt) / 1000;
+    if (outcome === 'success') stats.latency.push(duration);
+    const targets = options.targetsFor?.(model);
+    if (stream && kind === 'stream' && targets && outcome !== 'cancelled') judgeStream(stats, targets, outcome === 'success', duration, startedAt, timing);
   } catch (error) {
     stats.count(controller.signal.aborted ? 'cancelled' : 'error');
     void error;
   } finally {
     options.onRequest?.();
   }
+}
+
+/** The client's own verdict on a finished stream: a failure never meets; a success meets when every target it declares does. */
+function judgeStream(stats: ClientStats, targets: SloTargets, success: boolean, duration: number, startedAt: number, timing: StreamTiming): void {
+  stats.judged++;
+  if (!success || timing.first === undefined) return;
+  const ttft = (timing.first - startedAt) / 1000;
+  const tpot = timing.chunks > 1 ? (duration - ttft) / (timing.chunks - 1) : undefined;
+  const within = (value: number | undefined, target: number | undefined) => target === undefined || value === undefined || value <= target;
+  if (within(ttft, targets.ttftSeconds) && within(tpot, targets.tpotSeconds) && within(duration, targets.e2eSeconds)) stats.met++;
 }
 
 /** Runs `concurrency` closed-loop clients until the duration is over. */

@@ -2,15 +2,18 @@
  * `pnpm demo`: the example server on a free port, ~20 s of mixed load, then a per-model
  * summary computed from the scraped histograms next to the clients' own stopwatches.
  */
+import { createHash } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { configure } from '@ryot/metrics';
 import { startTelemetry } from '@ryot/exporters';
 import { startWebView, type WebView } from '@ryot/top';
 import { DEMO_FAULTS } from '../engine/model-spec.js';
 import { seededRandom } from '../engine/rng.js';
+import { EXAMPLE_RYOT_OPTIONS, EXAMPLE_SLO } from '../ryot-options.js';
 import { createInferenceServer } from '../server/server.js';
-import { runLoad } from './load.js';
+import { DEMO_TENANTS, runLoad } from './load.js';
 import { startProgress } from './progress.js';
-import { renderSummary, summarize } from './summary.js';
+import { renderSummary, renderTenants, summarize, tenantSpend } from './summary.js';
 
 const { values } = parseArgs({
   options: {
@@ -28,6 +31,8 @@ if (!(durationSeconds > 0) || !(Number.isInteger(concurrency) && concurrency > 0
   process.exit(2);
 }
 
+// SLO targets (goodput), prices (cost) and tenants from API keys, as the example server declares them.
+configure(EXAMPLE_RYOT_OPTIONS);
 const telemetry = await startTelemetry({
   serviceName: 'ryot-demo',
   prometheus: { server: false, withoutScopeInfo: true },
@@ -60,6 +65,7 @@ const clients = await runLoad({
   durationMs: durationSeconds * 1000,
   random: seededRandom(Number(values.seed) + 1),
   onRequest: () => sent++,
+  targetsFor: (model) => EXAMPLE_SLO.models?.[model] ?? EXAMPLE_SLO.default,
 });
 const elapsedSeconds = (performance.now() - startedAt) / 1000;
 stopProgress();
@@ -68,6 +74,10 @@ const metricsText = await (await fetch(`${server.url}/metrics`)).text();
 const invalid = clients.get('invalid');
 console.log('');
 console.log(renderSummary(summarize(metricsText, clients, elapsedSeconds), invalid ? [...invalid.outcomes.values()].reduce((a, b) => a + b, 0) : 0));
+console.log('');
+// The tenant labels are digests of the keys (EXAMPLE_TENANTS hashes them without a salt): the demo knows its keys.
+const digest = (key: string) => createHash('sha256').update('').update('\0').update(key).digest('hex').slice(0, 16);
+console.log(renderTenants(tenantSpend(metricsText, new Map(DEMO_TENANTS.map(([key]) => [digest(key), key.replace('sk-demo-', '')])))));
 console.log('');
 console.log(`Scrape it:      curl -s ${server.url}/metrics | grep ^ryot_`);
 console.log(`Watch it live:  pnpm top ${server.url}/metrics   (from the repository root, with --keep-running; q quits)`);

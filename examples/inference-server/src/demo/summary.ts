@@ -11,6 +11,18 @@ interface Row {
   tokensPerSecond: number;
   cacheHitRatio: number;
   queueWaitP95: number;
+  /** Requests that met every target ÷ requests judged: the server's counters, the clients' own view of their streams. */
+  goodput: { server: number; client: number };
+  preemptions: number;
+  spendUsd: number;
+}
+
+/** Spend per tenant label, with the demo's name for it when the label is the digest of a key it sent. */
+export interface TenantSpend {
+  tenant: string;
+  name: string | undefined;
+  requests: number;
+  spendUsd: number;
 }
 
 function serverQuantiles(exposition: Exposition, metric: string, model: string): [number, number] {
@@ -20,6 +32,8 @@ function serverQuantiles(exposition: Exposition, metric: string, model: string):
 
 const ms = (seconds: number) => (Number.isNaN(seconds) ? '—' : seconds >= 1 ? `${seconds.toFixed(2)}s` : `${(seconds * 1000).toFixed(seconds < 0.01 ? 1 : 0)}ms`);
 const pair = ([p50, p95]: [number, number]) => `${ms(p50)} / ${ms(p95)}`;
+
+const ratio = (part: number, whole: number) => (whole > 0 ? part / whole : Number.NaN);
 
 /** Per-model rows: server numbers from the scraped histograms, client numbers from the load generator's stopwatches. */
 export function summarize(metricsText: string, clients: ReadonlyMap<string, ClientStats>, elapsedSeconds: number): Row[] {
@@ -42,12 +56,55 @@ export function summarize(metricsText: string, clients: ReadonlyMap<string, Clie
       tokensPerSecond: (exposition.sum('ryot_tokens_generated_total', { model }) ?? 0) / elapsedSeconds,
       cacheHitRatio: lookups > 0 ? (exposition.sum('ryot_cache_hits_total', { model }) ?? 0) / lookups : Number.NaN,
       queueWaitP95: histogramQuantile(0.95, waitBuckets),
+      goodput: {
+        server: ratio(
+          exposition.sum('ryot_goodput_requests_total', { model, slo: 'all', met: 'true' }) ?? 0,
+          exposition.sum('ryot_goodput_requests_total', { model, slo: 'all' }) ?? 0,
+        ),
+        client: ratio(client?.met ?? 0, client?.judged ?? 0),
+      },
+      preemptions: exposition.sum('ryot_preemptions_total', { model }) ?? 0,
+      spendUsd: exposition.sum('ryot_cost_usd_total', { model }) ?? 0,
     };
   });
 }
 
+/** Spend by tenant label, the largest first; `names` maps a label to the demo's name for its key. */
+export function tenantSpend(metricsText: string, names: ReadonlyMap<string, string>): TenantSpend[] {
+  const exposition = parseExposition(metricsText);
+  const tenants = new Set(exposition.get('ryot_inference_requests_total').map((s) => s.labels['tenant']).filter((t): t is string => t !== undefined));
+  return [...tenants]
+    .map((tenant) => ({
+      tenant,
+      name: names.get(tenant),
+      requests: exposition.sum('ryot_inference_requests_total', { tenant }) ?? 0,
+      spendUsd: exposition.sum('ryot_cost_usd_total', { tenant }) ?? 0,
+    }))
+    .sort((a, b) => b.spendUsd - a.spendUsd);
+}
+
+const usd = (value: number) => `$${value < 0.01 ? value.toFixed(5) : value.toFixed(3)}`;
+const percent = (value: number) => (Number.isNaN(value) ? '—' : `${(value * 100).toFixed(0)}%`);
+
+export function renderTenants(rows: TenantSpend[]): string {
+  const lines = rows.map((row) => `  ${(row.name ? `${row.name} (${row.tenant})` : row.tenant).padEnd(36)} ${String(row.requests).padStart(6)} requests  ${usd(row.spendUsd).padStart(10)}`);
+  return ['Spend by tenant (tenant = a hash of the API key; one-off trial keys are counted as "other"):', ...lines].join('\n');
+}
+
 export function renderSummary(rows: Row[], rejected: number): string {
-  const header = ['model', 'requests s/e/t/c', 'TTFT p50/p95 server | client', 'ITL p50/p95 server | client', 'latency p50/p95 server | client', 'tok/s', 'cache hit', 'queue p95'];
+  const header = [
+    'model',
+    'requests s/e/t/c',
+    'TTFT p50/p95 server | client',
+    'ITL p50/p95 server | client',
+    'latency p50/p95 server | client',
+    'tok/s',
+    'cache hit',
+    'queue p95',
+    'goodput server | client',
+    'preempt',
+    'spend',
+  ];
   const body = rows.map((row) => [
     row.model,
     row.byStatus,
@@ -57,6 +114,9 @@ export function renderSummary(rows: Row[], rejected: number): string {
     row.tokensPerSecond.toFixed(0),
     Number.isNaN(row.cacheHitRatio) ? '—' : `${(row.cacheHitRatio * 100).toFixed(0)}%`,
     ms(row.queueWaitP95),
+    `${percent(row.goodput.server)} | ${percent(row.goodput.client)}`,
+    String(row.preemptions),
+    usd(row.spendUsd),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
@@ -69,5 +129,8 @@ export function renderSummary(rows: Row[], rejected: number): string {
     'interpolated); client percentiles are exact, from the load generator\'s own stopwatches (client TTFT includes HTTP).',
     `Invalid requests sent on purpose (malformed JSON, unknown model, negative max_tokens): ${rejected}, answered 4xx and`,
     'counted as ryot_inference_requests_total{model="unknown",status="error"} with error_type="invalid_request".',
+    'Goodput: requests that met every SLO target of their model ÷ requests judged. Server: ryot_goodput_requests_total',
+    '{slo="all"} (every request, exact counts); client: the load generator\'s streams, judged by its own stopwatch against',
+    'the same targets (its TTFT includes HTTP). Spend: ryot_cost_usd_total, from the example\'s price table.',
   ].join('\n');
 }

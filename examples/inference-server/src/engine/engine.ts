@@ -1,5 +1,5 @@
 import { setImmediate as nextTick, setTimeout as sleep } from 'node:timers/promises';
-import type { QueueTicket, RyotApi } from '@ryot/metrics';
+import type { InferenceContext, QueueTicket, RyotApi } from '@ryot/metrics';
 import { TokenChannel } from './channel.js';
 import { cudaError, outOfMemory, requestTimeout } from './faults.js';
 import type { FaultRates, ModelSpec } from './model-spec.js';
@@ -11,6 +11,8 @@ export interface GenerateRequest {
   prefixKey: string;
   maxTokens: number;
   signal?: AbortSignal | undefined;
+  /** The request's Ryot context: the engine reports its phase timings and preemptions to it. */
+  context?: InferenceContext | undefined;
 }
 
 export interface EngineOptions {
@@ -37,12 +39,21 @@ interface Sequence {
   failAtToken: number;
   timer: NodeJS.Timeout | undefined;
   done: boolean;
+  /** Engine clock (performance.now()) at the first scheduling, the first token and the last one. */
+  scheduledAt: number | undefined;
+  firstTokenAt: number | undefined;
+  lastTokenAt: number | undefined;
 }
 
 /**
  * One model on a simulated GPU: a FIFO queue in front of continuous batching. Each
  * decode step serves every running sequence one token; newly admitted sequences pay
  * their prefill inside the step that admits them; a step gets slower as the batch grows.
+ * The KV cache holds the context (prompt and generated tokens) of the running sequences in
+ * the memory the allocator reserved beyond the weights: a sequence is admitted only when its
+ * context fits, and when a decode step would overflow it, the most recently admitted
+ * sequence is preempted (vLLM's recompute policy): back to the head of the queue, its cache
+ * freed, its whole context prefilled again when it is readmitted.
  */
 export class ModelEngine {
   private readonly waiting: Sequence[] = [];
@@ -52,6 +63,9 @@ export class ModelEngine {
   private loaded = false;
   private readonly faults: FaultRates;
   private lastGpuReport = Number.NEGATIVE_INFINITY;
+  /** Tokens the KV cache holds, and how many it can hold. */
+  private kvUsed = 0;
+  private readonly kvCapacity: number;
 
   constructor(
     readonly spec: ModelSpec,
@@ -59,6 +73,12 @@ export class ModelEngine {
     private readonly options: EngineOptions,
   ) {
     this.faults = { ...options.faults, ...spec.faults };
+    this.kvCapacity = Math.max(1, Math.floor((spec.reservedBytes - spec.weightsBytes) / spec.kvBytesPerToken));
+  }
+
+  /** The fraction of the KV cache in use. */
+  get kvCacheUsage(): number {
+    return Math.min(1, this.kvUsed / this.kvCapacity);
   }
 
   get queueLength(): number {
@@ -99,6 +119,9 @@ export class ModelEngine {
       failAtToken: -1,
       timer: undefined,
       done: false,
+      scheduledAt: undefined,
+      firstTokenAt: undefined,
+      lastTokenAt: undefined,
     };
     this.armTimeout(sequence);
     request.signal?.addEventListener('abort', () => this.finish(sequence, { error: request.signal!.reason }), { once: true });
@@ -131,20 +154,41 @@ export class ModelEngine {
     } finally {
       this.looping = false;
     }
+    this.reportKvCache();
     this.reportGpu();
   }
 
-  /** Moves waiting sequences into the batch; returns the prefill time they add to this step. */
+  private reportKvCache(): void {
+    this.api?.setKvCacheUsage({ model: this.spec.name, ratio: this.kvCacheUsage });
+  }
+
+  /** Moves waiting sequences into the batch while their context fits the KV cache; returns the prefill time they add to this step. */
   private admit(): number {
     let prefillMs = 0;
     while (this.running.length < this.spec.maxBatch && this.waiting.length > 0) {
-      const sequence = this.waiting.shift()!;
-      if (sequence.done) continue;
+      const sequence = this.waiting[0]!;
+      if (sequence.done) {
+        this.waiting.shift();
+        continue;
+      }
+      // A sequence that does not fit waits for memory, unless nothing runs (it then runs alone, over the budget).
+      const context = this.contextOf(sequence);
+      if (this.running.length > 0 && this.kvUsed + context > this.kvCapacity) break;
+      this.waiting.shift();
+      const resumed = sequence.scheduledAt !== undefined;
+      sequence.scheduledAt ??= performance.now();
       sequence.ticket?.dequeue();
       const { faults } = this;
       const { random } = this.options;
-      if (random() < faults.oom) {
+      if (!resumed && random() < faults.oom) {
         this.finish(sequence, { error: outOfMemory(this.spec) });
+        continue;
+      }
+      this.kvUsed += context;
+      this.running.push(sequence);
+      if (resumed) {
+        // Recompute after a preemption: the whole context again, no cache lookup and no new fault draws.
+        prefillMs += context * this.spec.prefillMsPerToken;
         continue;
       }
       const hit = this.cache.lookup(sequence.request.prefixKey);
@@ -157,14 +201,15 @@ export class ModelEngine {
       if (random() < faults.timeout) sequence.stalled = true;
       if (random() < faults.cuda) sequence.failAtToken = Math.floor(random() * sequence.request.maxTokens);
       prefillMs += cost;
-      this.running.push(sequence);
     }
     return prefillMs;
   }
 
   private decodeStep(): void {
+    this.preemptForGrowth();
     const batch = this.running.filter((sequence) => !sequence.done);
     if (batch.length > 0) this.api?.recordBatch({ model: this.spec.name, size: batch.length });
+    const now = performance.now();
     for (const sequence of batch) {
       if (sequence.stalled) continue;
       if (sequence.generated === sequence.failAtToken) {
@@ -173,21 +218,57 @@ export class ModelEngine {
       }
       sequence.channel.push(VOCABULARY[Math.floor(this.options.random() * VOCABULARY.length)]!);
       sequence.generated++;
+      this.kvUsed++;
+      sequence.firstTokenAt ??= now;
+      sequence.lastTokenAt = now;
       this.armTimeout(sequence);
       if (sequence.generated >= sequence.request.maxTokens) this.finish(sequence);
     }
     this.running = this.running.filter((sequence) => !sequence.done);
+    this.reportKvCache();
     // Like a real exporter polling the allocator: at most every GPU_REPORT_MS, not every step.
     if (performance.now() - this.lastGpuReport >= GPU_REPORT_MS) this.reportGpu();
+  }
+
+  /** Every running sequence grows by a token this step: preempt the newest ones until that fits (never the last one). */
+  private preemptForGrowth(): void {
+    while (this.running.length > 1 && this.kvUsed + this.running.length > this.kvCapacity) {
+      const victim = this.running.pop()!;
+      this.kvUsed -= this.contextOf(victim);
+      this.waiting.unshift(victim);
+      if (victim.request.context) victim.request.context.recordPreemption();
+      else this.api?.recordPreemption({ model: this.spec.name });
+    }
+  }
+
+  /** Tokens a sequence holds in the KV cache while it runs. */
+  private contextOf(sequence: Sequence): number {
+    return sequence.request.promptTokens + sequence.generated;
   }
 
   private finish(sequence: Sequence, failure?: { error: unknown }): void {
     if (sequence.done) return;
     sequence.done = true;
+    const running = this.running.length;
     this.running = this.running.filter((other) => other !== sequence);
+    if (this.running.length < running) this.kvUsed -= this.contextOf(sequence);
     clearTimeout(sequence.timer);
     sequence.ticket?.abandon();
+    this.reportTimings(sequence);
     sequence.channel.close(failure);
+  }
+
+  /**
+   * The engine's own phase timings, as vLLM computes them from its scheduler events: prefill from the first
+   * scheduling to the first token, decode from the first token to the last (preemptions included).
+   */
+  private reportTimings(sequence: Sequence): void {
+    const { scheduledAt, firstTokenAt, lastTokenAt } = sequence;
+    if (scheduledAt === undefined || firstTokenAt === undefined) return;
+    sequence.request.context?.setEngineTimings({
+      prefillSeconds: (firstTokenAt - scheduledAt) / 1000,
+      decodeSeconds: ((lastTokenAt ?? firstTokenAt) - firstTokenAt) / 1000,
+    });
   }
 
   private armTimeout(sequence: Sequence): void {
@@ -195,12 +276,11 @@ export class ModelEngine {
     sequence.timer = setTimeout(() => this.finish(sequence, { error: requestTimeout(this.options.requestTimeoutMs) }), this.options.requestTimeoutMs);
   }
 
-  /** The simulated allocator: weights plus the KV cache of every running sequence, inside a fixed pool. */
+  /** The simulated allocator: weights plus the KV cache of the running sequences, inside the reserved pool. */
   private reportGpu(): void {
     if (!this.api || !this.options.simulateGpu) return;
     this.lastGpuReport = performance.now();
-    const contextTokens = this.running.reduce((sum, s) => sum + s.request.promptTokens + s.generated, 0);
-    const used = Math.min(this.spec.reservedBytes, this.spec.weightsBytes + contextTokens * this.spec.kvBytesPerToken);
+    const used = Math.min(this.spec.reservedBytes, this.spec.weightsBytes + this.kvUsed * this.spec.kvBytesPerToken);
     this.api.updateGpuMetrics({
       model: this.spec.name,
       gpuId: this.spec.gpuId,

@@ -13,7 +13,10 @@ export interface ModelSpec {
   stepMsPerSequence: number;
   /** Sequences decoded together at most; the rest wait in the queue. */
   maxBatch: number;
-  /** Simulated GPU: weights, bytes of KV cache per token, and the memory pool the allocator reserved. */
+  /**
+   * Simulated GPU: weights, bytes of KV cache per token, and the memory pool the allocator reserved: the weights
+   * plus the KV cache, which holds (reservedBytes − weightsBytes) / kvBytesPerToken tokens of context.
+   */
   weightsBytes: number;
   kvBytesPerToken: number;
   reservedBytes: number;
@@ -36,8 +39,13 @@ export interface FaultRates {
 export const NO_FAULTS: FaultRates = { oom: 0, timeout: 0, cuda: 0, transient: 0 };
 export const DEMO_FAULTS: FaultRates = { oom: 0.01, timeout: 0.005, cuda: 0.01, transient: 0.03 };
 
+const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 
+/*
+ * KV caches at toy scale (4096, 8192 and 1536 tokens of context), so a demo's few concurrent requests put
+ * the qwen model under memory pressure: it preempts (ryot_preemptions_total) when its batch outgrows 1536 tokens.
+ */
 export const DEFAULT_MODELS: ModelSpec[] = [
   {
     name: 'llama-3.1-8b-instruct',
@@ -50,7 +58,7 @@ export const DEFAULT_MODELS: ModelSpec[] = [
     maxBatch: 16,
     weightsBytes: 16 * GiB,
     kvBytesPerToken: 128 * 1024,
-    reservedBytes: 40 * GiB,
+    reservedBytes: 16 * GiB + 4096 * 128 * 1024,
     gpuId: 0,
   },
   {
@@ -64,7 +72,7 @@ export const DEFAULT_MODELS: ModelSpec[] = [
     maxBatch: 24,
     weightsBytes: 4 * GiB,
     kvBytesPerToken: 96 * 1024,
-    reservedBytes: 20 * GiB,
+    reservedBytes: 4 * GiB + 8192 * 96 * 1024,
     gpuId: 0,
   },
   {
@@ -78,7 +86,7 @@ export const DEFAULT_MODELS: ModelSpec[] = [
     maxBatch: 8,
     weightsBytes: 34 * GiB,
     kvBytesPerToken: 256 * 1024,
-    reservedBytes: 70 * GiB,
+    reservedBytes: 34 * GiB + 1536 * 256 * 1024,
     gpuId: 1,
   },
 ];

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { classifyError, type RyotApi } from '@ryot/metrics';
+import { classifyError, type InferenceContext, type RyotApi } from '@ryot/metrics';
 import { defaultApi } from '@ryot/metrics/instrumentation';
 import { ModelEngine } from '../engine/engine.js';
 import { DEFAULT_MODELS, NO_FAULTS, type FaultRates, type ModelSpec } from '../engine/model-spec.js';
@@ -55,6 +55,15 @@ interface Job {
   prefixKey: string;
   maxTokens: number;
   signal: AbortSignal;
+  /** The API key the request came with (Authorization: Bearer, or x-api-key): its tenant. */
+  apiKey: string | undefined;
+}
+
+/** The request's API key: `Authorization: Bearer <key>` (OpenAI) or `x-api-key: <key>` (Anthropic). */
+function apiKeyOf(req: IncomingMessage): string | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const header = req.headers['x-api-key'];
+  return bearer ?? (typeof header === 'string' && header.length > 0 ? header : undefined);
 }
 
 const UNKNOWN_MODEL = 'unknown';
@@ -79,14 +88,15 @@ export async function createInferenceServer(options: InferenceServerOptions = {}
   api?.systemInfo.info({ service: 'ryot-example-inference-server' });
   await Promise.all([...engines.values()].map((engine) => engine.load()));
 
-  const engineStream = (job: Job) => engines.get(job.model)!.generate(job);
-  const generate = api
-    ? api.trackTokenGeneration({
-        model: (job: Job) => job.model,
-        signal: (job: Job) => job.signal,
-        promptTokens: (job: Job) => job.promptTokens,
-      })(engineStream)
-    : engineStream;
+  /**
+   * Hands the job to its engine now (TTFT counts from here, queue wait and prefill included, like vLLM's) under one
+   * InferenceContext: the engine reports its phase timings and preemptions to it, the handler the tokens as they
+   * leave, the usage and the finish reason; the client's disconnect (the signal) ends it as cancelled.
+   */
+  const generate = (job: Job): { stream: AsyncIterable<string>; ctx: InferenceContext | undefined } => {
+    const ctx = api?.startInference({ model: job.model, promptTokens: job.promptTokens, signal: job.signal, tenant: job.apiKey });
+    return { stream: engines.get(job.model)!.generate({ ...job, context: ctx }), ctx };
+  };
 
   const lengthFor = (requested: number | undefined): { tokens: number; natural: boolean } => {
     const natural = defaultMaxTokens === 'natural' ? 16 + Math.floor(random() * 185) : defaultMaxTokens;
@@ -129,15 +139,29 @@ export async function createInferenceServer(options: InferenceServerOptions = {}
     });
     const length = lengthFor(parsed.maxTokens);
     const totals = promptUsage(parsed);
-    const job: Job = { model: parsed.model, promptTokens: totals.promptTokens, prefixKey: parsed.prefixKey, maxTokens: length.tokens, signal: controller.signal };
+    const job: Job = {
+      model: parsed.model,
+      promptTokens: totals.promptTokens,
+      prefixKey: parsed.prefixKey,
+      maxTokens: length.tokens,
+      signal: controller.signal,
+      apiKey: apiKeyOf(req),
+    };
     const ids: ResponseIds = { id: `${dialect.idPrefix}-${Math.floor(random() * 1e12).toString(36)}`, created: Math.floor(Date.now() / 1000), model: parsed.model };
     const finish = length.natural ? 'stop' : 'length';
     // The first tokens are reasoning when the request asked for it; at least one token stays text.
     const reasoningTokens = Math.min(parsed.reasoningTokens, length.tokens - 1);
-    const stream = generate(job);
-    const count = (generated: number) => {
+    const { stream, ctx } = generate(job);
+    /** The request is done: the usage by category and why it finished go to the context, which ends once. */
+    const complete = (generated: number) => {
       totals.completionTokens = generated;
       totals.reasoningTokens = Math.min(generated, reasoningTokens);
+      if (!ctx) return;
+      if (totals.cacheReadTokens > 0) ctx.setCacheReadTokens(totals.cacheReadTokens);
+      if (totals.cacheWriteTokens > 0) ctx.setCacheWriteTokens(totals.cacheWriteTokens);
+      if (totals.reasoningTokens > 0) ctx.setReasoningTokens(totals.reasoningTokens);
+      ctx.setFinishReason(finish);
+      ctx.end();
     };
 
     if (!parsed.stream) {
@@ -145,15 +169,17 @@ export async function createInferenceServer(options: InferenceServerOptions = {}
       let generated = 0;
       try {
         for await (const token of stream) {
+          ctx?.recordToken();
           if (generated < reasoningTokens) output.reasoning += token;
           else output.text += token;
           generated++;
         }
       } catch (error) {
+        ctx?.fail(error);
         if (!controller.signal.aborted) sendEngineError(res, dialect, error);
         return;
       }
-      count(generated);
+      complete(generated);
       sendJson(res, 200, dialect.body(ids, output, finish, totals));
       return;
     }
@@ -163,12 +189,14 @@ export async function createInferenceServer(options: InferenceServerOptions = {}
     try {
       shape.start(totals);
       for await (const token of stream) {
+        ctx?.recordToken();
         shape.token(token, generated < reasoningTokens);
         generated++;
       }
-      count(generated);
+      complete(generated);
       shape.finish(finish, totals);
     } catch (error) {
+      ctx?.fail(error);
       if (controller.signal.aborted) return;
       shape.fail(error instanceof Error ? error.message : String(error), classifyError(error));
     }
