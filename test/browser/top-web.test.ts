@@ -37,6 +37,11 @@ const HW_GPU = [
 ].join('\n');
 
 type Upstream = Awaited<ReturnType<typeof startTestServer>>;
+/** SLO targets and prices for the upstream: slow's TTFT target sits among its TTFTs, so its goodput is a real share. */
+const ACCOUNTING = {
+  slo: { default: { tpotSeconds: 0.05 }, models: { slow: { ttftSeconds: 0.02, tpotSeconds: 0.05 } } },
+  prices: { default: { inputPerMillion: 3, outputPerMillion: 15 } },
+};
 
 const dir = mkdtempSync(join(tmpdir(), 'ryot-top-web-'));
 const closers: (() => Promise<unknown> | unknown)[] = [];
@@ -226,7 +231,7 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
 
   beforeAll(async () => {
     console.log(`ryot top --web browser test: screenshots in ${dir}`);
-    upstream = await startTestServer({ models: [testModel('fast'), testModel('slow', { stepMs: 8 })] });
+    upstream = await startTestServer({ models: [testModel('fast'), testModel('slow', { stepMs: 8 })] }, ACCOUNTING);
     closers.push(() => upstream.close());
     proxy = await startProxy(() => upstream);
     stopLoad = startLoad(() => upstream);
@@ -261,7 +266,7 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
     expect(await page.locator('section.model h2').allTextContents()).toEqual(['fast', 'slow']);
     expect(await page.locator('#overview tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model')))).toEqual(['fast', 'slow']);
     for (const model of ['fast', 'slow']) {
-      for (const panel of ['requests', 'tokens', 'ttft', 'ttft-heatmap', 'itl', 'itl-heatmap', 'duration', 'load', 'gpu-memory']) {
+      for (const panel of ['requests', 'tokens', 'ttft', 'ttft-heatmap', 'itl', 'itl-heatmap', 'duration', 'load', 'gpu-memory', 'goodput', 'spend']) {
         const figure = `section.model[data-model="${model}"] figure[data-panel="${panel}"]`;
         expect(await page.locator(figure).isVisible(), `${model} ${panel}`).toBe(true);
         expect(await inked(page, `${figure} canvas`), `${model} ${panel} drawn`).toBeGreaterThan(500);
@@ -316,6 +321,15 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
       expect(requests).toBeGreaterThan(0);
       expect((await cell('requestsPerSecond')).value).toBeCloseTo(requests / windowSeconds, 6);
       expect((await cell('tokensPerSecond')).value).toBeCloseTo(increase(before, after, 'ryot_tokens_generated_total', { model }) / windowSeconds, 6);
+      // Goodput: met ÷ judged over the window's slo="all" counters; spend: the window's dollars at an hourly rate.
+      const judged = increase(before, after, 'ryot_goodput_requests_total', { model, slo: 'all' });
+      expect(judged, `${model} goodput judged`).toBeGreaterThan(0);
+      expect((await cell('goodput')).value).toBeCloseTo(increase(before, after, 'ryot_goodput_requests_total', { model, slo: 'all', met: 'true' }) / judged, 9);
+      const spend = increase(before, after, 'ryot_cost_usd_total', { model });
+      expect(spend).toBeGreaterThan(0);
+      expect((await cell('spendPerHour')).value).toBeCloseTo((spend / windowSeconds) * 3600, 6);
+      const spendLegend = page.locator(`section.model[data-model="${model}"] figure[data-panel="spend"] [data-series="spend"] b`);
+      expect(await spendLegend.textContent()).toBe((await cell('spendPerHour')).text);
       // The chart legends show the same numbers as the table.
       const legend = page.locator(`section.model[data-model="${model}"] figure[data-panel="ttft"] [data-series="p95"] b`);
       expect(await legend.textContent()).toBe((await cell('ttftP95')).text);
@@ -348,7 +362,7 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
 
     // The target restarts (fresh counters behind the same URL): a notice, a marker, and no negative rate.
     const old = upstream;
-    upstream = await startTestServer({ models: [testModel('fast'), testModel('slow', { stepMs: 8 })] });
+    upstream = await startTestServer({ models: [testModel('fast'), testModel('slow', { stepMs: 8 })] }, ACCOUNTING);
     closers.push(() => upstream.close());
     await old.close();
     await page

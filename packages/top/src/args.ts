@@ -17,7 +17,7 @@ Options:
   -i, --interval <d>   time between scrapes: 500ms, 1s, 2.5s, 1m (default 1s; minimum 100ms)
       --timeout <d>    give up on a scrape after this long (default 3s)
       --token <t>      bearer token (default: $RYOT_TOP_TOKEN)
-  -s, --sort <key>     name | req | err | ttft | tok (default name)
+  -s, --sort <key>     name | req | err | ttft | tok | cost (default name)
       --once           scrape twice, --interval apart, print one frame and exit (1 if unreachable)
       --no-color       plain text
       --web            serve a live page with charts instead of the terminal table

@@ -6,20 +6,30 @@ import {
   formatPercent,
   formatRate,
   formatSeconds,
+  formatUsd,
   NONE,
   padLeft,
   padRight,
 } from './format.js';
 import type { DeviceRow, ModelRow } from './rows.js';
 
-export type SortKey = 'name' | 'req' | 'err' | 'ttft' | 'tok';
-export const SORT_KEYS: readonly SortKey[] = ['name', 'req', 'err', 'ttft', 'tok'];
+export type SortKey = 'name' | 'req' | 'err' | 'ttft' | 'tok' | 'cost';
+export const SORT_KEYS: readonly SortKey[] = ['name', 'req', 'err', 'ttft', 'tok', 'cost'];
 const SORT_LABELS: Record<SortKey, string> = {
   name: 'model',
   req: 'req/s',
   err: 'err%',
   ttft: 'ttft p95',
   tok: 'tok/s',
+  cost: '$/h',
+};
+const SORT_VALUE: Record<SortKey, (row: ModelRow) => number | undefined> = {
+  name: () => undefined,
+  req: (r) => r.requestsPerSecond,
+  err: (r) => r.errorPercent,
+  ttft: (r) => r.ttftP95,
+  tok: (r) => r.tokensPerSecond,
+  cost: (r) => r.spendPerHour,
 };
 
 /** What the header says about the connection. */
@@ -70,11 +80,13 @@ function gpuMemory(used: number | undefined, limit: number | undefined): string 
 const COLUMNS: readonly Column[] = [
   { header: 'REQ/S', width: 7, priority: 100, cell: (r) => formatRate(r.requestsPerSecond) },
   { header: 'ERR%', width: 6, priority: 95, cell: (r) => formatPercent(r.errorPercent) },
+  { header: 'GOOD%', width: 6, priority: 60, cell: (r) => (r.goodput === undefined ? NONE : formatPercent(r.goodput * 100)) },
   { header: 'TTFT p50', width: 8, priority: 80, cell: (r) => formatSeconds(r.ttftP50) },
   { header: 'TTFT p95', width: 8, priority: 90, cell: (r) => formatSeconds(r.ttftP95) },
   { header: 'ITL p50', width: 7, priority: 70, cell: (r) => formatSeconds(r.itlP50) },
   { header: 'ITL p95', width: 7, priority: 85, cell: (r) => formatSeconds(r.itlP95) },
   { header: 'TOK/S', width: 7, priority: 92, cell: (r) => formatRate(r.tokensPerSecond) },
+  { header: '$/H', width: 8, priority: 55, cell: (r) => formatUsd(r.spendPerHour) },
   { header: 'INFL', width: 5, priority: 75, cell: (r) => formatCount(r.inFlight) },
   { header: 'QUEUE', width: 5, priority: 65, cell: (r) => formatCount(r.queueSize) },
   {
@@ -133,6 +145,8 @@ function totalRow(rows: readonly ModelRow[]): ModelRow {
   const cancelled = sum(
     rows.map((r) => (r.requests && r.cancelledPercent !== undefined ? (r.cancelledPercent * r.requests) / 100 : undefined)),
   );
+  const judged = sum(rows.map((r) => r.goodputJudged));
+  const met = sum(rows.map((r) => (r.goodputJudged && r.goodput !== undefined ? r.goodput * r.goodputJudged : undefined)));
   const row: Record<string, unknown> = {
     model: 'TOTAL',
     requestsPerSecond: sum(rows.map((r) => r.requestsPerSecond)),
@@ -144,14 +158,15 @@ function totalRow(rows: readonly ModelRow[]): ModelRow {
     queueSize: sum(rows.map((r) => r.queueSize)),
     gpuMemoryUsedBytes: sum(rows.map((r) => r.gpuMemoryUsedBytes)),
     gpuMemoryReservedBytes: sum(rows.map((r) => r.gpuMemoryReservedBytes)),
+    goodput: judged ? (met ?? 0) / judged : undefined,
+    spendPerHour: sum(rows.map((r) => r.spendPerHour)),
   };
   return row as unknown as ModelRow;
 }
 
 /** Sorts a copy of `rows`: by name ascending, the others descending (busiest or worst first), ties by name. */
 export function sortRows(rows: readonly ModelRow[], key: SortKey = 'name'): ModelRow[] {
-  const metric = (r: ModelRow): number | undefined =>
-    key === 'req' ? r.requestsPerSecond : key === 'err' ? r.errorPercent : key === 'ttft' ? r.ttftP95 : key === 'tok' ? r.tokensPerSecond : undefined;
+  const metric = SORT_VALUE[key];
   return [...rows].sort((a, b) => {
     if (key !== 'name') {
       const x = metric(a) ?? -Infinity;
@@ -229,7 +244,7 @@ export function renderTable(
     }
     if (rows.length > 1) {
       const total = totalRow(rows);
-      const text = line('TOTAL', columns.map((c) => (['REQ/S', 'ERR%', 'TOK/S', 'INFL', 'QUEUE', 'GPU MEM', 'CXL%'].includes(c.header) ? c.cell(total) : '')));
+      const text = line('TOTAL', columns.map((c) => (['REQ/S', 'ERR%', 'GOOD%', 'TOK/S', '$/H', 'INFL', 'QUEUE', 'GPU MEM', 'CXL%'].includes(c.header) ? c.cell(total) : '')));
       lines.push(style(ANSI.bold, text.trimEnd()));
     }
   }

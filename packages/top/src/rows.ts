@@ -18,6 +18,8 @@ export const NAMES = {
   gpuUsed: 'ryot_gpu_memory_usage_bytes',
   gpuReserved: 'ryot_gpu_memory_reserved_bytes',
   gpuUtilization: 'ryot_gpu_utilization_percent',
+  goodput: 'ryot_goodput_requests_total',
+  cost: 'ryot_cost_usd_total',
   hwMemoryUsage: 'hw_gpu_memory_usage',
   hwMemoryLimit: 'hw_gpu_memory_limit',
   hwUtilization: 'hw_gpu_utilization',
@@ -70,6 +72,19 @@ export interface ModelRow {
   readonly gpuMemoryReservedBytes?: number;
   /** Mean over gpu_id, 0..100. */
   readonly gpuUtilizationPercent?: number;
+  /**
+   * 0..1: requests that met every SLO target ÷ requests judged in the window (ryot_goodput_requests_total,
+   * slo="all"); undefined when the model declares no targets or nothing was judged.
+   */
+  readonly goodput?: number;
+  /** Requests judged against slo="all" in the window (what goodput is a share of). */
+  readonly goodputJudged?: number;
+  /** 0..1: the share of judged requests that met each target in the window. */
+  readonly ttftAttainment?: number;
+  readonly tpotAttainment?: number;
+  readonly e2eAttainment?: number;
+  /** US dollars per hour at the window's rate (ryot_cost_usd_total, every token type and tenant). */
+  readonly spendPerHour?: number;
 }
 
 /** One GPU device from the hw.gpu.* metrics of @ryot/nvml (or any OTel hardware-semconv source). */
@@ -167,6 +182,15 @@ export function computeModelRows(
       if (cacheHitRatio !== undefined) cacheHitSource = 'gauge';
     }
 
+    /** Met ÷ judged for one `slo` label value over the window, with how many were judged. */
+    const attainment = (slo: string): [number | undefined, number | undefined] => {
+      const judged = increaseOf(previous, current, NAMES.goodput, { model, slo });
+      if (!judged) return [undefined, judged];
+      return [(increaseOf(previous, current, NAMES.goodput, { model, slo, met: 'true' }) ?? 0) / judged, judged];
+    };
+    const [goodput, goodputJudged] = attainment('all');
+    const spent = increaseOf(previous, current, NAMES.cost, filter);
+
     return defined<ModelRow>({
       model,
       requestsPerSecond: perSecond(requests),
@@ -193,6 +217,12 @@ export function computeModelRows(
       gpuMemoryUsedBytes: current.sum(NAMES.gpuUsed, filter),
       gpuMemoryReservedBytes: current.sum(NAMES.gpuReserved, filter),
       gpuUtilizationPercent: mean(current, NAMES.gpuUtilization, filter),
+      goodput,
+      goodputJudged,
+      ttftAttainment: attainment('ttft')[0],
+      tpotAttainment: attainment('tpot')[0],
+      e2eAttainment: attainment('e2e')[0],
+      spendPerHour: spent === undefined ? undefined : perSecond(spent * 3600),
     });
   });
 }

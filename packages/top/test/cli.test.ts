@@ -67,7 +67,7 @@ describe.skipIf(!hasScript)('ryot top on a pseudo-terminal (script)', () => {
     const screen = await pty.waitFor((s) => /^llama-3-8b +\d+(\.\d+)? +10\.0%/m.test(s), 'a llama-3-8b row with rates');
     // Each scrape adds 10 llama requests (1 error), 100 tokens, 10 TTFTs: half ≤ 50 ms, half in (50, 100] ms.
     // p50: rank 5 of 10 → ≤0.05 (5): 0.05 × 5 / 5 = 50 ms; p95: rank 9.5 → 0.05 + 0.05 × 4.5 / 5 = 95 ms.
-    expect(screen).toMatch(/^llama-3-8b +[\d.]+ +10\.0% +50\.0ms +95\.0ms +- +- +[\d.]+ +7 /m);
+    expect(screen).toMatch(/^llama-3-8b +[\d.]+ +10\.0% +- +50\.0ms +95\.0ms +- +- +[\d.]+ +- +7 /m);
     expect(screen).toMatch(/^qwen "2\.5" +[\d.]+ +0% /m);
     expect(screen).toMatch(/^TOTAL /m);
     expect(screen).toMatch(/^● ok · scrape \d+ms/m);
@@ -124,7 +124,7 @@ describe.skipIf(!hasTmux)('ryot top in tmux (a real terminal emulator)', () => {
     const command = `${JSON.stringify(process.execPath)} ${JSON.stringify(cli)} top 127.0.0.1:${port} -i 200ms; echo "EXIT=$?"; sleep 30`;
     expect(tmux('new-session', '-d', '-s', 'top', '-x', '132', '-y', '20', command).status).toBe(0);
     const wide = await until((s) => /^llama-3-8b +\d/m.test(s), 'rows at 132 columns');
-    expect(wide).toMatch(/^MODEL +REQ\/S +ERR% +TTFT p50 +TTFT p95 +ITL p50 +ITL p95 +TOK\/S +INFL +QUEUE +CACHE +GPU MEM +GPU%/m);
+    expect(wide).toMatch(/^MODEL +REQ\/S +ERR% +GOOD% +TTFT p50 +TTFT p95 +ITL p50 +ITL p95 +TOK\/S +\$\/H +INFL +QUEUE +CACHE +GPU MEM/m);
     tmux('resize-window', '-t', 'top', '-x', '64', '-y', '12');
     const narrow = await until((s) => /^MODEL +REQ\/S +ERR% +TTFT p95 +ITL p95 +TOK\/S *$/m.test(s), 'the 64-column layout');
     for (const line of narrow.split('\n')) expect([...line.trimEnd()].length).toBeLessThanOrEqual(64);
@@ -142,7 +142,7 @@ describe('ryot top --once and arguments', () => {
     expect(code).toBe(0);
     expect(stdout).not.toContain('\x1b');
     expect(stdout).toMatch(/^ryot top {2}http:\/\/127\.0\.0\.1:\d+\/metrics/);
-    expect(stdout).toMatch(/^llama-3-8b +[\d.]+ +10\.0% +50\.0ms +95\.0ms/m);
+    expect(stdout).toMatch(/^llama-3-8b +[\d.]+ +10\.0% +- +50\.0ms +95\.0ms/m);
     expect(stdout).not.toContain('q quit');
   });
 

@@ -8,8 +8,10 @@ import {
   histogramQuantile,
   parseExposition,
   renderTable,
+  sortRows,
   type ModelRow,
 } from '../src/index.js';
+import { formatUsd } from '../src/format.js';
 
 const GiB = 1024 ** 3;
 
@@ -24,6 +26,12 @@ function request(h: Harness, model: string, ttftMs: number, gapsMs: number[], st
   }
   ctx.end(status);
 }
+
+/**
+ * llama's SLO: TTFT within 100 ms; its price: $1 000 per million output tokens ($0.001 a token). mistral has neither:
+ * no goodput, no spend.
+ */
+const ACCOUNTING = { slo: { models: { 'llama-3-8b': { ttftSeconds: 0.1 } } }, prices: { models: { 'llama-3-8b': { inputPerMillion: 0, outputPerMillion: 1000 } } } };
 
 /** Traffic before the first scrape: must not show in any windowed number. */
 function history(h: Harness) {
@@ -43,6 +51,9 @@ function history(h: Harness) {
  *   token and no gap.
  * - tokens: 16 × 3 + 4 × 1 = 52 (failed requests count their tokens too).
  * - cache: 8 lookups, 6 hits → 75 %.
+ * - goodput (TTFT ≤ 100 ms): the 16 successes had 30 or 70 ms (met); the 2 errors (70 ms), the timeout (300 ms) and the
+ *   cancelled one (300 ms: it had missed its target) are not goodput → 16 / 20 = 80 %. TTFT attainment 18 / 20.
+ * - spend: 52 tokens × $0.001 = $0.052 in 2 s → $93.60 an hour.
  * mistral-7b: one request left in flight, one queued ticket, no finished requests, no cache lookups.
  */
 function window(h: Harness) {
@@ -64,7 +75,7 @@ function window(h: Harness) {
 }
 
 async function recorded(serializer?: PrometheusSerializer): Promise<[string, string]> {
-  const h = createHarness();
+  const h = createHarness(ACCOUNTING);
   const text = async () =>
     serializer ? serializer.serialize((await h.reader.collect()).resourceMetrics) : h.prometheusText();
   history(h);
@@ -125,6 +136,12 @@ describe('computeModelRows on expositions recorded with @ryot/metrics', () => {
     expect(llama.gpuMemoryUsedBytes).toBe(12 * GiB); // 8 + 4 over gpu_id 0 and 1
     expect(llama.gpuMemoryReservedBytes).toBe(32 * GiB);
     expect(llama.gpuUtilizationPercent).toBe(60); // mean of 50 and 70
+    // Window deltas of ryot_goodput_requests_total (the 5 historical 800 ms TTFTs missed, but before the window).
+    expect(llama.goodput).toBeCloseTo(0.8, 12);
+    expect(llama.goodputJudged).toBe(20);
+    expect(llama.ttftAttainment).toBeCloseTo(0.9, 12);
+    expect(llama.tpotAttainment).toBeUndefined(); // no TPOT target
+    expect(llama.spendPerHour).toBeCloseTo(93.6, 9);
 
     const mistral = row(rows, 'mistral-7b');
     expect(mistral.requestsPerSecond).toBe(0);
@@ -137,6 +154,8 @@ describe('computeModelRows on expositions recorded with @ryot/metrics', () => {
     expect(mistral.cacheHitRatio).toBe(0.25);
     expect(mistral.cacheHitSource).toBe('gauge');
     expect(mistral.gpuMemoryUsedBytes).toBeUndefined();
+    expect(mistral.goodput).toBeUndefined();
+    expect(mistral.spendPerHour).toBeUndefined();
   });
 
   it('gives the same rows with otel_scope_* labels and target_info in the exposition', async () => {
@@ -184,7 +203,7 @@ describe('computeModelRows on expositions recorded with @ryot/metrics', () => {
   it('handles a counter reset (the service restarted) like Prometheus: the new value is the increase', async () => {
     // Old process: the history (5 + 2 requests). New process after a restart: 3 llama requests, fresh counters.
     const [, beforeRestart] = await recorded();
-    const fresh = createHarness();
+    const fresh = createHarness(ACCOUNTING);
     for (let i = 0; i < 3; i++) request(fresh, 'llama-3-8b', 30, [4], 'success');
     const afterRestart = await fresh.prometheusText();
     const rows = computeModelRows(parseExposition(beforeRestart), parseExposition(afterRestart), 1);
@@ -243,11 +262,13 @@ describe('computeDevices and renderTable', () => {
       'MODEL',
       'REQ/S',
       'ERR%',
+      'GOOD%',
       'TTFT p50',
       'TTFT p95',
       'ITL p50',
       'ITL p95',
       'TOK/S',
+      '$/H',
       'INFL',
       'QUEUE',
       'CACHE',
@@ -257,15 +278,17 @@ describe('computeDevices and renderTable', () => {
       'E2E p95',
     ]);
     const llama = lines.find((l) => l.startsWith('llama-3-8b'))!;
-    expect(llama.trim().split(/ +/).slice(0, 14)).toEqual([
+    expect(llama.trim().split(/ +/).slice(0, 16)).toEqual([
       'llama-3-8b',
       '10.0',
       '15.0%',
+      '80.0%',
       '50.0ms',
       '375ms',
       '5.00ms',
       '23.5ms',
       '26.0',
+      '$93.60',
       '0',
       '3',
       '75.0%',
@@ -274,13 +297,32 @@ describe('computeDevices and renderTable', () => {
       '5.0%',
     ]);
     const mistral = lines.find((l) => l.startsWith('mistral-7b'))!;
-    expect(mistral.trim().split(/ +/).slice(0, 12)).toEqual(['mistral-7b', '0', '-', '-', '-', '-', '-', '0', '1', '1', '25.0%', '-']);
+    expect(mistral.trim().split(/ +/).slice(0, 14)).toEqual(['mistral-7b', '0', '-', '-', '-', '-', '-', '-', '0', '-', '1', '1', '25.0%', '-']);
     const total = lines.find((l) => l.startsWith('TOTAL'))!;
-    expect(total.trim().split(/ +/)).toEqual(['TOTAL', '10.0', '15.0%', '26.0', '1', '4', '12G/32G', '5.0%']);
+    expect(total.trim().split(/ +/)).toEqual(['TOTAL', '10.0', '15.0%', '80.0%', '26.0', '$93.60', '1', '4', '12G/32G', '5.0%']);
     expect(screen).toMatch(/^ID +GPU +MEMORY +UTIL +TEMP +POWER *$/m);
     expect(screen).toMatch(/^0 +NVIDIA H100 80GB HBM3 +40G\/80G 50% +78.0% +61°C +351W$/m);
     expect(screen).toMatch(/^1 +NVIDIA H100 80GB HBM3 +20G\/80G 25% +5.0% +- +-$/m);
     expect(lines[lines.length - 1]).toBe('q quit  s sort (model)  p pause');
+  });
+
+  it('shows dollars per hour in 8 columns (whole dollars from $1 000, cents from $10, three digits below), and sorts by spend', async () => {
+    expect(['0', '0.0004567', '0.123456', '9.876', '93.6', '999.994', '1234.5', '99999', '250000'].map((n) => formatUsd(Number(n)))).toEqual([
+      '$0',
+      '$0.000457',
+      '$0.123',
+      '$9.88',
+      '$93.60',
+      '$999.99',
+      '$1235',
+      '$99999',
+      '$250k',
+    ]);
+    const [first, second] = await recorded();
+    const rows = computeModelRows(parseExposition(first), parseExposition(second), 2);
+    // llama spends $93.60/h, mistral nothing known: llama first, as for every key but name.
+    expect(sortRows(rows, 'cost').map((r) => r.model)).toEqual(['llama-3-8b', 'mistral-7b']);
+    expect(sortRows([...rows].reverse(), 'cost').map((r) => r.model)).toEqual(['llama-3-8b', 'mistral-7b']);
   });
 
   it('drops the least important columns on a narrow terminal and never exceeds the width', async () => {

@@ -2,11 +2,11 @@
  * What the page draws, as data: one entry per chart. A new series (goodput, cost, …) is a field on ModelPoint (see
  * ../snapshot.ts) plus one entry here; a panel appears only when its series have a value in the window.
  */
-import { formatBytes, formatCount, formatRate, formatSeconds } from '../../format.js';
+import { formatBytes, formatCount, formatRate, formatSeconds, formatUsd } from '../../format.js';
 import type { DeviceRow } from '../../rows.js';
 import type { HeatKey, ModelPoint } from '../types.js';
 
-export type Unit = 'seconds' | 'rate' | 'count' | 'ratio' | 'percent' | 'bytes' | 'celsius' | 'watts';
+export type Unit = 'seconds' | 'rate' | 'count' | 'ratio' | 'percent' | 'bytes' | 'celsius' | 'watts' | 'usd-per-hour';
 
 export const FORMAT: Readonly<Record<Unit, (v: number) => string>> = {
   seconds: formatSeconds,
@@ -17,6 +17,7 @@ export const FORMAT: Readonly<Record<Unit, (v: number) => string>> = {
   bytes: formatBytes,
   celsius: (v) => `${Math.round(v)}°C`,
   watts: (v) => `${Math.round(v)} W`,
+  'usd-per-hour': (v) => `${formatUsd(v)}/h`,
 };
 
 /** Fixed axis tops; other units scale to the data. */
@@ -97,6 +98,19 @@ export const MODEL_PANELS: readonly ModelPanel[] = [
     ],
   },
   { kind: 'lines', id: 'gpu-util', title: 'GPU utilization (this model)', unit: 'percent', series: [{ key: 'util', label: 'util', color: '--c-1', value: (r) => r.gpuUtilizationPercent }] },
+  {
+    kind: 'lines',
+    id: 'goodput',
+    title: 'Goodput and SLO attainment (share of requests judged)',
+    unit: 'ratio',
+    series: [
+      { key: 'all', label: 'all targets', color: '--c-1', value: (r) => r.goodput },
+      { key: 'ttft', label: 'TTFT', color: '--c-p50', value: (r) => r.ttftAttainment, dashed: true },
+      { key: 'tpot', label: 'TPOT', color: '--c-p95', value: (r) => r.tpotAttainment, dashed: true },
+      { key: 'e2e', label: 'end to end', color: '--c-p99', value: (r) => r.e2eAttainment, dashed: true },
+    ],
+  },
+  { kind: 'lines', id: 'spend', title: 'Spend (US dollars per hour)', unit: 'usd-per-hour', series: [{ key: 'spend', label: '$/h', color: '--c-1', value: (r) => r.spendPerHour }] },
 ];
 
 /** One number of a row (a device, a model) with its title and unit: a device chart or an overview column. */
@@ -137,6 +151,8 @@ export const OVERVIEW_COLUMNS: readonly MetricDef<ModelPoint>[] = [
   { key: 'itlP95', title: 'ITL p95', unit: 'seconds', value: (r) => r.itlP95 },
   { key: 'itlP99', title: 'ITL p99', unit: 'seconds', value: (r) => r.itlP99 },
   { key: 'tokensPerSecond', title: 'tok/s', unit: 'rate', value: (r) => r.tokensPerSecond },
+  { key: 'goodput', title: 'goodput', unit: 'ratio', value: (r) => r.goodput },
+  { key: 'spendPerHour', title: '$/h', unit: 'usd-per-hour', value: (r) => r.spendPerHour },
   { key: 'inFlight', title: 'in flight', unit: 'count', value: (r) => r.inFlight },
   { key: 'queueSize', title: 'queued', unit: 'count', value: (r) => r.queueSize },
   { key: 'queueWaitP95', title: 'wait p95', unit: 'seconds', value: (r) => r.queueWaitP95 },
