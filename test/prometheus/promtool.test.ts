@@ -172,6 +172,19 @@ describe.skipIf(!gate.run)('promtool on examples/prometheus', () => {
     }
   });
 
+  it('the unit tests can fail: a budget ten times too high breaks budget.test.yml; goodput counting the met breaks slo.test.yml', () => {
+    failIfMissing(gate);
+    const budget = brokenCopy('alert-rules.yml', (t) => t.replaceAll('> 4 * 500', '> 40 * 500'));
+    const spent = promtool(['test', 'rules', join(budget, 'tests', 'budget.test.yml')]);
+    expect(spent.status, spent.output).not.toBe(0);
+    expect(spent.output).toContain('alertname: SpendBudgetBurnFast');
+    const goodput = brokenCopy('recording-rules.yml', (t) => t.replaceAll('slo="all",met="false"', 'slo="all",met="true"'));
+    for (const file of ['slo.test.yml', 'recording.test.yml']) {
+      const { status, output } = promtool(['test', 'rules', join(goodput, 'tests', file)]);
+      expect(status, output).not.toBe(0);
+    }
+  });
+
   it('check rules rejects a broken expression (the check can fail)', () => {
     failIfMissing(gate);
     const dir = brokenCopy('alert-rules.yml', (t) => t.replace('hw_gpu_memory_usage / hw_gpu_memory_limit > 0.95', 'hw_gpu_memory_usage / > 0.95'));
@@ -181,7 +194,7 @@ describe.skipIf(!gate.run)('promtool on examples/prometheus', () => {
 });
 
 describe('alert rule conventions', () => {
-  it('has the four basic alerts and the four SLO burn-rate alerts', () => {
+  it('has the four basic alerts, the six SLO burn-rate alerts and the two spend-budget alerts', () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual(
       [
         'AvailabilityErrorBudgetBurnFast',
@@ -192,6 +205,10 @@ describe('alert rule conventions', () => {
         'HighTimeToFirstToken',
         'TimeToFirstTokenBudgetBurnFast',
         'TimeToFirstTokenBudgetBurnSlow',
+        'GoodputBudgetBurnFast',
+        'GoodputBudgetBurnSlow',
+        'SpendBudgetBurnFast',
+        'SpendBudgetBurnSlow',
       ].sort(),
     );
     expect(alerts.some((a) => /LowTTFT/i.test(a.alert ?? ''))).toBe(false);
@@ -203,8 +220,9 @@ describe('alert rule conventions', () => {
     expect(rule.annotations?.summary).toBeTruthy();
     expect(rule.annotations?.description).toBeTruthy();
     expect(rule.annotations?.runbook_url).toMatch(/^https:\/\/runbooks\.example\.com\/ryot\/\w+$/);
-    // Per-model alerts name the model; the per-device GPU alert names the device instead.
-    const who = rule.alert === 'GpuMemoryPressure' ? '$labels.hw_id' : '$labels.model';
+    // Per-model alerts name the model; the per-device GPU alert names the device instead; the spend alerts are
+    // about the whole service: they name the spend.
+    const who = rule.alert === 'GpuMemoryPressure' ? '$labels.hw_id' : rule.alert?.startsWith('Spend') ? 'USD' : '$labels.model';
     expect(rule.annotations?.summary).toContain(who);
     expect(rule.annotations?.description).toContain(who);
   });
