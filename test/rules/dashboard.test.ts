@@ -79,7 +79,7 @@ describe('dashboard structure', () => {
     }
   });
 
-  it('the per-model row covers traffic, errors, latency, tokens, queue, cache and GPU', () => {
+  it('the per-model row covers traffic, errors, latency, tokens, queue, cache, GPU, phases, goodput, engine events, cost and tenants', () => {
     const titles = panels.map(({ panel }) => panel.title);
     for (const title of [
       'Requests/s by status',
@@ -99,6 +99,21 @@ describe('dashboard structure', () => {
       'GPU memory used / reserved',
       'GPU utilization',
       'Device memory pressure (used / total)',
+      'Goodput by model (all SLO targets met)',
+      'Goodput SLO burn rate (1h, 95% meet every target)',
+      'Spend by model (USD/h)',
+      'Spend by tenant (USD/h, top 10)',
+      'Requests/s by tenant (top 10)',
+      'Spend pace vs the daily budget (1h, 500 USD/day)',
+      'Goodput and SLO attainment by target',
+      'Prefill and decode p95',
+      'Time per output token p50/p95',
+      'Finish reasons/s',
+      'KV cache usage',
+      'Preemptions/s',
+      'Spend by token type (USD/h)',
+      'Prompt tokens per request p50/p95',
+      'Requests/s by tenant (this model)',
     ]) {
       expect(titles).toContain(title);
     }
@@ -121,6 +136,18 @@ describe('dashboard structure', () => {
       'hw_gpu_memory_usage',
       'hw_gpu_memory_limit',
       'hw_gpu_utilization',
+      'ryot_goodput_requests_total',
+      'ryot_cost_usd_total',
+      'ryot_inference_prefill_seconds_bucket',
+      'ryot_inference_decode_seconds_bucket',
+      'ryot_time_per_output_token_seconds_bucket',
+      'ryot_inference_finished_total',
+      'ryot_kv_cache_usage_ratio',
+      'ryot_preemptions_total',
+      'ryot_prompt_tokens_per_request_bucket',
+      'model_slo:ryot_goodput_requests:ratio_rate5m',
+      'model:ryot_goodput_missed:ratio_rate1h',
+      'global:ryot_cost_usd:rate1h',
     ]) {
       expect(exprs, name).toContain(name);
     }
