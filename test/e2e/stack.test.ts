@@ -1,7 +1,8 @@
 /**
  * The operations material against the real thing: a real Prometheus scrapes the example
  * inference server every second while it serves mixed traffic, evaluates the example
- * recording and alert rules, and answers every Grafana dashboard query.
+ * recording and alert rules, and answers every Grafana dashboard query. The clients keep their own
+ * account of which requests met the SLO targets, and the goodput counters and rules must agree with it.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,11 +10,36 @@ import { parse } from 'yaml';
 import { ALL_METRICS, prometheusName } from '@ryot/metrics/instrumentation';
 import { post, readSse, startTestServer, testModel } from '../../examples/inference-server/test/helpers.js';
 import { dashboardQueries } from '../rules/dashboard-queries.js';
-import { ALERT_RULES, RECORDING_RULES, failIfMissing, requireBinary, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
+import { ALERT_RULES, RECORDING_RULES, failIfMissing, requireBinary, startPrometheus, valueOf, type RunningPrometheus } from '../helpers/prometheus.js';
 
 const gate = requireBinary('prometheus');
 let server: Awaited<ReturnType<typeof startTestServer>> | undefined;
 let prometheus: RunningPrometheus | undefined;
+
+const MiB = 1024 * 1024;
+/**
+ * Targets far from what the test models do (a 6-token request takes tens of milliseconds), so the clients' stopwatch
+ * and the server's agree on every verdict: a request meets its targets exactly when it succeeds.
+ */
+const TARGETS = { ttftSeconds: 2, tpotSeconds: 0.5, e2eSeconds: 5 };
+const RYOT_OPTIONS = {
+  slo: { models: { steady: TARGETS, flaky: { ttftSeconds: TARGETS.ttftSeconds, e2eSeconds: TARGETS.e2eSeconds } } },
+  prices: { default: { inputPerMillion: 3, outputPerMillion: 15, cacheReadPerMillion: 0.3 } },
+  tenants: { topK: 5, minRequests: 3, admitEverySeconds: 0, hash: true },
+};
+const API_KEYS = ['sk-e2e-alpha', 'sk-e2e-beta', 'sk-e2e-gamma', undefined];
+
+/** Per model, what the clients saw of the requests they did not walk away from: judged, and met every target. */
+const clientView = new Map<string, { judged: number; met: number }>();
+
+function judge(model: string, ok: boolean, startedAt: number, firstChunkAt: number | undefined): void {
+  const view = clientView.get(model) ?? { judged: 0, met: 0 };
+  clientView.set(model, view);
+  view.judged++;
+  const e2e = (performance.now() - startedAt) / 1000;
+  const ttft = firstChunkAt === undefined ? 0 : (firstChunkAt - startedAt) / 1000;
+  if (ok && e2e <= TARGETS.e2eSeconds && ttft <= TARGETS.ttftSeconds) view.met++;
+}
 
 async function traffic(url: string, until: number): Promise<void> {
   const chat = (model: string, extra: Record<string, unknown>) => ({ model, messages: [{ role: 'system', content: 'shared' }, { role: 'user', content: 'hello' }], ...extra });
@@ -22,10 +48,14 @@ async function traffic(url: string, until: number): Promise<void> {
     while (Date.now() < until) {
       const n = i++;
       const model = ['steady', 'flaky'][n % 2]!;
+      const key = API_KEYS[n % API_KEYS.length];
+      const init = { headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) } };
+      const startedAt = performance.now();
       if (n % 7 === 3) {
-        // A client that walks away after the first chunks.
+        // A client that walks away after the first chunks (always from steady, which never fails: the walk-away
+        // never races a failure the client would not see).
         const controller = new AbortController();
-        const response = await post(`${url}/v1/chat/completions`, chat(model, { stream: true, max_tokens: 50 }), { signal: controller.signal });
+        const response = await post(`${url}/v1/chat/completions`, chat('steady', { stream: true, max_tokens: 50 }), { ...init, signal: controller.signal });
         const reader = response.body!.getReader();
         await reader.read();
         await reader.read();
@@ -33,9 +63,14 @@ async function traffic(url: string, until: number): Promise<void> {
         // Not reader.read(): on Node 20 a read after aborting a half-read fetch body can stay pending forever.
         await reader.cancel().catch(() => undefined);
       } else if (n % 3 === 0) {
-        await (await post(`${url}/v1/completions`, { model, prompt: 'hello', max_tokens: 6 })).text();
+        const response = await post(`${url}/v1/completions`, { model, prompt: 'hello', max_tokens: 6 }, init);
+        const body = (await response.json()) as { error?: unknown };
+        judge(model, response.ok && body.error === undefined, startedAt, undefined);
       } else {
-        await readSse(await post(`${url}/v1/chat/completions`, chat(model, { stream: true, max_tokens: 6 })));
+        const response = await post(`${url}/v1/chat/completions`, chat(model, { stream: true, max_tokens: 6 }), init);
+        const events = await readSse(response);
+        // The end of the stream bounds the first chunk's arrival from above: its TTFT is at most that.
+        judge(model, response.ok && !events.some((event) => event.startsWith('{"error"')) && events.at(-1) === '[DONE]', startedAt, performance.now());
       }
     }
   };
@@ -55,10 +90,17 @@ async function nonEmpty(promql: string, timeoutMs: number): Promise<boolean> {
 describe.runIf(gate.run)('Prometheus + example server + rules + dashboard', () => {
   beforeAll(async () => {
     failIfMissing(gate);
-    server = await startTestServer({
-      models: [testModel('steady', { maxBatch: 2, faults: { transient: 0.2 } }), testModel('flaky', { faults: { oom: 0.2, cuda: 0.1 } })],
-      defaultMaxTokens: 'natural',
-    });
+    server = await startTestServer(
+      {
+        models: [
+          // A KV cache of 12 tokens (1 KiB each): two running sequences outgrow it within a few tokens, so steady preempts.
+          testModel('steady', { maxBatch: 2, faults: { transient: 0.2 }, reservedBytes: 100 * MiB + 12 * 1024 }),
+          testModel('flaky', { faults: { oom: 0.2, cuda: 0.1 } }),
+        ],
+        defaultMaxTokens: 'natural',
+      },
+      RYOT_OPTIONS,
+    );
     const { port } = server.server;
     prometheus = await startPrometheus({
       configYaml: [
@@ -108,6 +150,33 @@ describe.runIf(gate.run)('Prometheus + example server + rules + dashboard', () =
     for (const record of records) if (!(await nonEmpty(record, 3_000))) empty.push(record);
     expect(empty).toEqual([]);
   }, 120_000);
+
+  it('the goodput counters and recording rules agree with the clients\' own view of which requests met the targets', async () => {
+    const steady = clientView.get('steady')!;
+    const flaky = clientView.get('flaky')!;
+    // The traffic judged hundreds of requests, flaky failed some and steady none.
+    expect(steady.judged).toBeGreaterThan(50);
+    expect(steady.met).toBe(steady.judged);
+    expect(flaky.met).toBeGreaterThan(0);
+    expect(flaky.met).toBeLessThan(flaky.judged);
+    // Every verdict, counted by the server, equals the clients' count exactly.
+    const counts = await prometheus!.vector('sum by (model, met) (ryot_goodput_requests_total{slo="all"})');
+    expect(valueOf(counts, { model: 'steady', met: 'true' })).toBe(steady.met);
+    expect(valueOf(counts, { model: 'steady', met: 'false' })).toBeUndefined();
+    expect(valueOf(counts, { model: 'flaky', met: 'true' })).toBe(flaky.met);
+    expect(valueOf(counts, { model: 'flaky', met: 'false' })).toBe(flaky.judged - flaky.met);
+    // The recording rules: steady all met (1, and 0 missed through the `or 0 *` branch); flaky's attainment is the
+    // clients' share up to rate()'s extrapolation, which treats its met and missed series a little differently.
+    const attainment = await prometheus!.vector('model_slo:ryot_goodput_requests:ratio_rate5m{slo="all"}');
+    expect(valueOf(attainment, { model: 'steady' })).toBe(1);
+    expect(Math.abs(valueOf(attainment, { model: 'flaky' })! - flaky.met / flaky.judged)).toBeLessThan(0.05);
+    const missed = await prometheus!.vector('model:ryot_goodput_missed:ratio_rate5m');
+    expect(valueOf(missed, { model: 'steady' })).toBe(0);
+    expect(Math.abs(valueOf(missed, { model: 'flaky' })! - (1 - flaky.met / flaky.judged))).toBeLessThan(0.05);
+    // Steady's other targets: TTFT and TPOT met by every request judged on them, walk-aways included for TTFT.
+    const byTarget = await prometheus!.vector('model_slo:ryot_goodput_requests:ratio_rate5m{model="steady"}');
+    expect(byTarget.map((s) => [s.metric['slo'], Number(s.value[1])]).sort()).toEqual([['all', 1], ['e2e', 1], ['tpot', 1], ['ttft', 1]]);
+  });
 
   it('every dashboard query runs, and every query the traffic feeds returns data', async () => {
     const nvmlFed = ALL_METRICS.filter((d) => d.group === 'hardware').map((d) => new RegExp(`\\b${prometheusName(d)}\\b`));
