@@ -4,7 +4,17 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { metrics } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enqueue, recordBatch, recordCacheLookup, trackTokenGeneration, updateGpuMetrics } from '@ryot/metrics';
+import {
+  configure,
+  enqueue,
+  recordBatch,
+  recordCacheLookup,
+  recordPreemption,
+  setKvCacheUsage,
+  startInference,
+  trackTokenGeneration,
+  updateGpuMetrics,
+} from '@ryot/metrics';
 import { startTelemetry, type TelemetryHandle } from '@ryot/exporters';
 import { AGGREGATION_PATHS, aggregationOption } from '../helpers/telemetry.js';
 import { PROMETHEUS_BIN, failIfMissing, promqlBlocks, requireBinary, startPrometheus, valueOf, type RunningPrometheus } from '../helpers/prometheus.js';
@@ -25,9 +35,29 @@ async function* completion(tokens: number, delayMs: number, fail: boolean): Asyn
 }
 
 const generate = {
-  llama: trackTokenGeneration({ model: 'llama', promptTokens: 7 })(completion),
-  mistral: trackTokenGeneration({ model: 'mistral', promptTokens: 7 })(completion),
+  llama: trackTokenGeneration({ model: 'llama', promptTokens: 7, tenant: 'acme' })(completion),
+  mistral: trackTokenGeneration({ model: 'mistral', promptTokens: 7, tenant: 'globex' })(completion),
 };
+
+/** Goodput targets, prices and tenants on the default instance, for the cookbook's goodput, cost and tenant queries. */
+const ACCOUNTING = {
+  slo: { default: { ttftSeconds: 1, e2eSeconds: 5 } },
+  prices: { default: { inputPerMillion: 3, outputPerMillion: 15 } },
+  tenants: { allow: ['acme'] },
+};
+
+/** One request measured by hand through its engine's phases (qwen): scheduled after 2 ms, 4 tokens, cut at max length. */
+async function phasedRequest(): Promise<void> {
+  const ctx = startInference({ model: 'qwen', promptTokens: 30, tenant: 'acme' });
+  await sleep(2);
+  ctx.prefillStarted();
+  for (let i = 0; i < 4; i++) {
+    await sleep(3);
+    ctx.recordToken();
+  }
+  ctx.setFinishReason('max_tokens');
+  ctx.end();
+}
 
 /** The instrumented app: /generate streams a tracked completion, /metrics is Ryot's handler. */
 function appServer(telemetry: TelemetryHandle): Server {
@@ -52,8 +82,9 @@ function appServer(telemetry: TelemetryHandle): Server {
   });
 }
 
-// Per round: llama 12 ok + 3 failed, mistral 6 ok; 5 tokens per successful request.
+// Per round: llama 12 ok + 3 failed, mistral 6 ok; 5 tokens per successful request; one phased qwen request.
 async function round(base: string): Promise<void> {
+  await phasedRequest();
   const calls: Promise<Response>[] = [];
   for (let i = 0; i < 12; i++) calls.push(fetch(`${base}/generate?model=llama`));
   for (let i = 0; i < 3; i++) calls.push(fetch(`${base}/generate?model=llama&fail=1`));
@@ -64,6 +95,8 @@ async function round(base: string): Promise<void> {
     recordCacheLookup({ model, hits: 3, lookups: 4 });
     recordBatch({ model, size: 8 });
     updateGpuMetrics({ model, gpuId: 0, usedBytes: 6e9, reservedBytes: 8e9, utilization: 70 });
+    recordPreemption({ model });
+    setKvCacheUsage({ model, ratio: 0.6 });
   }
 }
 
@@ -74,6 +107,7 @@ describe.skipIf(!gate.run).each(AGGREGATION_PATHS)('Ryot exposition scraped by a
 
   beforeAll(async () => {
     failIfMissing(gate);
+    configure(ACCOUNTING);
     telemetry = await startTelemetry({ prometheus: { server: false }, gpu: false, serviceName: 'prometheus-it', ...aggregationOption(path) });
     app = appServer(telemetry);
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
@@ -82,9 +116,9 @@ describe.skipIf(!gate.run).each(AGGREGATION_PATHS)('Ryot exposition scraped by a
     await prometheus.waitFor('up{job="ryot"}', (r) => valueOf(r) === 1);
 
     await round(base);
-    await prometheus.waitFor('sum(ryot_inference_requests_total)', (r) => valueOf(r) === 21);
+    await prometheus.waitFor('sum(ryot_inference_requests_total)', (r) => valueOf(r) === 22);
     await round(base);
-    await prometheus.waitFor('sum(ryot_inference_requests_total)', (r) => valueOf(r) === 42);
+    await prometheus.waitFor('sum(ryot_inference_requests_total)', (r) => valueOf(r) === 44);
   }, 60_000);
 
   afterAll(async () => {
@@ -103,6 +137,24 @@ describe.skipIf(!gate.run).each(AGGREGATION_PATHS)('Ryot exposition scraped by a
     expect(valueOf(mistral, { status: 'error' })).toBeUndefined();
     const errors = await prometheus.vector('sum by (model, error_type) (ryot_inference_errors_total)');
     expect(errors.reduce((total, s) => total + Number(s.value[1]), 0)).toBe(6);
+  });
+
+  it('counts goodput, cost and tenants exactly', async () => {
+    // llama: 24 successes met both targets (70-odd ms), 6 failures missed all; mistral 12 met; qwen 2 met.
+    const goodput = await prometheus.vector('sum by (model, met) (ryot_goodput_requests_total{slo="all"})');
+    expect(valueOf(goodput, { model: 'llama', met: 'true' })).toBe(24);
+    expect(valueOf(goodput, { model: 'llama', met: 'false' })).toBe(6);
+    expect(valueOf(goodput, { model: 'mistral', met: 'true' })).toBe(12);
+    expect(valueOf(goodput, { model: 'qwen', met: 'true' })).toBe(2);
+    // Output: (24 + 12) × 5 tokens + 2 × 4 = 188 tokens at 15 USD per million; input 44 requests × … only those with
+    // a count: llama 30 × 7, mistral 12 × 7, qwen 2 × 30 = 354 tokens at 3 USD per million.
+    const cost = await prometheus.vector('sum by (token_type) (ryot_cost_usd_total)');
+    expect(valueOf(cost, { token_type: 'output' })).toBeCloseTo((188 * 15) / 1e6, 12);
+    expect(valueOf(cost, { token_type: 'input' })).toBeCloseTo((354 * 3) / 1e6, 12);
+    // acme is allowed: llama's 30 and qwen's 2; globex (mistral) is not: other.
+    const tenants = await prometheus.vector('sum by (tenant) (ryot_inference_requests_total)');
+    expect(valueOf(tenants, { tenant: 'acme' })).toBe(32);
+    expect(valueOf(tenants, { tenant: 'other' })).toBe(12);
   });
 
   it('computes latency quantiles from the Ryot buckets', async () => {
