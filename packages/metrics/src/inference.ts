@@ -3,7 +3,7 @@ import type { RyotApi } from './api.js';
 import { REQUEST_STATUSES, SLO_NAMES, TOKEN_TYPES, type ErrorType, type FinishReason, type RequestStatus, type SloName } from './catalog.js';
 import { statusForErrorType } from './classify.js';
 import { bill } from './cost.js';
-import { describeValue, safeString } from './diagnostics.js';
+import { describeValue, recordSafely, safeString } from './diagnostics.js';
 import { normalizeFinishReason } from './finish.js';
 import { goodputIndex, judgeGoodput } from './goodput.js';
 import { countPreemptions } from './operations.js';
@@ -304,18 +304,25 @@ export class InferenceContext implements Disposable {
 
   /** Phase durations the engine measured, in seconds; each one given replaces the context's own measurement. */
   setEngineTimings(timings: EngineTimings): void {
-    if (this.done || !isRecord(timings)) return;
-    const checked: EngineTimings = { ...this.engineTimings };
-    for (const key of ['queueSeconds', 'prefillSeconds', 'decodeSeconds'] as const) {
-      const seconds = timings[key];
-      if (seconds === undefined) continue;
-      if (isFiniteNonNegative(seconds)) checked[key] = seconds;
-      else this.recorder.rejectValue(`engine timings ${key}`, seconds, 'a non-negative finite number of seconds');
+    if (this.done) return;
+    if (!isRecord(timings)) {
+      this.recorder.rejectValue('engine timings', timings, 'an object such as { prefillSeconds, decodeSeconds }');
+      return;
     }
-    if (checked.queueSeconds !== undefined && this.engineTimings?.queueSeconds === undefined) {
-      this.recorder.instruments().queueWait.record(checked.queueSeconds, this.series.attributes);
-    }
-    this.engineTimings = checked;
+    // The object is the caller's: a getter or a proxy may throw, which must not reach the caller.
+    recordSafely(this.recorder.diagnostics, 'setEngineTimings', () => {
+      const checked: EngineTimings = { ...this.engineTimings };
+      for (const key of ['queueSeconds', 'prefillSeconds', 'decodeSeconds'] as const) {
+        const seconds = timings[key];
+        if (seconds === undefined) continue;
+        if (isFiniteNonNegative(seconds)) checked[key] = seconds;
+        else this.recorder.rejectValue(`engine timings ${key}`, seconds, 'a non-negative finite number of seconds');
+      }
+      if (checked.queueSeconds !== undefined && this.engineTimings?.queueSeconds === undefined) {
+        this.recorder.instruments().queueWait.record(checked.queueSeconds, this.series.attributes);
+      }
+      this.engineTimings = checked;
+    });
   }
 
   /** Why the request finished, as the engine or API says it (stop, length, end_turn, tool_use, …); the last one counts. */

@@ -142,8 +142,8 @@ describe.each(AGGREGATION_PATHS)('per-request series through %s', (aggregation) 
       expect(histogram(all, 'ryot_inference_prefill_seconds', { model: 'm' })).toBeUndefined();
       expect(histogram(all, 'ryot_inference_queue_wait_seconds', { model: 'm' })).toBeUndefined();
       expect(value(all, 'ryot_inference_finished', { model: 'm', finish_reason: 'unknown' })).toBe(1);
-      // prefillSeconds, decodeSeconds, queueSeconds, the finish reason.
-      expect(warnings).toHaveLength(4);
+      // prefillSeconds, decodeSeconds, queueSeconds, the null timings, the finish reason.
+      expect(warnings).toHaveLength(5);
     });
   });
 

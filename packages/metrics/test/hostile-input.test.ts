@@ -97,14 +97,21 @@ describe.each(AGGREGATION_PATHS)('per-request series through %s', (aggregation) 
         ctx.setCompletionTokens(sym);
         ctx.setTokenCount(sym);
         ctx.setTtft(sym);
+        ctx.setFinishReason(sym as unknown as string);
+        ctx.setTenant(sym as unknown as string);
+        ctx.recordPreemption(sym);
+        ctx.setEngineTimings({ prefillSeconds: sym });
+        ctx.setEngineTimings(new Proxy({}, { get: () => { throw new Error('trap'); } }));
         ctx.end();
       }).not.toThrow();
       const all = await harness.metrics();
       expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(1);
       expect(value(all, 'ryot_tokens_generated', { model: 'm' })).toBeUndefined();
+      expect(value(all, 'ryot_inference_finished', { model: 'm', finish_reason: 'unknown' })).toBe(1);
       // One per (metric, problem): token count, ITL (recordItl and recordInterTokenLatency), prompt tokens, generated
-      // tokens (setCompletionTokens and setTokenCount), TTFT.
-      expect(warnings).toHaveLength(5);
+      // tokens (setCompletionTokens and setTokenCount), TTFT, finish reason, tenant (not enabled), preemptions,
+      // prefill seconds, the throwing timings object.
+      expect(warnings).toHaveLength(10);
     });
 
     it('record calls with symbols, null options or a throwing proxy are dropped, never thrown', async () => {
@@ -125,6 +132,10 @@ describe.each(AGGREGATION_PATHS)('per-request series through %s', (aggregation) 
         ['setTokenThroughput', [{ model: 'm', tokensPerSecond: Symbol('t') }]],
         ['setCacheHitRatio', [{ model: 'm', ratio: Symbol('r') }]],
         ['recordError', [{ model: 'm', errorType: Symbol('e') }]],
+        ['recordPreemption', [{ model: 'm', count: Symbol('c') }]],
+        ['recordPreemption', [null]],
+        ['setKvCacheUsage', [{ model: 'm', ratio: Symbol('r') }]],
+        ['setKvCacheUsage', [trap]],
       ];
       for (const [name, args] of calls) expect(() => api[name]!(...args), name).not.toThrow();
       expect(() => harness.api.systemInfo.info(null as never)).not.toThrow();
@@ -134,6 +145,8 @@ describe.each(AGGREGATION_PATHS)('per-request series through %s', (aggregation) 
       const all = await harness.metrics();
       expect(findMetric(all, 'ryot_cache_lookups')).toBeUndefined();
       expect(findMetric(all, 'ryot_batch_size')).toBeUndefined();
+      expect(findMetric(all, 'ryot_preemptions')).toBeUndefined();
+      expect(findMetric(all, 'ryot_kv_cache_usage_ratio')).toBeUndefined();
       expect(value(all, 'ryot_inference_errors', { model: 'm', error_type: 'unknown' })).toBe(1);
     });
 
@@ -163,6 +176,18 @@ describe.each(AGGREGATION_PATHS)('per-request series through %s', (aggregation) 
   });
 
   describe('closed vocabularies are checked at run time, diagnostics stay bounded', () => {
+    it('100 000 distinct finish reasons outside the vocabulary: one series (unknown), one diagnostic', async () => {
+      const harness = testRyot();
+      for (let i = 0; i < 100_000; i++) {
+        const ctx = harness.api.startInference({ model: 'm' });
+        ctx.setFinishReason(`reason-${i}`);
+        ctx.end();
+      }
+      const finished = findMetric(await harness.metrics(), 'ryot_inference_finished')!;
+      expect(finished.dataPoints.map((p) => [p.attributes['finish_reason'], p.value])).toEqual([['unknown', 100_000]]);
+      expect(warnings.filter((w) => w.includes('finish reason'))).toHaveLength(1);
+    });
+
     it('end(status) with outside values records status="error", one diagnostic, bounded series across cycles', async () => {
       const harness = testRyot();
       for (let cycle = 0; cycle < 5; cycle++) {
