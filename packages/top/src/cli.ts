@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { HELP, parseConfig, type Config } from './args.js';
+import { HELP, parseConfig, UsageError, type Config } from './args.js';
 import { parseExposition, type Exposition } from './parse.js';
 import { renderTable, sortRows, SORT_KEYS, type ScreenStatus } from './render.js';
 import { computeDevices, computeModelRows, type DeviceRow, type ModelRow } from './rows.js';
@@ -178,15 +178,16 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command !== 'top') {
-    process.stderr.write(command === undefined ? HELP : `ryot: unknown command '${command}' (try: ryot top --help)\n`);
+    process.stderr.write(command === undefined ? HELP : `ryot: unknown command '${command}' (see ryot top --help)\n`);
     return 2;
   }
   let config: ReturnType<typeof parseConfig>;
   try {
     config = parseConfig(rest);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    process.stderr.write(`ryot top: ${message}\n\n${HELP}`);
+    // One line: parseArgs' own message continues with advice about positionals after its first sentence.
+    const message = error instanceof UsageError ? error.message : (error instanceof Error ? error.message : String(error)).split('. ')[0]!;
+    process.stderr.write(`ryot top: ${message.charAt(0).toLowerCase()}${message.slice(1)} (see ryot top --help)\n`);
     return 2;
   }
   if (config === 'help') {

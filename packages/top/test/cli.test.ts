@@ -237,10 +237,14 @@ describe('ryot top --once and arguments', () => {
     expect(seen.slice(-2)).toEqual(['Bearer s3cret', 'Bearer s3cret']);
   });
 
-  it('rejects bad arguments with exit 2 and prints help on --help', async () => {
-    expect((await run(['top', '--interval', 'fast'])).code).toBe(2);
-    expect((await run(['top', '--bogus'])).stderr).toMatch(/Unknown option '--bogus'/);
-    expect((await run(['nope'])).stderr).toContain("unknown command 'nope'");
+  it('rejects bad arguments with exit 2 and one line naming the flag; prints help on --help', async () => {
+    const badInterval = await run(['top', '--interval', 'fast']);
+    expect(badInterval.code).toBe(2);
+    expect(badInterval.stderr).toBe("ryot top: bad --interval 'fast' (e.g. 1s, 500ms; at least 100ms) (see ryot top --help)\n");
+    const unknown = await run(['top', '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toBe("ryot top: unknown option '--bogus' (see ryot top --help)\n");
+    expect((await run(['nope'])).stderr).toBe("ryot: unknown command 'nope' (see ryot top --help)\n");
     const help = await run(['top', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: ryot top [url] [options]');
