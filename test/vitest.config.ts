@@ -6,9 +6,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export default defineConfig({
   root,
   resolve: {
-    alias: {
-      '@ryot/metrics': `${root}packages/metrics/src/index.ts`,
-    },
+    alias: [
+      { find: /^@ryot\/metrics$/, replacement: `${root}packages/metrics/src/index.ts` },
+      { find: /^@ryot\/metrics\/compat$/, replacement: `${root}packages/metrics/src/compat.ts` },
+    ],
   },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'examples/*/test/**/*.test.ts', 'test/**/*.test.ts'],

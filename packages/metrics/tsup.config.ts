@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { libraryBuild } from '../tsup.base.js';
 
-export default defineConfig(libraryBuild);
+// Subpath entries share one copy of the core (the default instance behind `configure()` included): split chunks.
+export default defineConfig({ ...libraryBuild, entry: ['src/index.ts', 'src/compat.ts'], splitting: true });

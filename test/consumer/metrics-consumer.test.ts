@@ -17,12 +17,17 @@ describe('consumers of the built @ryot/metrics', () => {
     const { stdout } = await run(process.execPath, [join(fixtures, 'esm-consumer.mjs')], { cwd: testRoot });
     expect(stdout).toMatch(/^ryot_inference_requests_total\{.*model="esm-model",status="success".*\} 1$/m);
     expect(stdout).toMatch(/^ryot_tokens_generated_total\{.*model="esm-model".*\} 2$/m);
+    // @ryot/metrics/compat records into the same default instance as the root export.
+    expect(stdout).toMatch(/^ryot_batches_processed_total\{.*model="esm-compat".*\} 1$/m);
+    expect(stdout).toMatch(/^ryot_batches_processed_total\{.*model="__overflow__".*\} 1$/m);
   });
 
   it('require() gets the CommonJS build', async () => {
     const { stdout } = await run(process.execPath, [join(fixtures, 'cjs-consumer.cjs')], { cwd: testRoot });
     expect(stdout).toMatch(/resolved:.*packages[/\\]metrics[/\\]dist[/\\]index\.cjs/);
     expect(stdout).toMatch(/^ryot_tokens_generated_total\{.*model="cjs-model".*\} 3$/m);
+    expect(stdout).toMatch(/^ryot_batches_processed_total\{.*model="cjs-compat".*\} 1$/m);
+    expect(stdout).toMatch(/^ryot_batches_processed_total\{.*model="__overflow__".*\} 1$/m);
   });
 
   it('TypeScript type-checks against the declarations and runs with a standard decorator', async () => {

@@ -38,6 +38,7 @@ const SEED_NAMES = [
   'ryot_inference_ttft_seconds_bucket',
   'ryot_inference_inter_token_latency_seconds_bucket',
   'ryot_tokens_generated_total',
+  'ryot_request_tokens_per_second_bucket',
   'ryot_tokens_per_request_bucket',
 ];
 

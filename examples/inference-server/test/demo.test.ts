@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest';
 
 const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
+const demoArgs = ['--import', 'tsx', 'src/demo/main.ts', '--duration', '3', '--concurrency', '6', '--seed', '3'];
 
 /** Runs a TS entry point of this package; resolves with its exit code and output whatever the code. */
 async function runEntry(file: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -26,7 +27,7 @@ const DURATION = String.raw`(?:\d+µs|\d+(?:\.\d+)?ms|\d+\.\d+s|-)`;
 
 describe('pnpm demo (short run)', () => {
   it('serves load, then prints a per-model summary from the scraped histograms, a legend, and how to scrape it', async () => {
-    const { code, stdout } = await runEntry('src/demo/main.ts', ['--duration', '3', '--concurrency', '6', '--seed', '3']);
+    const { code, stdout } = await runEntry('src/demo/main.ts', demoArgs.slice(3));
     expect(code).toBe(0);
     const rows = stdout.split('\n').filter((line) => /^(llama|mistral|qwen)/.test(line));
     expect(rows).toHaveLength(3);
@@ -42,6 +43,34 @@ describe('pnpm demo (short run)', () => {
     expect(stdout).toMatch(/^tok\/s +tokens generated per second of the run/m);
     expect(stdout).toMatch(/Scrape it: +curl -s http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(stdout).toMatch(/pnpm top http:\/\/127\.0\.0\.1:\d+\/metrics/);
+    expect(stdout).toMatch(/In a browser: +pnpm top --web http:\/\/127\.0\.0\.1:\d+\/metrics/);
+  }, 90_000);
+
+  it('with --keep-running serves the web view of its own /metrics, prints its URL beside the pnpm top hint, and stops on SIGINT', async () => {
+    const child = spawn(process.execPath, [...demoArgs, '--keep-running'], { cwd: packageDir, env: { ...process.env, OTEL_METRICS_EXPORTER: 'none' } });
+    let stdout = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const deadline = Date.now() + 60_000;
+      while (!stdout.includes('Still serving')) {
+        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the demo did not reach "Still serving":\n${stdout}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const web = /In a browser: +(http:\/\/127\.0\.0\.1:\d+\/) /.exec(stdout)?.[1];
+      expect(web, stdout).toBeDefined();
+      // The same URL is printed at the start, so the load can be watched live.
+      expect(stdout).toContain(`live charts in a browser: ${web}`);
+      const server = /on (http:\/\/127\.0\.0\.1:\d+) serving/.exec(stdout)![1];
+      const state = (await (await fetch(`${web}api/state?since=0`)).json()) as { target: string; status: { state: string }; points: { models: { model: string }[] }[] };
+      expect(state.target).toBe(`${server}/metrics`);
+      expect(state.status.state).toBe('ok');
+      expect(state.points.at(-1)!.models.map((m) => m.model)).toEqual(expect.arrayContaining(['llama-3.1-8b-instruct', 'mistral-7b-instruct', 'qwen2.5-32b-instruct']));
+      child.kill('SIGINT');
+      expect(await exit).toBe(0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   }, 90_000);
 
   it('--help prints the options and exits 0', async () => {

@@ -19,7 +19,7 @@ export function renderMetricsDoc(): string {
   const lines = [
     '# Ryot metrics',
     '',
-    '<!-- Generated from packages/metrics/src/catalog.ts by `pnpm docs`. Do not edit by hand: a test fails when this file is stale. -->',
+    '<!-- Generated from packages/metrics/src/catalog.ts by `pnpm run docs`. Do not edit by hand: a test fails when this file is stale. -->',
     '',
     'Names are given as the OTel instrument name and as the name in the Prometheus text exposition',
     '(the OTel Prometheus exporter appends `_total` to counters and replaces `.` with `_`).',

@@ -10,6 +10,8 @@ type M = typeof METRICS;
 export interface BoundInstruments {
   readonly provider: MeterProvider;
   readonly meter: Meter;
+  /** Removes the batch observable callback, so a replaced binding stops observing. */
+  unbind(): void;
   readonly requests: InstrumentFor<M['requests']>;
   readonly requestDuration: InstrumentFor<M['requestDuration']>;
   readonly timeToFirstToken: InstrumentFor<M['timeToFirstToken']>;
@@ -19,14 +21,15 @@ export interface BoundInstruments {
   readonly promptTokens: InstrumentFor<M['promptTokens']>;
   readonly tokensPerRequest: InstrumentFor<M['tokensPerRequest']>;
   readonly tokensPerSecond: InstrumentFor<M['tokensPerSecond']>;
+  readonly requestTokensPerSecond: InstrumentFor<M['requestTokensPerSecond']>;
   readonly averageTokensPerMinute: InstrumentFor<M['averageTokensPerMinute']>;
-  readonly modelLoadDuration: InstrumentFor<M['modelLoadDuration']>;
+  readonly modelLoadingDuration: InstrumentFor<M['modelLoadingDuration']>;
   readonly cacheHitRatio: InstrumentFor<M['cacheHitRatio']>;
   readonly cacheHits: InstrumentFor<M['cacheHits']>;
   readonly cacheLookups: InstrumentFor<M['cacheLookups']>;
   readonly batchSize: InstrumentFor<M['batchSize']>;
   readonly batchesProcessed: InstrumentFor<M['batchesProcessed']>;
-  readonly gpuMemoryUsed: InstrumentFor<M['gpuMemoryUsed']>;
+  readonly gpuMemoryUsage: InstrumentFor<M['gpuMemoryUsage']>;
   readonly gpuMemoryReserved: InstrumentFor<M['gpuMemoryReserved']>;
   readonly gpuUtilization: InstrumentFor<M['gpuUtilization']>;
   readonly memoryEfficiency: InstrumentFor<M['memoryEfficiency']>;
@@ -53,6 +56,7 @@ export function bindInstruments(
   const instruments: BoundInstruments = {
     provider,
     meter,
+    unbind: () => meter.removeBatchObservableCallback(callback, observables),
     requests: make(METRICS.requests),
     requestDuration: make(METRICS.requestDuration),
     timeToFirstToken: make(METRICS.timeToFirstToken),
@@ -62,14 +66,15 @@ export function bindInstruments(
     promptTokens: make(METRICS.promptTokens),
     tokensPerRequest: make(METRICS.tokensPerRequest),
     tokensPerSecond: make(METRICS.tokensPerSecond),
+    requestTokensPerSecond: make(METRICS.requestTokensPerSecond),
     averageTokensPerMinute: make(METRICS.averageTokensPerMinute),
-    modelLoadDuration: make(METRICS.modelLoadDuration),
+    modelLoadingDuration: make(METRICS.modelLoadingDuration),
     cacheHitRatio: make(METRICS.cacheHitRatio),
     cacheHits: make(METRICS.cacheHits),
     cacheLookups: make(METRICS.cacheLookups),
     batchSize: make(METRICS.batchSize),
     batchesProcessed: make(METRICS.batchesProcessed),
-    gpuMemoryUsed: make(METRICS.gpuMemoryUsed),
+    gpuMemoryUsage: make(METRICS.gpuMemoryUsage),
     gpuMemoryReserved: make(METRICS.gpuMemoryReserved),
     gpuUtilization: make(METRICS.gpuUtilization),
     memoryEfficiency: make(METRICS.memoryEfficiency),
@@ -89,11 +94,15 @@ export function bindInstruments(
         }
       : {}),
   };
-  meter.addBatchObservableCallback(observe(instruments), [
+  const observables = [
     instruments.averageTokensPerMinute,
+    instruments.tokensPerSecond,
     instruments.cacheHitRatio,
+    instruments.queueSize,
     instruments.systemInfo,
     instruments.modelInfo,
-  ]);
+  ];
+  const callback = observe(instruments);
+  meter.addBatchObservableCallback(callback, observables);
   return instruments;
 }

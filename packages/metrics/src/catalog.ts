@@ -63,11 +63,12 @@ const REQUEST_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 
 const TTFT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
 const ITL_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5] as const;
 const TOKEN_BUCKETS = [1, 5, 10, 25, 50, 100, 250, 500, 1000, 2000] as const;
-/** Model loads run from a second (small model, warm page cache) to many minutes (70B from network storage). */
-const MODEL_LOAD_BUCKETS = [0.5, 1, 2.5, 5, 10, 20, 30, 60, 120, 300, 600, 1200] as const;
 const BATCH_SIZE_BUCKETS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512] as const;
-/** Queue waits share the request-latency layout: a wait is bounded by the request it delays. */
-const QUEUE_WAIT_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
+/**
+ * The reference library's queue-wait boundaries (0, 0.1, 0.5, 1, 5, 10, 30, 60) merged with finer ones for
+ * sub-100 ms waits, so every `le` a query written against the reference names still exists.
+ */
+const QUEUE_WAIT_BUCKETS = [0, 0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60] as const;
 
 const GEN_AI_DURATION_BUCKETS = [
   0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92,
@@ -166,9 +167,18 @@ export const METRICS = {
   },
   tokensPerSecond: {
     name: 'ryot_tokens_per_second',
+    kind: 'observable_gauge',
+    unit: '{token}/s',
+    description:
+      'Current output-token generation rate per model: tokens that arrived in the last 10 complete seconds, divided by 10; or the last rate set with setTokenThroughput (compat: updateTokenThroughput).',
+    attributes: [ATTR_MODEL],
+    group: 'tokens',
+  },
+  requestTokensPerSecond: {
+    name: 'ryot_request_tokens_per_second',
     kind: 'histogram',
     unit: '{token}/s',
-    description: 'Per-request generation rate: output tokens divided by the request duration.',
+    description: 'Per-request generation rate: output tokens divided by the request duration, one observation per finished request.',
     attributes: [ATTR_MODEL],
     group: 'tokens',
     buckets: TOKEN_BUCKETS,
@@ -181,21 +191,20 @@ export const METRICS = {
     attributes: [ATTR_MODEL],
     group: 'tokens',
   },
-  modelLoadDuration: {
-    name: 'ryot_model_load_duration_seconds',
-    kind: 'histogram',
+  modelLoadingDuration: {
+    name: 'ryot_model_loading_duration_seconds',
+    kind: 'gauge',
     unit: 's',
-    description: 'Time to load a model and make it ready to serve.',
+    description: 'Duration of the most recent load of the model, until it was ready to serve.',
     attributes: [ATTR_MODEL],
     group: 'model',
-    buckets: MODEL_LOAD_BUCKETS,
   },
   cacheHitRatio: {
-    name: 'ryot_cache_hit_ratio',
+    name: 'ryot_model_cache_hit_ratio',
     kind: 'observable_gauge',
     unit: '1',
     description:
-      'Prefix/KV cache hits divided by lookups over the last 60 seconds (0..1). Use the _total counters for any other window.',
+      'Prefix/KV cache hit ratio (0..1): the last ratio set with setCacheHitRatio (compat: updateCacheMetrics), else hits divided by lookups over the last 60 seconds. Use the _total counters for any other window.',
     attributes: [ATTR_MODEL],
     group: 'model',
   },
@@ -235,8 +244,8 @@ export const METRICS = {
     group: 'model',
     integer: true,
   },
-  gpuMemoryUsed: {
-    name: 'ryot_gpu_memory_used_bytes',
+  gpuMemoryUsage: {
+    name: 'ryot_gpu_memory_usage_bytes',
     kind: 'gauge',
     unit: 'By',
     description: 'GPU memory in use for the model, as reported to updateGpuMetrics.',
@@ -263,7 +272,7 @@ export const METRICS = {
     name: 'ryot_memory_efficiency_ratio',
     kind: 'gauge',
     unit: '1',
-    description: 'GPU memory used divided by reserved (0..1).',
+    description: 'GPU memory used divided by reserved, as reported (not capped: above 1 means the figures disagree).',
     attributes: [ATTR_MODEL, ATTR_GPU_ID],
     group: 'gpu',
   },
@@ -286,16 +295,16 @@ export const METRICS = {
     integer: true,
   },
   queueSize: {
-    name: 'ryot_queue_size',
-    kind: 'updowncounter',
+    name: 'ryot_inference_queue_size',
+    kind: 'observable_gauge',
     unit: '{request}',
-    description: 'Requests waiting in the queue.',
+    description: 'Requests waiting in the queue: queue tickets not yet left, counted from the last size set with setQueueSize (compat: updateQueueMetrics).',
     attributes: [ATTR_MODEL],
     group: 'queue',
     integer: true,
   },
   queueWait: {
-    name: 'ryot_queue_wait_seconds',
+    name: 'ryot_inference_queue_wait_seconds',
     kind: 'histogram',
     unit: 's',
     description: 'Time a request waited in the queue before it was served.',
@@ -315,8 +324,8 @@ export const METRICS = {
     name: 'ryot_model_info',
     kind: 'observable_gauge',
     unit: '',
-    description: 'Model information as labels, one series per model; the value is always 1.',
-    attributes: [ATTR_MODEL],
+    description: 'Model information as labels (the caller\'s keys), one series per model when a model label is given; the value is always 1.',
+    attributes: [],
     group: 'info',
   },
   genAiServerRequestDuration: {

@@ -1,4 +1,5 @@
 import type { ErrorType, RequestStatus } from './catalog.js';
+import { safeString } from './diagnostics.js';
 
 export type ErrorClassifier = (error: unknown) => ErrorType | undefined;
 
@@ -28,8 +29,13 @@ const OOM_PATTERN = /out of memory|\boom\b|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMem
 const CUDA_PATTERN = /\bcuda|cublas|cudnn|nccl|\bxid\b|illegal memory access|device-side assert/i;
 const TIMEOUT_PATTERN = /timed? ?out|deadline exceeded/i;
 
+/** Reads a property of a thrown value; a throwing getter or proxy trap reads as absent. */
 function field(error: object, key: string): unknown {
-  return (error as Record<string, unknown>)[key];
+  try {
+    return (error as Record<string, unknown>)[key];
+  } catch {
+    return undefined;
+  }
 }
 
 function httpStatus(error: object): number | undefined {
@@ -50,8 +56,8 @@ function httpStatus(error: object): number | undefined {
  */
 export function classifyError(error: unknown, depth = 0): ErrorType {
   if (error === null || error === undefined) return 'unknown';
-  if (typeof error !== 'object') {
-    const text = String(error);
+  if (typeof error !== 'object' && typeof error !== 'function') {
+    const text = safeString(error);
     if (OOM_PATTERN.test(text)) return 'oom';
     if (CUDA_PATTERN.test(text)) return 'cuda';
     if (TIMEOUT_PATTERN.test(text)) return 'timeout';

@@ -2,6 +2,7 @@ import type { RequestStatus } from './catalog.js';
 import { getDefaultRyot } from './default-instance.js';
 import type { Ryot } from './ryot.js';
 import { InferenceRun } from './run.js';
+import { isRecord } from './values.js';
 
 export interface InferenceContextOptions {
   model: string;
@@ -26,10 +27,10 @@ export class InferenceContext implements Disposable {
   private readonly run: InferenceRun;
 
   constructor(options: InferenceContextOptions) {
-    const ryot = options.ryot ?? getDefaultRyot();
-    this.run = new InferenceRun(ryot, ryot.series(options.model), ryot.now(), {
-      promptTokens: options.promptTokens,
-      signal: options.signal,
+    const { model, promptTokens, signal, ryot = getDefaultRyot() } = isRecord(options) ? options : ({} as Partial<InferenceContextOptions>);
+    this.run = new InferenceRun(ryot, ryot.series(model), ryot.now(), {
+      promptTokens,
+      signal,
     });
   }
 
@@ -53,6 +54,21 @@ export class InferenceContext implements Disposable {
   /** Records an inter-token latency measured elsewhere, in seconds. */
   recordItl(seconds: number): void {
     this.run.interTokenLatency(seconds);
+  }
+
+  /** The reference library's name for recordItl. */
+  recordInterTokenLatency(seconds: number): void {
+    this.run.interTokenLatency(seconds);
+  }
+
+  /** Sets the output token count without per-token timing (the reference library's `set_token_count`). */
+  setTokenCount(count: number): void {
+    this.run.setTokenCount(count);
+  }
+
+  /** Records a TTFT measured elsewhere, in seconds; once per request (a later first token then adds no TTFT). */
+  setTtft(seconds: number): void {
+    this.run.timeToFirstToken(seconds);
   }
 
   setPromptTokens(count: number): void {

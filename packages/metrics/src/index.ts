@@ -36,7 +36,16 @@ export { createRyot, defaultApi } from './api.js';
 export type { RyotApi } from './api.js';
 
 import { defaultApi } from './api.js';
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { RyotOptions } from './ryot.js';
+
+/**
+ * The default instance's MetricProducer: add it to each reader you build (`metricProducers: [ryotMetricProducer()]`)
+ * beside `ryotViews()`. startTelemetry() from @ryot/exporters does this for its readers.
+ */
+export function ryotMetricProducer(): MetricProducer {
+  return defaultApi.metricProducer();
+}
 
 /** Reconfigures the default instance behind the top-level functions. */
 export function configure(options: RyotOptions): void {
@@ -53,6 +62,11 @@ export const {
   recordCacheLookup,
   recordBatch,
   recordRetry,
+  recordError,
+  setQueueSize,
+  recordQueueWait,
+  setTokenThroughput,
+  setCacheHitRatio,
   updateGpuMetrics,
   systemInfo,
   modelInfo,

@@ -1,5 +1,6 @@
 import { arch, platform, version as nodeVersion } from 'node:process';
-import { sanitizeInfoLabels } from './operations.js';
+import { recordSafely } from './diagnostics.js';
+import { infoLabelsArgument, sanitizeInfoLabels } from './operations.js';
 import type { Ryot } from './ryot.js';
 import { RYOT_VERSION } from './version.js';
 
@@ -9,25 +10,31 @@ export interface SystemInfo {
 }
 
 export interface ModelInfo {
-  /** Sets ryot_model_info's labels for one model (replacing that model's earlier ones). */
-  info(labels: { model: string } & Record<string, string | number | boolean | undefined>): void;
+  /**
+   * Sets ryot_model_info's labels. With a `model` label, they replace that model's earlier ones; without one
+   * (the reference library's `modelInfo.info({ models: 'gpt4, claude' })`), they replace the earlier model-less set.
+   */
+  info(labels: { model?: string } & Record<string, string | number | boolean | undefined>): void;
 }
 
 export function systemInfoFor(ryot: () => Ryot): SystemInfo {
   return {
     info(labels = {}) {
       const instance = ryot();
-      instance.setSystemInfo(
-        sanitizeInfoLabels(instance, {
-          ryot_version: RYOT_VERSION,
-          runtime: 'nodejs',
-          runtime_version: nodeVersion,
-          platform,
-          arch,
-          ...labels,
-        }),
-      );
-      instance.instruments();
+      recordSafely(instance.diagnostics, 'systemInfo.info', () => {
+        if (infoLabelsArgument(instance, labels) === undefined) return;
+        instance.setSystemInfo(
+          sanitizeInfoLabels(instance, {
+            ryot_version: RYOT_VERSION,
+            runtime: 'nodejs',
+            runtime_version: nodeVersion,
+            platform,
+            arch,
+            ...labels,
+          }),
+        );
+        instance.instruments();
+      });
     },
   };
 }
@@ -36,9 +43,12 @@ export function modelInfoFor(ryot: () => Ryot): ModelInfo {
   return {
     info(labels) {
       const instance = ryot();
-      const { model, ...rest } = labels;
-      instance.setModelInfo(instance.series(model), sanitizeInfoLabels(instance, rest));
-      instance.instruments();
+      recordSafely(instance.diagnostics, 'modelInfo.info', () => {
+        if (infoLabelsArgument(instance, labels) === undefined) return;
+        const { model, ...rest } = labels;
+        instance.setModelInfo(model === undefined ? null : instance.series(model), sanitizeInfoLabels(instance, rest));
+        instance.instruments();
+      });
     },
   };
 }

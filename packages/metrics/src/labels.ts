@@ -7,18 +7,38 @@ export const OVERFLOW_LABEL = '__overflow__';
 export const UNKNOWN_MODEL_LABEL = 'unknown';
 const MAX_LABEL_LENGTH = 256;
 
-/** Everything Ryot keeps per model label: prebuilt attribute objects and the sliding windows. */
+/**
+ * Everything Ryot keeps per model label: prebuilt attribute objects, the sliding windows and
+ * the values its observable gauges report.
+ */
 export class ModelSeries {
   readonly attributes: Attributes;
   readonly tokenWindow = new SlidingWindowSum(60);
   readonly cacheHitWindow = new SlidingWindowSum(60);
   readonly cacheLookupWindow = new SlidingWindowSum(60);
+  /** Whether any output token was counted: the token-rate gauges report only models that generated. */
+  generated = false;
+  /** The last value given to updateTokenThroughput; replaces the computed rate once set. */
+  throughputOverride: number | undefined;
+  /** The last value given to updateCacheMetrics; replaces the computed ratio once set. */
+  cacheHitRatioOverride: number | undefined;
+  /** Requests waiting in the queue; undefined until a queue was used for this model. */
+  queueSize: number | undefined;
   private readonly byStatus = new Map<RequestStatus, Attributes>();
   private readonly byErrorType = new Map<ErrorType, Attributes>();
   private readonly extra = new Map<string, Attributes>();
 
   constructor(readonly label: string) {
     this.attributes = Object.freeze({ [ATTR_MODEL]: label });
+  }
+
+  addTokens(count: number, at: number): void {
+    this.generated = true;
+    this.tokenWindow.add(count, at);
+  }
+
+  addToQueue(delta: number): void {
+    this.queueSize = Math.max(0, (this.queueSize ?? 0) + delta);
   }
 
   statusAttributes(status: RequestStatus): Attributes {

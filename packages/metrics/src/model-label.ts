@@ -1,3 +1,4 @@
+import { safeString } from './diagnostics.js';
 import type { Ryot } from './ryot.js';
 
 /** A model label given as a value or derived from the wrapped function's arguments. */
@@ -8,7 +9,7 @@ export function resolveModel(ryot: Ryot, model: ModelOption, args: readonly unkn
   try {
     return (model as (...args: readonly unknown[]) => unknown)(...args);
   } catch (error) {
-    ryot.diagnostics.warnOnce('model-option-threw', `the model option function threw (${String(error)}); recorded as "unknown".`);
+    ryot.diagnostics.warnOnce('model-option-threw', () => `the model option function threw (${safeString(error)}); recorded as "unknown".`);
     return undefined;
   }
 }

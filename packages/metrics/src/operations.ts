@@ -1,17 +1,25 @@
 import type { Attributes } from '@opentelemetry/api';
+import { ERROR_TYPES, type ErrorType } from './catalog.js';
+import { describeValue } from './diagnostics.js';
 import type { Ryot } from './ryot.js';
+import { isFiniteNonNegative, isNonNegativeInteger, isRecord } from './values.js';
+
+const ERROR_TYPE_SET: ReadonlySet<unknown> = new Set(ERROR_TYPES);
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** Bounds on an info call: labels per call and characters per value. */
+const MAX_INFO_LABELS = 64;
+const MAX_INFO_VALUE_LENGTH = 1024;
 
 function finiteNonNegative(ryot: Ryot, metric: string, value: unknown): value is number {
-  if (typeof value === 'number' && value >= 0 && Number.isFinite(value)) return true;
+  if (isFiniteNonNegative(value)) return true;
   ryot.rejectValue(metric, value, 'a non-negative finite number');
   return false;
 }
 
 export function recordModelLoad(ryot: Ryot, model: unknown, seconds: number): void {
-  if (!finiteNonNegative(ryot, 'ryot_model_load_duration_seconds', seconds)) return;
-  ryot.instruments().modelLoadDuration.record(seconds, ryot.series(model).attributes);
+  if (!finiteNonNegative(ryot, 'ryot_model_loading_duration_seconds', seconds)) return;
+  ryot.instruments().modelLoadingDuration.record(seconds, ryot.series(model).attributes);
 }
 
 /** Times `load`; records the duration when it succeeds, and rethrows its error untouched. */
@@ -32,10 +40,10 @@ export interface CacheLookupOptions {
 }
 
 export function recordCacheLookup(ryot: Ryot, options: CacheLookupOptions): void {
-  const lookups = options.lookups ?? 1;
-  const hits = options.hits ?? (options.hit ? 1 : 0);
-  if (!Number.isInteger(lookups) || !Number.isInteger(hits) || hits < 0 || lookups < hits) {
-    ryot.rejectValue('ryot_cache_lookups', `${hits}/${lookups}`, 'integers with 0 <= hits <= lookups');
+  const lookups: unknown = options.lookups ?? 1;
+  const hits: unknown = options.hits ?? (options.hit === true ? 1 : 0);
+  if (!isNonNegativeInteger(lookups) || !isNonNegativeInteger(hits) || lookups < hits) {
+    ryot.rejectValue('ryot_cache_lookups', `${describeValue(hits)}/${describeValue(lookups)}`, 'integers with 0 <= hits <= lookups');
     return;
   }
   const series = ryot.series(options.model);
@@ -86,13 +94,13 @@ export function updateGpuMetrics(ryot: Ryot, update: GpuMetricsUpdate): void {
     gpu_id: ryot.gpuLabel(update.gpuId),
   }));
   const { usedBytes, reservedBytes, utilization } = update;
-  const used = usedBytes !== undefined && finiteNonNegative(ryot, 'ryot_gpu_memory_used_bytes', usedBytes) ? usedBytes : undefined;
+  const used = usedBytes !== undefined && finiteNonNegative(ryot, 'ryot_gpu_memory_usage_bytes', usedBytes) ? usedBytes : undefined;
   const reserved =
     reservedBytes !== undefined && finiteNonNegative(ryot, 'ryot_gpu_memory_reserved_bytes', reservedBytes) ? reservedBytes : undefined;
-  if (used !== undefined) instruments.gpuMemoryUsed.record(used, attributes);
+  if (used !== undefined) instruments.gpuMemoryUsage.record(used, attributes);
   if (reserved !== undefined) instruments.gpuMemoryReserved.record(reserved, attributes);
   if (used !== undefined && reserved !== undefined && reserved > 0) {
-    instruments.memoryEfficiency.record(Math.min(1, used / reserved), attributes);
+    instruments.memoryEfficiency.record(used / reserved, attributes);
   }
   if (utilization !== undefined) {
     if (typeof utilization === 'number' && utilization >= 0 && utilization <= 100) {
@@ -103,17 +111,89 @@ export function updateGpuMetrics(ryot: Ryot, update: GpuMetricsUpdate): void {
   }
 }
 
-/** Info labels: keys must be Prometheus label names, values strings (numbers and booleans are stringified). */
+/** Counts an error that no tracked request recorded (a failed health check, an engine fault between requests). */
+export function recordError(ryot: Ryot, options: { model: string; errorType: ErrorType }): void {
+  let errorType = options.errorType;
+  if (!ERROR_TYPE_SET.has(errorType)) {
+    ryot.rejectValue('ryot_inference_errors', errorType, `one of ${ERROR_TYPES.join(', ')} (recorded as unknown)`);
+    errorType = 'unknown';
+  }
+  ryot.instruments().errors.add(1, ryot.series(options.model).errorAttributes(errorType));
+}
+
+/** Sets the queue size of a model to a value measured elsewhere (an engine's own queue); queue tickets then count from it. */
+export function setQueueSize(ryot: Ryot, options: { model: string; size: number }): void {
+  if (!(Number.isInteger(options.size) && options.size >= 0)) {
+    ryot.rejectValue('ryot_inference_queue_size', options.size, 'a non-negative integer');
+    return;
+  }
+  const series = ryot.series(options.model);
+  ryot.instruments();
+  series.queueSize = options.size;
+}
+
+/** Records a queue wait measured elsewhere, in seconds. */
+export function recordQueueWait(ryot: Ryot, options: { model: string; seconds: number }): void {
+  if (!finiteNonNegative(ryot, 'ryot_inference_queue_wait_seconds', options.seconds)) return;
+  ryot.instruments().queueWait.record(options.seconds, ryot.series(options.model).attributes);
+}
+
+/** Sets ryot_tokens_per_second for a model to a rate measured elsewhere; from then on it replaces Ryot's own. */
+export function setTokenThroughput(ryot: Ryot, options: { model: string; tokensPerSecond: number }): void {
+  if (!finiteNonNegative(ryot, 'ryot_tokens_per_second', options.tokensPerSecond)) return;
+  const series = ryot.series(options.model);
+  ryot.instruments();
+  series.throughputOverride = options.tokensPerSecond;
+}
+
+/** Sets ryot_model_cache_hit_ratio for a model (0..1); from then on it replaces the ratio Ryot computes from lookups. */
+export function setCacheHitRatio(ryot: Ryot, options: { model: string; ratio: number }): void {
+  const { ratio } = options;
+  if (!(typeof ratio === 'number' && ratio >= 0 && ratio <= 1)) {
+    ryot.rejectValue('ryot_model_cache_hit_ratio', ratio, 'a ratio in 0..1');
+    return;
+  }
+  const series = ryot.series(options.model);
+  ryot.instruments();
+  series.cacheHitRatioOverride = ratio;
+}
+
+/**
+ * Info labels: keys must be Prometheus label names, values strings (numbers and booleans are stringified), at most
+ * 64 labels of at most 1024 characters. Whatever the input, each kind of problem is reported once.
+ */
 export function sanitizeInfoLabels(ryot: Ryot, labels: Record<string, unknown>): Attributes {
   const attributes: Attributes = {};
+  let count = 0;
   for (const [key, value] of Object.entries(labels)) {
+    if (value === undefined) continue;
     if (!LABEL_NAME.test(key) || key.startsWith('__')) {
-      ryot.diagnostics.warnOnce(`info-key:${key.slice(0, 40)}`, `info label ${JSON.stringify(key.slice(0, 40))} is not a valid Prometheus label name; dropped.`);
+      ryot.diagnostics.warnOnce('info-key', () => `info label ${describeValue(key)} is not a valid Prometheus label name; dropped (reported once for all such labels).`);
       continue;
     }
-    if (typeof value === 'string') attributes[key] = value;
-    else if (typeof value === 'number' || typeof value === 'boolean') attributes[key] = String(value);
-    else if (value !== undefined) ryot.diagnostics.warnOnce(`info-value:${key}`, `info label ${key} must be a string, number or boolean; dropped.`);
+    let text: string;
+    if (typeof value === 'string') text = value;
+    else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
+    else {
+      ryot.diagnostics.warnOnce('info-value', () => `info label ${key} must be a string, number or boolean; dropped (reported once for all such labels).`);
+      continue;
+    }
+    if (++count > MAX_INFO_LABELS) {
+      ryot.diagnostics.warnOnce('info-labels', `an info call carried more than ${MAX_INFO_LABELS} labels; the rest are dropped.`);
+      break;
+    }
+    if (text.length > MAX_INFO_VALUE_LENGTH) {
+      ryot.diagnostics.warnOnce('info-value-length', `an info label value is longer than ${MAX_INFO_VALUE_LENGTH} characters; it is cut there.`);
+      text = text.slice(0, MAX_INFO_VALUE_LENGTH);
+    }
+    attributes[key] = text;
   }
   return attributes;
+}
+
+/** The labels object of an info call, or undefined (reported once) when it is not an object. */
+export function infoLabelsArgument(ryot: Ryot, labels: unknown): Record<string, unknown> | undefined {
+  if (isRecord(labels)) return labels;
+  ryot.rejectValue('info labels', labels, 'an object of labels');
+  return undefined;
 }

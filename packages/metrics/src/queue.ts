@@ -17,7 +17,7 @@ export class QueueTicket implements Disposable {
   ) {
     this.instruments = ryot.instruments();
     this.enqueuedAt = ryot.now();
-    this.instruments.queueSize.add(1, series.attributes);
+    series.addToQueue(1);
   }
 
   get waiting(): boolean {
@@ -29,7 +29,7 @@ export class QueueTicket implements Disposable {
     if (this.left) return 0;
     this.left = true;
     const seconds = Math.max(0, (this.ryot.now() - this.enqueuedAt) / 1000);
-    this.instruments.queueSize.add(-1, this.series.attributes);
+    this.series.addToQueue(-1);
     this.instruments.queueWait.record(seconds, this.series.attributes);
     return seconds;
   }
@@ -38,7 +38,7 @@ export class QueueTicket implements Disposable {
   abandon(): void {
     if (this.left) return;
     this.left = true;
-    this.instruments.queueSize.add(-1, this.series.attributes);
+    this.series.addToQueue(-1);
   }
 
   [Symbol.dispose](): void {

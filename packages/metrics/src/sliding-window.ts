@@ -23,13 +23,24 @@ export class SlidingWindowSum {
     this.sums[index]! += amount;
   }
 
-  /** Sum of the slots whose second lies within the `slots` seconds ending now. */
+  /** Sum of the slots whose second lies within the `slots` seconds ending now (the current, partial second included). */
   sum(nowMs: number): number {
     const current = Math.floor(nowMs / SLOT_MS);
+    return this.sumEpochs(current - this.slots, current);
+  }
+
+  /** Sum over the `seconds` complete seconds before the current one (at most `slots - 1`). */
+  sumCompleted(nowMs: number, seconds: number): number {
+    const current = Math.floor(nowMs / SLOT_MS);
+    return this.sumEpochs(current - 1 - Math.min(seconds, this.slots - 1), current - 1);
+  }
+
+  /** Sum of the slots with after < epoch <= through. */
+  private sumEpochs(after: number, through: number): number {
     let total = 0;
     for (let i = 0; i < this.slots; i++) {
       const epoch = this.epochs[i]!;
-      if (epoch > current - this.slots && epoch <= current) total += this.sums[i]!;
+      if (epoch > after && epoch <= through) total += this.sums[i]!;
     }
     return total;
   }

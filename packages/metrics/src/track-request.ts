@@ -1,5 +1,7 @@
 import { resolveModel, type ModelOption } from './model-label.js';
 import type { Ryot } from './ryot.js';
+import { safeString } from './diagnostics.js';
+import { isRecord } from './values.js';
 import { RyotConfigError } from './errors.js';
 import { InferenceRun } from './run.js';
 import { assertFunction, isPromiseLike, type Tracker } from './tracker.js';
@@ -7,6 +9,8 @@ import { assertFunction, isPromiseLike, type Tracker } from './tracker.js';
 export interface TokenUsage {
   promptTokens?: number | undefined;
   completionTokens?: number | undefined;
+  /** Time to first token as the engine or API measured it, in seconds. */
+  ttftSeconds?: number | undefined;
 }
 
 export interface TrackInferenceRequestOptions {
@@ -26,22 +30,28 @@ export function validateModelOption(options: { model?: unknown } | undefined, ap
   }
 }
 
+/** Reads token usage through the user's `usage` option; whatever it returns or throws, the call's own result stands. */
 function recordUsage(ryot: Ryot, run: InferenceRun, options: TrackInferenceRequestOptions, result: unknown): void {
   if (!options.usage) return;
-  let usage: TokenUsage | undefined;
+  let promptTokens: unknown;
+  let ttftSeconds: unknown;
+  let completionTokens: unknown;
   try {
-    usage = (options.usage as (result: unknown) => TokenUsage | undefined)(result);
+    const usage: unknown = (options.usage as (result: unknown) => unknown)(result);
+    if (usage === undefined || usage === null) return;
+    if (!isRecord(usage)) {
+      ryot.rejectValue('usage option result', usage, 'an object such as { promptTokens, completionTokens }');
+      return;
+    }
+    ({ promptTokens, ttftSeconds, completionTokens } = usage);
   } catch (error) {
-    ryot.diagnostics.warnOnce('usage-threw', `the usage option function threw (${String(error)}); no token counts recorded.`);
+    ryot.diagnostics.warnOnce('usage-threw', () => `the usage option function threw (${safeString(error)}); no token counts recorded.`);
     return;
   }
-  if (!usage) return;
-  if (usage.promptTokens !== undefined) run.setPromptTokens(usage.promptTokens);
-  const completion = usage.completionTokens;
-  if (completion !== undefined && completion > 0) {
-    // A non-streaming response carries no per-token timing: count it without TTFT/ITL.
-    run.countTokensWithoutTiming(completion);
-  }
+  if (promptTokens !== undefined) run.setPromptTokens(promptTokens as number);
+  if (ttftSeconds !== undefined) run.timeToFirstToken(ttftSeconds as number);
+  // A non-streaming response carries no per-token timing: count it without TTFT/ITL.
+  if (completionTokens !== undefined && completionTokens !== 0) run.countTokensWithoutTiming(completionTokens as number);
 }
 
 async function settle(ryot: Ryot, run: InferenceRun, options: TrackInferenceRequestOptions, pending: PromiseLike<unknown>): Promise<unknown> {

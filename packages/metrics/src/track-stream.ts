@@ -1,3 +1,4 @@
+import { safeString } from './diagnostics.js';
 import { resolveModel, type ModelOption } from './model-label.js';
 import type { Ryot } from './ryot.js';
 import { InferenceRun } from './run.js';
@@ -22,7 +23,7 @@ function resolveArgsOption<T>(ryot: Ryot, option: ArgsOption<T> | undefined, arg
   try {
     return (option as (...args: readonly unknown[]) => T)(...args);
   } catch (error) {
-    ryot.diagnostics.warnOnce(`${name}-threw`, `the ${name} option function threw (${String(error)}); ignored.`);
+    ryot.diagnostics.warnOnce(`${name}-threw`, () => `the ${name} option function threw (${safeString(error)}); ignored.`);
     return undefined;
   }
 }
@@ -111,7 +112,7 @@ class TrackedStream<T> implements AsyncGenerator<T, unknown, unknown> {
     try {
       return this.countTokens!(chunk);
     } catch (error) {
-      this.ryot.diagnostics.warnOnce('count-tokens-threw', `countTokens threw (${String(error)}); the chunk is counted as one token.`);
+      this.ryot.diagnostics.warnOnce('count-tokens-threw', () => `countTokens threw (${safeString(error)}); the chunk is counted as one token.`);
       return 1;
     }
   }

@@ -31,7 +31,7 @@ describe('bad input never reaches user code', () => {
     const all = await harness.metrics();
     expect(ctx.tokenCount).toBe(0);
     expect(histogram(all, 'ryot_inference_inter_token_latency_seconds', { model: 'm' })).toBeUndefined();
-    expect(histogram(all, 'ryot_model_load_duration_seconds', { model: 'm' })).toBeUndefined();
+    expect(value(all, 'ryot_model_loading_duration_seconds', { model: 'm' })).toBeUndefined();
     expect(findMetric(all, 'ryot_gpu_utilization_percent')?.dataPoints ?? []).toHaveLength(0);
     expect(value(all, 'ryot_cache_lookups', { model: 'm' })).toBeUndefined();
     expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(1);

@@ -3,6 +3,7 @@ import {
   DataPointType,
   MeterProvider,
   MetricReader,
+  type MetricProducer,
   type DataPoint,
   type Histogram,
   type MetricData,
@@ -13,8 +14,8 @@ import { createRyot, ryotViews, type RyotApi, type RyotOptions } from '../src/in
 
 /** A pull reader the test drives by hand. */
 export class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
+  constructor(options: { metricProducers?: MetricProducer[] } = {}) {
+    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE, ...options });
   }
   protected override async onForceFlush(): Promise<void> {}
   protected override async onShutdown(): Promise<void> {}

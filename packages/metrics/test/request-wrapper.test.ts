@@ -81,7 +81,7 @@ describe('trackInferenceRequest', () => {
     expect(value(all, 'ryot_prompt_tokens', M)).toBe(30);
     expect(value(all, 'ryot_tokens_generated', M)).toBe(50);
     // 50 tokens / 0.5 s = 100 tokens/s → le=100.
-    expect(bucketCounts(histogram(all, 'ryot_tokens_per_second', M))).toEqual({ '100': 1 });
+    expect(bucketCounts(histogram(all, 'ryot_request_tokens_per_second', M))).toEqual({ '100': 1 });
     // No per-token timing exists for a non-streaming response.
     expect(histogram(all, 'ryot_inference_ttft_seconds', M)).toBeUndefined();
   });
@@ -135,7 +135,7 @@ describe('queue tracking', () => {
     const a = harness.api.enqueue('m');
     const b = harness.api.enqueue('m');
     const c = harness.api.enqueue('m');
-    expect(value(await harness.metrics(), 'ryot_queue_size', { model: 'm' })).toBe(3);
+    expect(value(await harness.metrics(), 'ryot_inference_queue_size', { model: 'm' })).toBe(3);
     harness.clock.advance(30);
     expect(a.dequeue()).toBeCloseTo(0.03, 12);
     a.dequeue();
@@ -153,9 +153,9 @@ describe('queue tracking', () => {
     await expect(failing).rejects.toThrow('semaphore closed');
     await harness.api.waitInQueue('m', async () => harness.clock.advance(2));
     const all = await harness.metrics();
-    expect(value(all, 'ryot_queue_size', { model: 'm' })).toBe(0);
+    expect(value(all, 'ryot_inference_queue_size', { model: 'm' })).toBe(0);
     // Only the two served requests record a wait: 30 ms → (0.025,0.05], 2 ms → (0.001,0.005].
-    expect(bucketCounts(histogram(all, 'ryot_queue_wait_seconds', { model: 'm' }))).toEqual({ '0.05': 1, '0.005': 1 });
+    expect(bucketCounts(histogram(all, 'ryot_inference_queue_wait_seconds', { model: 'm' }))).toEqual({ '0.05': 1, '0.005': 1 });
   });
 });
 
@@ -173,17 +173,17 @@ describe('model, cache, batch, retry, GPU and info', () => {
     api.updateGpuMetrics({ model: 'm', gpuId: 1, usedBytes: 6e9, reservedBytes: 8e9, utilization: 87.5 });
     const all = await harness.metrics();
     const m = { model: 'm' };
-    // 42 s → (30, 60].
-    expect(bucketCounts(histogram(all, 'ryot_model_load_duration_seconds', m))).toEqual({ '60': 1 });
+    // The last load took 42 s.
+    expect(value(all, 'ryot_model_loading_duration_seconds', m)).toBe(42);
     expect(value(all, 'ryot_cache_lookups', m)).toBe(8);
     expect(value(all, 'ryot_cache_hits', m)).toBe(5);
-    expect(value(all, 'ryot_cache_hit_ratio', m)).toBeCloseTo(5 / 8, 12);
+    expect(value(all, 'ryot_model_cache_hit_ratio', m)).toBeCloseTo(5 / 8, 12);
     // 3 → (2,4]; 512 → (256,512].
     expect(bucketCounts(histogram(all, 'ryot_batch_size', m))).toEqual({ '4': 1, '512': 1 });
     expect(value(all, 'ryot_batches_processed', m)).toBe(2);
     expect(value(all, 'ryot_inference_retries', m)).toBe(3);
     const gpu = { model: 'm', gpu_id: '1' };
-    expect(value(all, 'ryot_gpu_memory_used_bytes', gpu)).toBe(6e9);
+    expect(value(all, 'ryot_gpu_memory_usage_bytes', gpu)).toBe(6e9);
     expect(value(all, 'ryot_gpu_memory_reserved_bytes', gpu)).toBe(8e9);
     expect(value(all, 'ryot_memory_efficiency_ratio', gpu)).toBeCloseTo(0.75, 12);
     expect(value(all, 'ryot_gpu_utilization_percent', gpu)).toBe(87.5);
@@ -200,11 +200,11 @@ describe('model, cache, batch, retry, GPU and info', () => {
     ctx.recordToken(5);
     ctx.end();
     let all = await harness.metrics();
-    expect(value(all, 'ryot_cache_hit_ratio', { model: 'm' })).toBe(0.5);
+    expect(value(all, 'ryot_model_cache_hit_ratio', { model: 'm' })).toBe(0.5);
     expect(value(all, 'ryot_average_tokens_per_minute', { model: 'm' })).toBe(15);
     clock.advance(45_000);
     all = await harness.metrics();
-    expect(value(all, 'ryot_cache_hit_ratio', { model: 'm' })).toBe(1);
+    expect(value(all, 'ryot_model_cache_hit_ratio', { model: 'm' })).toBe(1);
     expect(value(all, 'ryot_average_tokens_per_minute', { model: 'm' })).toBe(5);
   });
 
@@ -235,6 +235,6 @@ describe('reported completion tokens', () => {
     const all = await harness.metrics();
     expect(value(all, 'ryot_tokens_generated', { model: 'm' })).toBe(40);
     // 40 tokens / 0.2 s = 200 tokens/s → (100, 250].
-    expect(bucketCounts(histogram(all, 'ryot_tokens_per_second', { model: 'm' }))).toEqual({ '250': 1 });
+    expect(bucketCounts(histogram(all, 'ryot_request_tokens_per_second', { model: 'm' }))).toEqual({ '250': 1 });
   });
 });

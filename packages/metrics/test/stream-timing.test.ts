@@ -42,7 +42,7 @@ describe('trackTokenGeneration timing (injected clock, hand-computed buckets)', 
     expect(histogram(all, DURATION, M)!.sum).toBeCloseTo(0.2, 12);
     // 5 tokens → bucket le=5 (upper-inclusive); 5 / 0.2 s = 25 tokens/s → le=25.
     expect(bucketCounts(histogram(all, 'ryot_tokens_per_request', M))).toEqual({ '5': 1 });
-    expect(bucketCounts(histogram(all, 'ryot_tokens_per_second', M))).toEqual({ '25': 1 });
+    expect(bucketCounts(histogram(all, 'ryot_request_tokens_per_second', M))).toEqual({ '25': 1 });
     expect(value(all, 'ryot_tokens_generated', M)).toBe(5);
     expect(value(all, 'ryot_inference_requests', { ...M, status: 'success' })).toBe(1);
     expect(value(all, 'ryot_inference_requests_in_flight', M)).toBe(0);

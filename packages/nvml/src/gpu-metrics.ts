@@ -26,7 +26,7 @@ export interface GpuMetricsOptions extends NvmlOptions {
   /** Model label for the seed's ryot_gpu_* gauges. */
   model?: string;
   /**
-   * Feed the seed gauges (ryot_gpu_memory_used_bytes, _reserved_bytes, ryot_gpu_utilization_percent,
+   * Feed the seed gauges (ryot_gpu_memory_usage_bytes, _reserved_bytes, ryot_gpu_utilization_percent,
    * ryot_memory_efficiency_ratio) for `model`. Default: true when `model` is set. Pass an object
    * with `updateGpuMetrics` (e.g. from createRyot()) to target a specific Ryot instance.
    */

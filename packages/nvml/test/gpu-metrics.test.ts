@@ -131,18 +131,18 @@ describe('seed gauges (model, gpu_id)', () => {
     await register({ meterProvider: provider, model: 'llama-3-8b', seedGauges: ryot }).ready;
     const text = await scrape();
     const labels = { model: 'llama-3-8b', gpu_id: '0' };
-    expect(single(text, name('gpuMemoryUsed'), labels)).toBe(68719476736);
+    expect(single(text, name('gpuMemoryUsage'), labels)).toBe(68719476736);
     expect(single(text, name('gpuMemoryReserved'), labels)).toBe(150754820096);
     expect(single(text, name('memoryEfficiency'), labels)).toBeCloseTo(68719476736 / 150754820096, 12);
     expect(single(text, name('gpuUtilization'), labels)).toBe(87);
     // Device 1 has no context of this process: no model series for it.
-    expect(series(text, name('gpuMemoryUsed'), { gpu_id: '1' })).toEqual([]);
+    expect(series(text, name('gpuMemoryUsage'), { gpu_id: '1' })).toEqual([]);
   });
 
   it('no seed series without a model', async () => {
     const { provider, scrape } = prometheusProvider();
     await register({ meterProvider: provider }).ready;
-    expect(series(await scrape(), name('gpuMemoryUsed'))).toEqual([]);
+    expect(series(await scrape(), name('gpuMemoryUsage'))).toEqual([]);
   });
 });
 

@@ -3,9 +3,14 @@ import { SORT_KEYS, type SortKey } from './render.js';
 
 export const DEFAULT_URL = 'http://127.0.0.1:9464/metrics';
 
-export const HELP = `Usage: ryot top [url] [options]
+/** Where `--web` listens when --port is not given (if it is taken, any free port is used instead). */
+export const DEFAULT_WEB_PORT = 9465;
 
-Live per-model view of a Ryot /metrics endpoint (Prometheus text format).
+export const HELP = `Usage: ryot top [url] [options]
+       ryot top --web [--port N] [url] [options]
+
+Live per-model view of a Ryot /metrics endpoint (Prometheus text format), in the terminal
+or, with --web, as charts in a browser page served from this machine.
 url defaults to ${DEFAULT_URL}; "host:port" and a URL without a path get /metrics.
 
 Options:
@@ -15,6 +20,9 @@ Options:
   -s, --sort <key>     name | req | err | ttft | tok (default name)
       --once           scrape twice, --interval apart, print one frame and exit (1 if unreachable)
       --no-color       plain text
+      --web            serve a live page with charts instead of the terminal table
+      --port <n>       --web: port of the page (default ${DEFAULT_WEB_PORT}, or any free one if taken; 0: any free)
+      --host <addr>    --web: address to listen on (default 127.0.0.1: this machine only)
   -h, --help           this help
   -v, --version        the version
 
@@ -42,6 +50,8 @@ export function normalizeUrl(input: string): string {
     throw new UsageError(`not a URL: ${input}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`only http and https URLs: ${input}`);
+  // fetch() refuses them, and a page or a screen would show them: a token goes in --token.
+  if (url.username || url.password) throw new UsageError('no user:password in the URL, please (a bearer token goes in --token or RYOT_TOP_TOKEN)');
   if (url.pathname === '/' && !withScheme.replace(/^[a-z]+:\/\/[^/]*/i, '').startsWith('/')) url.pathname = '/metrics';
   return url.toString();
 }
@@ -54,6 +64,13 @@ export interface Config {
   once: boolean;
   color: boolean;
   sortBy: SortKey;
+  /** Present with --web: where the page listens. `portGiven` false means DEFAULT_WEB_PORT, with a fallback. */
+  web?: { host: string; port: number; portGiven: boolean };
+}
+
+function parsePort(text: string): number {
+  if (!/^\d{1,5}$/.test(text) || Number(text) > 65535) throw new UsageError(`bad --port '${text}' (0 to 65535; 0 picks a free port)`);
+  return Number(text);
 }
 
 /** Parses the arguments after `top`. Throws UsageError (or parseArgs' TypeError) for bad input. */
@@ -69,6 +86,9 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
       sort: { type: 'string', short: 's' },
       once: { type: 'boolean' },
       'no-color': { type: 'boolean' },
+      web: { type: 'boolean' },
+      port: { type: 'string' },
+      host: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
     },
@@ -83,6 +103,18 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
   const sortBy = (values.sort ?? 'name') as SortKey;
   if (!SORT_KEYS.includes(sortBy)) throw new UsageError(`bad --sort '${values.sort}' (one of ${SORT_KEYS.join(', ')})`);
   const token = values.token ?? env.RYOT_TOP_TOKEN;
+  if (!values.web && (values.port !== undefined || values.host !== undefined)) {
+    throw new UsageError(`${values.port !== undefined ? '--port' : '--host'} needs --web`);
+  }
+  if (values.web && values.once) throw new UsageError('--once and --web do not combine (--once prints one terminal frame)');
+  if (values.host !== undefined && !/^[a-z0-9.:[\]-]+$/i.test(values.host)) throw new UsageError(`bad --host '${values.host}' (an IP address or a host name)`);
+  const web = values.web
+    ? {
+        host: (values.host ?? '127.0.0.1').replace(/^\[(.*)\]$/, '$1'),
+        port: values.port === undefined ? DEFAULT_WEB_PORT : parsePort(values.port),
+        portGiven: values.port !== undefined,
+      }
+    : undefined;
   return {
     url: normalizeUrl(positionals[0] ?? DEFAULT_URL),
     intervalMs,
@@ -91,5 +123,6 @@ export function parseConfig(args: string[], env: NodeJS.ProcessEnv = process.env
     once: values.once === true,
     color: values['no-color'] !== true && !env.NO_COLOR,
     sortBy,
+    ...(web ? { web } : {}),
   };
 }

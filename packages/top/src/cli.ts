@@ -5,6 +5,7 @@ import { parseExposition, type Exposition } from './parse.js';
 import { renderTable, sortRows, SORT_KEYS, type ScreenStatus } from './render.js';
 import { computeDevices, computeModelRows, type DeviceRow, type ModelRow } from './rows.js';
 import { scrape } from './scrape.js';
+import { displayTarget, isLoopback, startWebView, type WebView } from './web/server.js';
 
 function version(): string {
   try {
@@ -167,6 +168,40 @@ function runLive(config: Config): Promise<number> {
   });
 }
 
+/** `--web`: serves the page until SIGINT/SIGTERM/SIGHUP, then closes the listener and the scrape loop. */
+async function runWeb(config: Config, web: NonNullable<Config['web']>): Promise<number> {
+  const options = {
+    target: config.url,
+    intervalMs: config.intervalMs,
+    timeoutMs: config.timeoutMs,
+    host: web.host,
+    ...(config.token ? { token: config.token } : {}),
+  };
+  let view: WebView;
+  try {
+    // The default port is only a preference: when it is taken, any free port will do.
+    view = await startWebView({ ...options, port: web.port, fallbackToFreePort: !web.portGiven });
+  } catch (error) {
+    process.stderr.write(`ryot top --web: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+  process.stdout.write(`ryot top --web: open ${view.url}  (watching ${displayTarget(config.url)} every ${config.intervalMs / 1000}s; Ctrl-C stops)\n`);
+  if (!isLoopback(web.host)) {
+    process.stderr.write(`ryot top --web: listening on ${web.host}: anyone who can reach this port can see these metrics (no authentication)\n`);
+  }
+  return new Promise<number>((resolve) => {
+    let closing = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (closing) return;
+      closing = true;
+      void view.close().then(() => resolve(signal === 'SIGINT' ? 0 : 128 + (signal === 'SIGTERM' ? 15 : 1)));
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    process.once('SIGHUP', onSignal);
+  });
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === '-h' || command === '--help' || command === 'help') {
@@ -178,16 +213,18 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command !== 'top') {
-    process.stderr.write(command === undefined ? HELP : `ryot: unknown command '${command}' (see ryot top --help)\n`);
+    process.stderr.write(command === undefined ? HELP : `ryot: unknown command '${command}' (ryot top --help lists the options)\n`);
     return 2;
   }
   let config: ReturnType<typeof parseConfig>;
   try {
     config = parseConfig(rest);
   } catch (error) {
-    // One line: parseArgs' own message continues with advice about positionals after its first sentence.
-    const message = error instanceof UsageError ? error.message : (error instanceof Error ? error.message : String(error)).split('. ')[0]!;
-    process.stderr.write(`ryot top: ${message.charAt(0).toLowerCase()}${message.slice(1)} (see ryot top --help)\n`);
+    // One line: node:util's parseArgs follows its first sentence with advice about positionals.
+    const raw = error instanceof Error ? error.message : String(error);
+    const first = raw.split('. ')[0]!;
+    const message = (error instanceof UsageError ? raw : `${first.charAt(0).toLowerCase()}${first.slice(1)}`).replace(/\s*\n\s*/g, ' ');
+    process.stderr.write(`ryot top: ${message} (ryot top --help lists the options)\n`);
     return 2;
   }
   if (config === 'help') {
@@ -198,6 +235,7 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${version()}\n`);
     return 0;
   }
+  if (config.web) return runWeb(config, config.web);
   return config.once ? runOnce(config) : runLive(config);
 }
 

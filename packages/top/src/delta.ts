@@ -71,3 +71,18 @@ export function bucketDeltas(previous: Exposition, current: Exposition, metricBa
   });
   return [...byLe.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
 }
+
+/**
+ * How many series of counter `name` went down between the two scrapes, or are gone: each one means a counter reset
+ * (the target restarted; a restarted OTel exporter shows a series again only once it is recorded into). The increases
+ * above already count from zero across a reset; this only says that it happened, so a view can mark it.
+ */
+export function counterResets(previous: Exposition, current: Exposition, name: string, filter?: Labels): number {
+  const now = previousIndex(current, name, filter);
+  let resets = 0;
+  for (const [key, was] of previousIndex(previous, name, filter)) {
+    const value = now.get(key);
+    if (value === undefined || value < was) resets++;
+  }
+  return resets;
+}

@@ -1,8 +1,8 @@
 export { parseExposition, parseFloatValue, matchesLabels, Exposition } from './parse.js';
 export type { Labels, Sample, MetricFamilyInfo, ParseError } from './parse.js';
-export { histogramQuantile, bucketsFor } from './quantile.js';
+export { histogramQuantile, bucketsFor, bucketCounts } from './quantile.js';
 export type { Bucket } from './quantile.js';
-export { counterIncrease, increaseOf, bucketDeltas } from './delta.js';
+export { counterIncrease, counterResets, increaseOf, bucketDeltas } from './delta.js';
 export { computeModelRows, computeDevices, modelsIn, NAMES, ERROR_STATUSES } from './rows.js';
 export type { ModelRow, DeviceRow } from './rows.js';
 export { renderTable, sortRows, SORT_KEYS } from './render.js';
@@ -10,3 +10,7 @@ export { formatSeconds } from './format.js';
 export type { ScreenStatus, RenderOptions, SortKey } from './render.js';
 export { scrape, describeFetchError } from './scrape.js';
 export type { ScrapeOptions, ScrapeResult } from './scrape.js';
+export { startWebView } from './web/server.js';
+export type { WebView, WebViewOptions } from './web/server.js';
+export { computePoint } from './web/snapshot.js';
+export type { WebPoint, WebState, WebStatus, ModelPoint, HeatCell } from './web/types.js';

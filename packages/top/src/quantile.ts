@@ -77,3 +77,19 @@ export function bucketsFor(exposition: Exposition, metricBase: string, labels: L
   }
   return [...byLe.entries()].sort((a, b) => a[0] - b[0]).map(([le, count]) => ({ le, count }));
 }
+
+/**
+ * Per-bucket counts (observations in (previous le, le]) from cumulative buckets with one entry per `le` (as
+ * `bucketsFor` and `bucketDeltas` return them). Cumulative counts are made monotonic first, as `histogramQuantile`
+ * does, so no count comes out negative. The input of a latency heatmap column.
+ */
+export function bucketCounts(buckets: ReadonlyArray<Bucket>): Bucket[] {
+  const sorted = buckets.filter((b) => !Number.isNaN(b.le) && !Number.isNaN(b.count)).sort((a, b) => a.le - b.le);
+  let below = 0;
+  return sorted.map((b) => {
+    const cumulative = Math.max(below, b.count);
+    const count = cumulative - below;
+    below = cumulative;
+    return { le: b.le, count };
+  });
+}

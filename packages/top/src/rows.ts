@@ -10,11 +10,12 @@ export const NAMES = {
   itl: 'ryot_inference_inter_token_latency_seconds',
   inFlight: 'ryot_inference_requests_in_flight',
   tokens: 'ryot_tokens_generated_total',
-  queueSize: 'ryot_queue_size',
+  queueSize: 'ryot_inference_queue_size',
+  queueWait: 'ryot_inference_queue_wait_seconds',
   cacheHits: 'ryot_cache_hits_total',
   cacheLookups: 'ryot_cache_lookups_total',
-  cacheHitRatio: 'ryot_cache_hit_ratio',
-  gpuUsed: 'ryot_gpu_memory_used_bytes',
+  cacheHitRatio: 'ryot_model_cache_hit_ratio',
+  gpuUsed: 'ryot_gpu_memory_usage_bytes',
   gpuReserved: 'ryot_gpu_memory_reserved_bytes',
   gpuUtilization: 'ryot_gpu_utilization_percent',
   hwMemoryUsage: 'hw_gpu_memory_usage',
@@ -45,16 +46,23 @@ export interface ModelRow {
   /** Seconds. */
   readonly ttftP50?: number;
   readonly ttftP95?: number;
+  readonly ttftP99?: number;
   readonly itlP50?: number;
   readonly itlP95?: number;
+  readonly itlP99?: number;
   readonly durationP50?: number;
   readonly durationP95?: number;
+  readonly durationP99?: number;
+  /** Seconds spent queued before the engine took the request (ryot_inference_queue_wait_seconds). */
+  readonly queueWaitP50?: number;
+  readonly queueWaitP95?: number;
+  readonly queueWaitP99?: number;
   /** Output tokens per second (ryot_tokens_generated_total, added when a request finishes). */
   readonly tokensPerSecond?: number;
   /** Gauges, summed over the model's series. */
   readonly inFlight?: number;
   readonly queueSize?: number;
-  /** 0..1: Δhits ÷ Δlookups in the window, else the ryot_cache_hit_ratio gauge (last 60 s). */
+  /** 0..1: Δhits ÷ Δlookups in the window, else the ryot_model_cache_hit_ratio gauge (last 60 s). */
   readonly cacheHitRatio?: number;
   readonly cacheHitSource?: 'counters' | 'gauge';
   /** Summed over gpu_id. */
@@ -95,15 +103,17 @@ export function modelsIn(exposition: Exposition): string[] {
   return [...models].sort((a, b) => a.localeCompare(b));
 }
 
+/** p50, p95 and p99 of the window's bucket deltas. */
 function quantiles(
   previous: Exposition | undefined,
   current: Exposition,
   base: string,
   filter: Labels,
-): [number | undefined, number | undefined] {
-  if (!previous) return [undefined, undefined];
+): [number | undefined, number | undefined, number | undefined] {
+  if (!previous) return [undefined, undefined, undefined];
   const deltas = bucketDeltas(previous, current, base, filter);
-  return [finiteOrUndefined(histogramQuantile(0.5, deltas)), finiteOrUndefined(histogramQuantile(0.95, deltas))];
+  const at = (q: number) => finiteOrUndefined(histogramQuantile(q, deltas));
+  return [at(0.5), at(0.95), at(0.99)];
 }
 
 function mean(exposition: Exposition, name: string, filter: Labels): number | undefined {
@@ -140,9 +150,10 @@ export function computeModelRows(
       for (const status of ERROR_STATUSES) failed += increaseOf(previous, current, NAMES.requests, { model, status }) ?? 0;
       cancelled = increaseOf(previous, current, NAMES.requests, { model, status: 'cancelled' }) ?? 0;
     }
-    const [ttftP50, ttftP95] = quantiles(previous, current, NAMES.ttft, filter);
-    const [itlP50, itlP95] = quantiles(previous, current, NAMES.itl, filter);
-    const [durationP50, durationP95] = quantiles(previous, current, NAMES.duration, filter);
+    const [ttftP50, ttftP95, ttftP99] = quantiles(previous, current, NAMES.ttft, filter);
+    const [itlP50, itlP95, itlP99] = quantiles(previous, current, NAMES.itl, filter);
+    const [durationP50, durationP95, durationP99] = quantiles(previous, current, NAMES.duration, filter);
+    const [queueWaitP50, queueWaitP95, queueWaitP99] = quantiles(previous, current, NAMES.queueWait, filter);
 
     const hits = increaseOf(previous, current, NAMES.cacheHits, filter);
     const lookups = increaseOf(previous, current, NAMES.cacheLookups, filter);
@@ -164,10 +175,16 @@ export function computeModelRows(
       cancelledPercent: requests ? (100 * cancelled) / requests : undefined,
       ttftP50,
       ttftP95,
+      ttftP99,
       itlP50,
       itlP95,
+      itlP99,
       durationP50,
       durationP95,
+      durationP99,
+      queueWaitP50,
+      queueWaitP95,
+      queueWaitP99,
       tokensPerSecond: perSecond(increaseOrZero(NAMES.tokens, filter)),
       inFlight: gaugeOrZero(NAMES.inFlight, filter),
       queueSize: gaugeOrZero(NAMES.queueSize, filter),

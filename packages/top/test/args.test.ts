@@ -19,6 +19,7 @@ describe('ryot top arguments', () => {
     expect(normalizeUrl('http://localhost:9464/')).toBe('http://localhost:9464/');
     expect(() => normalizeUrl('ftp://x/metrics')).toThrow(UsageError);
     expect(() => normalizeUrl('http://')).toThrow(UsageError);
+    expect(() => normalizeUrl('http://u:p@host:9464/metrics')).toThrow(/no user:password in the URL/);
   });
 
   it('builds the config with defaults, the token from the environment and validation', () => {
@@ -44,5 +45,11 @@ describe('ryot top arguments', () => {
     expect(() => parseConfig(['-i', '50ms'], {})).toThrow(/at least 100ms/);
     expect(() => parseConfig(['--sort', 'cpu'], {})).toThrow(/one of name, req, err, ttft, tok/);
     expect(() => parseConfig(['a', 'b'], {})).toThrow(/one URL at most/);
+    // --web: 127.0.0.1 and the default port unless told otherwise; `portGiven` says whether to fall back when taken.
+    expect(parseConfig(['--web'], {})).toMatchObject({ web: { host: '127.0.0.1', port: 9465, portGiven: false } });
+    expect(parseConfig(['--web', '--port', '0', '--host', '[::1]'], {})).toMatchObject({ web: { host: '::1', port: 0, portGiven: true } });
+    expect(parseConfig([], {})).not.toHaveProperty('web');
+    expect(() => parseConfig(['--web', '--port=-1'], {})).toThrow(/bad --port '-1'/);
+    expect(() => parseConfig(['--web', '--host', 'a b'], {})).toThrow(/bad --host 'a b'/);
   });
 });

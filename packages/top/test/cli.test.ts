@@ -3,14 +3,11 @@
  * (util-linux `script`) and with --once. `pnpm test` builds first; run alone, beforeAll builds when dist is missing.
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { buildIfMissing, cli, closeAll, exposition, freePort, runCli as run, serveCounting } from './helpers.js';
 
-const pkgDir = fileURLToPath(new URL('..', import.meta.url));
-const cli = `${pkgDir}dist/cli.js`;
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 if (!hasScript) console.warn('packages/top: util-linux `script` not found; the pseudo-terminal tests are skipped');
 const hasTmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
@@ -19,53 +16,10 @@ if (!hasTmux) console.warn('packages/top: tmux not found; the resize test is ski
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (s: string) => s.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
 
-/** A /metrics endpoint whose counters grow by a fixed step on every scrape. */
-function exposition(n: number): string {
-  return [
-    '# HELP ryot_inference_requests_total Inference requests finished, by outcome.',
-    '# TYPE ryot_inference_requests_total counter',
-    `ryot_inference_requests_total{model="llama-3-8b",status="success",otel_scope_name="@ryot/metrics"} ${n * 9}`,
-    `ryot_inference_requests_total{model="llama-3-8b",status="error",otel_scope_name="@ryot/metrics"} ${n}`,
-    `ryot_inference_requests_total{model="qwen \\"2.5\\"",status="success",otel_scope_name="@ryot/metrics"} ${n * 2}`,
-    '# TYPE ryot_tokens_generated_total counter',
-    `ryot_tokens_generated_total{model="llama-3-8b"} ${n * 100}`,
-    '# TYPE ryot_inference_requests_in_flight gauge',
-    'ryot_inference_requests_in_flight{model="llama-3-8b"} 7',
-    '# TYPE ryot_inference_ttft_seconds histogram',
-    `ryot_inference_ttft_seconds_bucket{model="llama-3-8b",le="0.05"} ${n * 5}`,
-    `ryot_inference_ttft_seconds_bucket{model="llama-3-8b",le="0.1"} ${n * 10}`,
-    `ryot_inference_ttft_seconds_bucket{model="llama-3-8b",le="+Inf"} ${n * 10}`,
-    '# TYPE target_info gauge',
-    'target_info{service_name="demo"} 1',
-    '',
-  ].join('\n');
-}
-
 const servers: Server[] = [];
 const children: ChildProcessWithoutNullStreams[] = [];
 
-function serve(port = 0): Promise<number> {
-  let n = 0;
-  const server = createServer((_, res) => {
-    n++;
-    res.setHeader('content-type', 'text/plain; version=0.0.4; charset=utf-8');
-    res.end(exposition(n));
-  });
-  servers.push(server);
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
-  });
-}
-
-/** A port nothing listens on (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+const serve = async (port = 0) => (await serveCounting(servers, port)).port;
 
 interface Pty {
   child: ChildProcessWithoutNullStreams;
@@ -99,16 +53,11 @@ function runInPty(args: string[]): Pty {
   return { child, output: () => raw, screen, waitFor, exit };
 }
 
-beforeAll(() => {
-  if (!existsSync(cli)) {
-    const built = spawnSync('pnpm', ['run', 'build'], { cwd: pkgDir, encoding: 'utf8' });
-    if (built.status !== 0) throw new Error(`build failed:\n${built.stdout}\n${built.stderr}`);
-  }
-}, 60_000);
+beforeAll(buildIfMissing, 60_000);
 
 afterEach(async () => {
   for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await Promise.all(servers.splice(0).map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
+  await closeAll(servers);
 });
 
 describe.skipIf(!hasScript)('ryot top on a pseudo-terminal (script)', () => {
@@ -187,17 +136,6 @@ describe.skipIf(!hasTmux)('ryot top in tmux (a real terminal emulator)', () => {
 });
 
 describe('ryot top --once and arguments', () => {
-  function run(args: string[], env: NodeJS.ProcessEnv = {}) {
-    return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [cli, ...args], { env: { ...process.env, ...env } });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    });
-  }
-
   it('--once prints one plain frame after two scrapes and exits 0', async () => {
     const port = await serve();
     const { code, stdout } = await run(['top', `http://127.0.0.1:${port}`, '--once', '--interval', '150ms']);
@@ -237,14 +175,14 @@ describe('ryot top --once and arguments', () => {
     expect(seen.slice(-2)).toEqual(['Bearer s3cret', 'Bearer s3cret']);
   });
 
-  it('rejects bad arguments with exit 2 and one line naming the flag; prints help on --help', async () => {
-    const badInterval = await run(['top', '--interval', 'fast']);
-    expect(badInterval.code).toBe(2);
-    expect(badInterval.stderr).toBe("ryot top: bad --interval 'fast' (e.g. 1s, 500ms; at least 100ms) (see ryot top --help)\n");
+  it('rejects bad arguments with exit 2 and one line naming the flag, and prints help on --help', async () => {
+    const bad = await run(['top', '--interval', 'fast']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe("ryot top: bad --interval 'fast' (e.g. 1s, 500ms; at least 100ms) (ryot top --help lists the options)\n");
     const unknown = await run(['top', '--bogus']);
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toBe("ryot top: unknown option '--bogus' (see ryot top --help)\n");
-    expect((await run(['nope'])).stderr).toBe("ryot: unknown command 'nope' (see ryot top --help)\n");
+    expect(unknown.stderr).toBe("ryot top: unknown option '--bogus' (ryot top --help lists the options)\n");
+    expect((await run(['nope'])).stderr).toBe("ryot: unknown command 'nope' (ryot top --help lists the options)\n");
     const help = await run(['top', '--help']);
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Usage: ryot top [url] [options]');

@@ -102,6 +102,8 @@ describe('computeModelRows on expositions recorded with @ryot/metrics', () => {
     expect(llama.ttftP50).toBeCloseTo(0.05, 10);
     // p95: rank 19 → bucket ≤0.5 (20), below it ≤0.25 (18): 0.25 + 0.25 × (19 − 18) / 2 = 0.375
     expect(llama.ttftP95).toBeCloseTo(0.375, 10);
+    // p99: rank 19.8 → bucket ≤0.5 (20), below it ≤0.25 (18): 0.25 + 0.25 × 1.8 / 2 = 0.475
+    expect(llama.ttftP99).toBeCloseTo(0.475, 10);
     // From the cumulative buckets instead (what a naive top would do), 25 observations: rank 23.75 lands in ≤1
     // (25), below it ≤0.5 (20): 0.5 + 0.5 × 3.75 / 5 = 0.875 — the deltas are what matters.
     expect(histogramQuantile(0.95, bucketsFor(current, 'ryot_inference_ttft_seconds', { model: 'llama-3-8b' }))).toBeCloseTo(0.875, 10);
@@ -111,6 +113,8 @@ describe('computeModelRows on expositions recorded with @ryot/metrics', () => {
     expect(llama.itlP50).toBeCloseTo(0.005, 10);
     // p95: rank 30.4 → ≤0.025 (32), below ≤0.01 (16): 0.01 + 0.015 × (30.4 − 16) / 16 = 0.0235
     expect(llama.itlP95).toBeCloseTo(0.0235, 10);
+    // p99: rank 31.68 → 0.01 + 0.015 × (31.68 − 16) / 16 = 0.0247
+    expect(llama.itlP99).toBeCloseTo(0.0247, 10);
 
     expect(llama.tokensPerSecond).toBe(26); // 52 tokens / 2 s
     expect(llama.inFlight).toBe(0);
@@ -129,7 +133,7 @@ describe('computeModelRows on expositions recorded with @ryot/metrics', () => {
     expect(mistral.tokensPerSecond).toBe(0);
     expect(mistral.inFlight).toBe(1);
     expect(mistral.queueSize).toBe(1);
-    // No lookup in the window: falls back to the ryot_cache_hit_ratio gauge (last 60 s) = 1 / 4.
+    // No lookup in the window: falls back to the ryot_model_cache_hit_ratio gauge (last 60 s) = 1 / 4.
     expect(mistral.cacheHitRatio).toBe(0.25);
     expect(mistral.cacheHitSource).toBe('gauge');
     expect(mistral.gpuMemoryUsedBytes).toBeUndefined();
@@ -163,14 +167,14 @@ describe('computeModelRows on expositions recorded with @ryot/metrics', () => {
         `ryot_inference_requests_total{model="busy",status="success"} ${n}`,
         `ryot_tokens_generated_total{model="busy"} ${n * 10}`,
         'ryot_inference_requests_in_flight{model="busy"} 2',
-        'ryot_gpu_memory_used_bytes{model="idle",gpu_id="0"} 1024',
+        'ryot_gpu_memory_usage_bytes{model="idle",gpu_id="0"} 1024',
       ].join('\n');
     const rows = computeModelRows(parseExposition(text(1)), parseExposition(text(5)), 2);
     expect(row(rows, 'busy')).toMatchObject({ requestsPerSecond: 2, tokensPerSecond: 20, inFlight: 2 });
     const idle = row(rows, 'idle');
     expect(idle).toMatchObject({ requestsPerSecond: 0, requests: 0, tokensPerSecond: 0, inFlight: 0, gpuMemoryUsedBytes: 1024 });
     expect(idle.errorPercent).toBeUndefined();
-    // ryot_queue_size is exported by nobody: unknown, not 0.
+    // ryot_inference_queue_size is exported by nobody: unknown, not 0.
     expect(idle.queueSize).toBeUndefined();
     // Without a previous scrape the rates stay unknown; the gauge is 0 at once.
     expect(row(computeModelRows(undefined, parseExposition(text(1)), 0), 'idle')).toMatchObject({ inFlight: 0 });

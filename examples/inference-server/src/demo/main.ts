@@ -3,6 +3,7 @@
  * summary computed from the scraped histograms next to the clients' own stopwatches.
  */
 import { startTelemetry } from '@ryot/exporters';
+import { startWebView, type WebView } from '@ryot/top';
 import { describeListenError, fail, integerFlag, parseCli, secondsFlag, UsageError } from '../cli.js';
 import { DEMO_FAULTS } from '../engine/model-spec.js';
 import { seededRandom } from '../engine/rng.js';
@@ -23,7 +24,8 @@ Options:
   --concurrency <n>   closed-loop clients (default 16)
   --port <n>          port for the server (default 0: a free one)
   --seed <n>          seed of the simulated engine and the load (default 7)
-  --keep-running      keep serving after the summary (for pnpm top, curl, Prometheus); Ctrl-C stops
+  --keep-running      keep serving after the summary (for pnpm top, curl, Prometheus), and serve
+                      live charts of it in a browser (ryot top --web) from the start; Ctrl-C stops
   -h, --help          this help
 `;
 
@@ -76,6 +78,13 @@ try {
 }
 const models = [...server.engines.keys()];
 console.log(`Ryot demo: example inference server on ${server.url} serving ${models.join(', ')}`);
+// With --keep-running the demo also serves `ryot top --web` for its own /metrics, from the start: the load can be
+// watched as it happens, and the page stays up afterwards.
+let web: WebView | undefined;
+if (options.keepRunning) {
+  web = await startWebView({ target: `${server.url}/metrics` });
+  console.log(`  live charts in a browser: ${web.url}`);
+}
 console.log(`  ${options.concurrency} clients for ${options.durationSeconds}s: streaming and non-streaming, chat and completions, a few aborted streams and invalid requests`);
 
 let sent = 0;
@@ -99,11 +108,17 @@ console.log(renderSummary(summarize(metricsText, clients, elapsedSeconds), inval
 console.log('');
 console.log(`Scrape it:      curl -s ${server.url}/metrics | grep ^ryot_`);
 console.log(`Watch it live:  pnpm top ${server.url}/metrics   (from the repository root, with --keep-running; q quits)`);
+console.log(
+  web
+    ? `In a browser:   ${web.url}   (ryot top --web, served by this demo)`
+    : `In a browser:   pnpm top --web ${server.url}/metrics   (with --keep-running the demo serves it itself)`,
+);
 console.log('Prometheus, rules and a Grafana dashboard: examples/prometheus, examples/grafana.');
 
 if (options.keepRunning) {
   console.log(`\nStill serving on ${server.url} (Ctrl-C to stop).`);
   const stop = async () => {
+    await web?.close();
     await server.close();
     await telemetry.shutdown();
     process.exit(0);

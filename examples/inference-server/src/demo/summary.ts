@@ -28,7 +28,7 @@ export function summarize(metricsText: string, clients: ReadonlyMap<string, Clie
     const client = clients.get(model);
     const clientPair = (samples: number[] | undefined): [number, number] => [quantile(samples ?? [], 0.5), quantile(samples ?? [], 0.95)];
     const lookups = exposition.sum('ryot_cache_lookups_total', { model }) ?? 0;
-    const waitBuckets = bucketsFor(exposition, 'ryot_queue_wait_seconds', { model });
+    const waitBuckets = bucketsFor(exposition, 'ryot_inference_queue_wait_seconds', { model });
     return {
       model,
       byStatus: STATUSES.map((status) => `${status[0]}:${exposition.sum('ryot_inference_requests_total', { model, status }) ?? 0}`).join(' '),

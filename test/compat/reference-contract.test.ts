@@ -1,0 +1,251 @@
+/**
+ * The reference Python library's metric set as a contract: a scripted workload through `@ryot/metrics/compat`
+ * (three models, every reference function), served by the Prometheus preset, scraped by a real Prometheus, and
+ * checked family by family through its HTTP API: the same name and TYPE, a superset of the label names, a
+ * superset of the `le` boundaries, and the values worked out by hand below.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { diag, DiagLogLevel } from '@opentelemetry/api';
+import { configure, recordRetry } from '@ryot/metrics';
+import {
+  InferenceContext,
+  modelInfo,
+  recordBatchProcessed,
+  recordInferenceError,
+  recordModelLoadTime,
+  recordQueueWait,
+  systemInfo,
+  trackInferenceRequest,
+  trackTokenGeneration,
+  updateCacheMetrics,
+  updateGpuMetrics,
+  updateQueueMetrics,
+  updateTokenThroughput,
+} from '@ryot/metrics/compat';
+import { startTelemetry, type TelemetryHandle } from '../../packages/exporters/src/index.js';
+import { PROMETHEUS_BIN, PrometheusProcess, requireBinary, type VectorSample } from '../prometheus/prometheus-process.js';
+import { REFERENCE } from './reference-metrics.js';
+
+const gate = requireBinary(PROMETHEUS_BIN, 'apt-get install -y --no-install-recommends prometheus');
+const SCRAPE_LABELS = new Set(['__name__', 'job', 'instance', 'otel_scope_name', 'otel_scope_version', 'le']);
+
+let now = 1_000_000;
+const advance = (ms: number) => void (now += ms);
+const warnings: string[] = [];
+let telemetry: TelemetryHandle;
+const prometheus = new PrometheusProcess();
+
+/** Every reference function, three models; the expected values in the tests follow from these lines. */
+async function workload(): Promise<void> {
+  // claude: a request that times out after 2 s.
+  await trackInferenceRequest('claude')(async () => {
+    advance(2000);
+    throw Object.assign(new Error('deadline exceeded'), { name: 'TimeoutError' });
+  })().catch(() => undefined);
+  // gpt4: two 200 ms successes of 50 tokens with a 40 ms TTFT, and a 100 ms CUDA OOM.
+  const gpt4 = trackInferenceRequest('gpt4')(async () => {
+    advance(200);
+    return { tokenCount: 50, ttftSeconds: 0.04 };
+  });
+  await gpt4();
+  await gpt4();
+  await trackInferenceRequest('gpt4')(async () => {
+    advance(100);
+    throw new Error('CUDA out of memory');
+  })().catch(() => undefined);
+  // claude: the seed's context-manager example, TTFT 120 ms, five tokens 20 ms apart.
+  {
+    using ctx = new InferenceContext('claude');
+    ctx.setTtft(0.12);
+    for (let i = 0; i < 5; i++) {
+      ctx.setTokenCount(ctx.tokenCount + 1);
+      ctx.recordInterTokenLatency(0.02);
+      advance(20);
+    }
+  }
+  // llama: a stream with TTFT 30 ms and gaps of 10, 20 and 40 ms.
+  const stream = trackTokenGeneration('llama')(async function* () {
+    for (const gap of [30, 10, 20, 40]) {
+      advance(gap);
+      yield 'token';
+    }
+  });
+  for await (const _token of stream()) void _token;
+  for (const [model, spelling] of [
+    ['gpt4', 'invalid_input'],
+    ['claude', 'cuda_error'],
+    ['claude', 'runtime_error'],
+    ['llama', 'oom'],
+    ['llama', 'timeout'],
+  ] as const) {
+    recordInferenceError(model, spelling);
+  }
+  updateGpuMetrics('llama', 0, 6e9, 8e9, 75);
+  updateGpuMetrics('llama', 1, 2e9, 8e9, 30);
+  for (const size of [1, 2, 3, 64, 128, 200]) recordBatchProcessed('llama', size);
+  updateQueueMetrics('llama', 7);
+  recordQueueWait('llama', 0.3);
+  recordQueueWait('llama', 45);
+  recordRetry({ model: 'llama', count: 2 });
+  updateTokenThroughput('gpt4', 42.5);
+  recordModelLoadTime('gpt4', 12.5);
+  recordModelLoadTime('gpt4', 3.25);
+  updateCacheMetrics('gpt4', 0.8);
+  systemInfo.info({ environment: 'test', version: '1.0.0' });
+  modelInfo.info({ models: 'gpt4, claude, llama' });
+  // Close the current second so the 10 s token rate sees every token.
+  advance(1000);
+}
+
+const leValue = (le: string | undefined) => (le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le));
+
+async function series(name: string): Promise<VectorSample[]> {
+  return prometheus.query(`{__name__="${name}", job="ryot"}`);
+}
+
+async function value(name: string, labels: Record<string, string>): Promise<number | undefined> {
+  const match = (await series(name)).filter((s) => Object.entries(labels).every(([k, v]) => s.metric[k] === v));
+  if (match.length > 1) throw new Error(`${name} ${JSON.stringify(labels)} matches ${match.length} series`);
+  return match[0] === undefined ? undefined : Number(match[0].value[1]);
+}
+
+/** Cumulative bucket counts of one histogram series, by numeric `le`. */
+async function buckets(name: string, labels: Record<string, string>): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  for (const s of await series(`${name}_bucket`)) {
+    if (Object.entries(labels).every(([k, v]) => s.metric[k] === v)) out.set(leValue(s.metric['le']), Number(s.value[1]));
+  }
+  return out;
+}
+
+describe.runIf(gate.run)('the reference metric set, scraped by a real Prometheus', () => {
+  beforeAll(async () => {
+    diag.setLogger(
+      { error: (m) => void warnings.push(m), warn: (m) => void warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} },
+      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
+    );
+    configure({ clock: () => now });
+    telemetry = await startTelemetry({ prometheus: { host: '127.0.0.1', port: 0 }, gpu: false });
+    await workload();
+    await prometheus.start(`127.0.0.1:${telemetry.prometheus!.port}`);
+    await prometheus.waitFor('ryot_model_info', (result) => result.length === 1);
+  }, 60_000);
+
+  afterAll(async () => {
+    await prometheus.stop();
+    await telemetry?.shutdown();
+    diag.disable();
+  });
+
+  it('has every reference family under the same name and TYPE', async () => {
+    const response = await fetch(`${prometheus.url}/api/v1/metadata`);
+    const metadata = ((await response.json()) as { data: Record<string, { type: string }[]> }).data;
+    for (const [name, expected] of Object.entries(REFERENCE)) {
+      expect(metadata[name]?.[0]?.type, name).toBe(expected.type);
+    }
+  });
+
+  it('carries a superset of each family\'s label names', async () => {
+    for (const [name, expected] of Object.entries(REFERENCE)) {
+      const sampleName = expected.type === 'histogram' ? `${name}_count` : name;
+      const found = await series(sampleName);
+      expect(found.length, name).toBeGreaterThan(0);
+      for (const sample of found) {
+        const labels = Object.keys(sample.metric).filter((key) => !SCRAPE_LABELS.has(key));
+        expect(labels, name).toEqual(expect.arrayContaining(expected.labels));
+      }
+    }
+  });
+
+  it('has a superset of each histogram\'s le boundaries', async () => {
+    for (const [name, expected] of Object.entries(REFERENCE)) {
+      if (!expected.buckets) continue;
+      const les = new Set((await series(`${name}_bucket`)).map((s) => leValue(s.metric['le'])));
+      expect([...les], name).toEqual(expect.arrayContaining([...expected.buckets, Number.POSITIVE_INFINITY]));
+    }
+  });
+
+  it('counts requests and errors as scripted, with the reference spellings mapped', async () => {
+    const requests = Object.fromEntries(
+      (await series('ryot_inference_requests_total')).map((s) => [`${s.metric['model']}/${s.metric['status']}`, Number(s.value[1])]),
+    );
+    expect(requests).toEqual({ 'gpt4/success': 2, 'gpt4/error': 1, 'claude/timeout': 1, 'claude/success': 1, 'llama/success': 1 });
+    const errors = Object.fromEntries(
+      (await series('ryot_inference_errors_total')).map((s) => [`${s.metric['model']}/${s.metric['error_type']}`, Number(s.value[1])]),
+    );
+    expect(errors).toEqual({
+      'gpt4/oom': 1,
+      'gpt4/invalid_request': 1,
+      'claude/timeout': 1,
+      'claude/cuda': 1,
+      'claude/unknown': 1,
+      'llama/oom': 1,
+      'llama/timeout': 1,
+    });
+    expect(await value('ryot_inference_retries_total', { model: 'llama' })).toBe(2);
+  });
+
+  it('puts every latency in its hand-computed bucket', async () => {
+    // gpt4: 0.2, 0.2 and 0.1 s; claude: 2 s (timeout) and 0.1 s (context); llama 0.1 s.
+    const gpt4 = await buckets('ryot_inference_request_duration_seconds', { model: 'gpt4' });
+    expect([gpt4.get(0.05), gpt4.get(0.1), gpt4.get(0.25), gpt4.get(Infinity)]).toEqual([0, 1, 3, 3]);
+    const claude = await buckets('ryot_inference_request_duration_seconds', { model: 'claude' });
+    expect([claude.get(0.05), claude.get(0.1), claude.get(1), claude.get(2.5)]).toEqual([0, 1, 1, 2]);
+    // TTFT: gpt4 2 × 40 ms, claude 120 ms, llama 30 ms.
+    expect((await buckets('ryot_inference_ttft_seconds', { model: 'gpt4' })).get(0.05)).toBe(2);
+    expect((await buckets('ryot_inference_ttft_seconds', { model: 'gpt4' })).get(0.025)).toBe(0);
+    const claudeTtft = await buckets('ryot_inference_ttft_seconds', { model: 'claude' });
+    expect([claudeTtft.get(0.1), claudeTtft.get(0.25)]).toEqual([0, 1]);
+    const llamaTtft = await buckets('ryot_inference_ttft_seconds', { model: 'llama' });
+    expect([llamaTtft.get(0.025), llamaTtft.get(0.05)]).toEqual([0, 1]);
+    // ITL: claude 5 × 20 ms; llama 10, 20, 40 ms.
+    const claudeItl = await buckets('ryot_inference_inter_token_latency_seconds', { model: 'claude' });
+    expect([claudeItl.get(0.01), claudeItl.get(0.025), claudeItl.get(Infinity)]).toEqual([0, 5, 5]);
+    const llamaItl = await buckets('ryot_inference_inter_token_latency_seconds', { model: 'llama' });
+    expect([llamaItl.get(0.005), llamaItl.get(0.01), llamaItl.get(0.025), llamaItl.get(0.05)]).toEqual([0, 1, 2, 3]);
+  });
+
+  it('counts tokens, tokens per request and the per-model rates', async () => {
+    for (const [model, tokens] of [['gpt4', 100], ['claude', 5], ['llama', 4]] as const) {
+      expect(await value('ryot_tokens_generated_total', { model }), model).toBe(tokens);
+      expect(await value('ryot_average_tokens_per_minute', { model }), model).toBe(tokens);
+    }
+    const gpt4 = await buckets('ryot_tokens_per_request', { model: 'gpt4' });
+    expect([gpt4.get(25), gpt4.get(50)]).toEqual([0, 2]);
+    expect((await buckets('ryot_tokens_per_request', { model: 'llama' })).get(5)).toBe(1);
+    // gpt4's rate was set by hand; the others are their tokens over the last 10 complete seconds / 10.
+    expect(await value('ryot_tokens_per_second', { model: 'gpt4' })).toBe(42.5);
+    expect(await value('ryot_tokens_per_second', { model: 'claude' })).toBe(0.5);
+    expect(await value('ryot_tokens_per_second', { model: 'llama' })).toBe(0.4);
+    // No model ever seen without tokens reports a rate: no stray "unknown" series anywhere.
+    expect(await prometheus.query('{model="unknown", job="ryot"}')).toEqual([]);
+  });
+
+  it('reports model, cache, batch, GPU and queue figures', async () => {
+    expect(await value('ryot_model_loading_duration_seconds', { model: 'gpt4' })).toBe(3.25);
+    expect(await value('ryot_model_cache_hit_ratio', { model: 'gpt4' })).toBe(0.8);
+    const batch = await buckets('ryot_batch_size', { model: 'llama' });
+    expect([1, 2, 4, 8, 16, 32, 64, 128, Infinity].map((le) => batch.get(le))).toEqual([1, 2, 3, 3, 3, 3, 4, 5, 6]);
+    expect(await value('ryot_batches_processed_total', { model: 'llama' })).toBe(6);
+    expect(await value('ryot_gpu_memory_usage_bytes', { model: 'llama', gpu_id: '0' })).toBe(6e9);
+    expect(await value('ryot_gpu_memory_usage_bytes', { model: 'llama', gpu_id: '1' })).toBe(2e9);
+    expect(await value('ryot_gpu_memory_reserved_bytes', { model: 'llama', gpu_id: '1' })).toBe(8e9);
+    expect(await value('ryot_gpu_utilization_percent', { model: 'llama', gpu_id: '0' })).toBe(75);
+    expect(await value('ryot_memory_efficiency_ratio', { model: 'llama', gpu_id: '0' })).toBe(0.75);
+    expect(await value('ryot_memory_efficiency_ratio', { model: 'llama', gpu_id: '1' })).toBe(0.25);
+    expect(await value('ryot_inference_queue_size', { model: 'llama' })).toBe(7);
+    const wait = await buckets('ryot_inference_queue_wait_seconds', { model: 'llama' });
+    expect([0, 0.1, 0.5, 1, 5, 10, 30, 60].map((le) => wait.get(le))).toEqual([0, 0, 1, 1, 1, 1, 1, 2]);
+  });
+
+  it('serves both info calls, the seed\'s literal modelInfo call without an added label, and no warning', async () => {
+    const [system] = await series('ryot_system_info');
+    expect(system?.metric).toMatchObject({ environment: 'test', version: '1.0.0' });
+    const models = await series('ryot_model_info');
+    expect(models).toHaveLength(1);
+    const labels = Object.keys(models[0]!.metric).filter((key) => !SCRAPE_LABELS.has(key));
+    expect(labels).toEqual(['models']);
+    expect(models[0]!.metric['models']).toBe('gpt4, claude, llama');
+    expect(warnings).toEqual([]);
+  });
+});
