@@ -6,9 +6,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 export default defineConfig({
   root,
   resolve: {
+    // Tests import every workspace package by its name, resolved to its source (one copy of each module).
     alias: [
       { find: /^@ryot\/metrics$/, replacement: `${root}packages/metrics/src/index.ts` },
-      { find: /^@ryot\/metrics\/compat$/, replacement: `${root}packages/metrics/src/compat.ts` },
+      { find: /^@ryot\/metrics\/(instrumentation|compat|testing|exposition)$/, replacement: `${root}packages/metrics/src/$1.ts` },
     ],
   },
   test: {

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ALL_METRICS, prometheusName, prometheusType } from '@ryot/metrics';
+import { ALL_METRICS, prometheusName, prometheusType } from '@ryot/metrics/instrumentation';
 import { REFERENCE, type ReferenceFamily } from './reference-metrics.js';
 
 const migration = readFileSync(new URL('../../packages/metrics/MIGRATION.md', import.meta.url), 'utf8');

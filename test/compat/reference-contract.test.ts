@@ -23,17 +23,17 @@ import {
   updateTokenThroughput,
 } from '@ryot/metrics/compat';
 import { startTelemetry, type TelemetryHandle } from '../../packages/exporters/src/index.js';
-import { PROMETHEUS_BIN, PrometheusProcess, requireBinary, type VectorSample } from '../prometheus/prometheus-process.js';
+import { PROMETHEUS_BIN, failIfMissing, requireBinary, startPrometheus, type RunningPrometheus, type VectorSample } from '../helpers/prometheus.js';
 import { REFERENCE } from './reference-metrics.js';
 
-const gate = requireBinary(PROMETHEUS_BIN, 'apt-get install -y --no-install-recommends prometheus');
+const gate = requireBinary(PROMETHEUS_BIN);
 const SCRAPE_LABELS = new Set(['__name__', 'job', 'instance', 'otel_scope_name', 'otel_scope_version', 'le']);
 
 let now = 1_000_000;
 const advance = (ms: number) => void (now += ms);
 const warnings: string[] = [];
 let telemetry: TelemetryHandle;
-const prometheus = new PrometheusProcess();
+let prometheus: RunningPrometheus;
 
 /** Every reference function, three models; the expected values in the tests follow from these lines. */
 async function workload(): Promise<void> {
@@ -100,7 +100,7 @@ async function workload(): Promise<void> {
 const leValue = (le: string | undefined) => (le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le));
 
 async function series(name: string): Promise<VectorSample[]> {
-  return prometheus.query(`{__name__="${name}", job="ryot"}`);
+  return prometheus.vector(`{__name__="${name}", job="ryot"}`);
 }
 
 async function value(name: string, labels: Record<string, string>): Promise<number | undefined> {
@@ -118,8 +118,9 @@ async function buckets(name: string, labels: Record<string, string>): Promise<Ma
   return out;
 }
 
-describe.runIf(gate.run)('the reference metric set, scraped by a real Prometheus', () => {
+describe.skipIf(!gate.run)('the reference metric set, scraped by a real Prometheus', () => {
   beforeAll(async () => {
+    failIfMissing(gate);
     diag.setLogger(
       { error: (m) => void warnings.push(m), warn: (m) => void warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} },
       { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
@@ -127,12 +128,12 @@ describe.runIf(gate.run)('the reference metric set, scraped by a real Prometheus
     configure({ clock: () => now });
     telemetry = await startTelemetry({ prometheus: { host: '127.0.0.1', port: 0 }, gpu: false });
     await workload();
-    await prometheus.start(`127.0.0.1:${telemetry.prometheus!.port}`);
+    prometheus = await startPrometheus({ scrape: `127.0.0.1:${telemetry.prometheus!.port}` });
     await prometheus.waitFor('ryot_model_info', (result) => result.length === 1);
   }, 60_000);
 
   afterAll(async () => {
-    await prometheus.stop();
+    await prometheus?.stop();
     await telemetry?.shutdown();
     diag.disable();
   });
@@ -218,7 +219,7 @@ describe.runIf(gate.run)('the reference metric set, scraped by a real Prometheus
     expect(await value('ryot_tokens_per_second', { model: 'claude' })).toBe(0.5);
     expect(await value('ryot_tokens_per_second', { model: 'llama' })).toBe(0.4);
     // No model ever seen without tokens reports a rate: no stray "unknown" series anywhere.
-    expect(await prometheus.query('{model="unknown", job="ryot"}')).toEqual([]);
+    expect(await prometheus.vector('{model="unknown", job="ryot"}')).toEqual([]);
   });
 
   it('reports model, cache, batch, GPU and queue figures', async () => {

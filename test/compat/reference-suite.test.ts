@@ -8,8 +8,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { createCompat } from '@ryot/metrics/compat';
-import { parseExposition, type Exposition } from '@ryot/top';
-import { createHarness, type Harness } from '../../packages/metrics/test/helpers.js';
+import { parseExposition, type Exposition } from '@ryot/metrics/testing';
+import { createTestRyot as createHarness, type TestRyot as Harness } from '@ryot/metrics/testing';
 
 let harness: Harness;
 let compat: ReturnType<typeof createCompat>;

@@ -6,10 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ALL_METRICS, prometheusName } from '@ryot/metrics';
+import { ALL_METRICS, prometheusName } from '@ryot/metrics/instrumentation';
 import { post, readSse, startTestServer, testModel } from '../../examples/inference-server/test/helpers.js';
 import { dashboardQueries } from '../rules/dashboard-queries.js';
-import { ALERT_RULES, RECORDING_RULES, failIfMissing, requireBinary, startPrometheus, type RunningPrometheus } from '../rules/prometheus-process.js';
+import { ALERT_RULES, RECORDING_RULES, failIfMissing, requireBinary, startPrometheus, type RunningPrometheus } from '../helpers/prometheus.js';
 
 const gate = requireBinary('prometheus');
 let server: Awaited<ReturnType<typeof startTestServer>> | undefined;

@@ -3,7 +3,8 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { diag, metrics } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
-import { METRICS, trackInferenceRequest } from '@ryot/metrics';
+import { trackInferenceRequest } from '@ryot/metrics';
+import { METRICS } from '@ryot/metrics/instrumentation';
 import { startTelemetry, type TelemetryHandle } from '../../packages/exporters/src/index.js';
 import { OtlpReceiver } from './receiver.js';
 

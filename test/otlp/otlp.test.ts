@@ -1,6 +1,7 @@
 import { metrics } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { METRICS, startInference, trackInferenceRequest } from '@ryot/metrics';
+import { startInference, trackInferenceRequest } from '@ryot/metrics';
+import { METRICS } from '@ryot/metrics/instrumentation';
 import { startTelemetry, type OtlpOptions, type TelemetryHandle } from '../../packages/exporters/src/index.js';
 import { OtlpReceiver, attributeMap, attributesMatch } from './receiver.js';
 

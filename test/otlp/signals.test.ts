@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { METRICS } from '@ryot/metrics';
+import { METRICS } from '@ryot/metrics/instrumentation';
 import { OtlpReceiver } from './receiver.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/signal-app.ts', import.meta.url));

@@ -6,10 +6,9 @@ import { metrics } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueue, recordBatch, recordCacheLookup, trackTokenGeneration, updateGpuMetrics } from '@ryot/metrics';
 import { startTelemetry, type TelemetryHandle } from '../../packages/exporters/src/index.js';
-import { PROMETHEUS_BIN, PrometheusProcess, promqlBlocks, requireBinary, valueOf } from './prometheus-process.js';
+import { PROMETHEUS_BIN, failIfMissing, promqlBlocks, requireBinary, startPrometheus, valueOf, type RunningPrometheus } from '../helpers/prometheus.js';
 
-const INSTALL = 'apt-get install -y --no-install-recommends prometheus';
-const gate = requireBinary(PROMETHEUS_BIN, INSTALL);
+const gate = requireBinary(PROMETHEUS_BIN);
 const cookbookPath = fileURLToPath(new URL('../../packages/exporters/docs/promql-cookbook.md', import.meta.url));
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -70,15 +69,15 @@ async function round(base: string): Promise<void> {
 describe.skipIf(!gate.run)('Ryot exposition scraped by a real Prometheus', () => {
   let telemetry: TelemetryHandle;
   let app: Server;
-  const prometheus = new PrometheusProcess();
+  let prometheus: RunningPrometheus;
 
   beforeAll(async () => {
-    if (gate.reason) throw new Error(gate.reason);
+    failIfMissing(gate);
     telemetry = await startTelemetry({ prometheus: { server: false }, gpu: false, serviceName: 'prometheus-it' });
     app = appServer(telemetry);
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;
-    await prometheus.start(base.replace('http://', ''));
+    prometheus = await startPrometheus({ scrape: base.replace('http://', '') });
     await prometheus.waitFor('up{job="ryot"}', (r) => valueOf(r) === 1);
 
     await round(base);
@@ -88,46 +87,46 @@ describe.skipIf(!gate.run)('Ryot exposition scraped by a real Prometheus', () =>
   }, 60_000);
 
   afterAll(async () => {
-    await prometheus.stop();
+    await prometheus?.stop();
     if (app) await new Promise((resolve) => app.close(resolve));
     if (telemetry) await telemetry.shutdown();
     metrics.disable();
   });
 
   it('counts requests by status exactly', async () => {
-    const llama = await prometheus.query('sum by (status) (ryot_inference_requests_total{model="llama"})');
+    const llama = await prometheus.vector('sum by (status) (ryot_inference_requests_total{model="llama"})');
     expect(valueOf(llama, { status: 'success' })).toBe(24);
     expect(valueOf(llama, { status: 'error' })).toBe(6);
-    const mistral = await prometheus.query('sum by (status) (ryot_inference_requests_total{model="mistral"})');
+    const mistral = await prometheus.vector('sum by (status) (ryot_inference_requests_total{model="mistral"})');
     expect(valueOf(mistral, { status: 'success' })).toBe(12);
     expect(valueOf(mistral, { status: 'error' })).toBeUndefined();
-    const errors = await prometheus.query('sum by (model, error_type) (ryot_inference_errors_total)');
+    const errors = await prometheus.vector('sum by (model, error_type) (ryot_inference_errors_total)');
     expect(errors.reduce((total, s) => total + Number(s.value[1]), 0)).toBe(6);
   });
 
   it('computes latency quantiles from the Ryot buckets', async () => {
-    const count = await prometheus.query('sum by (model) (ryot_inference_request_duration_seconds_count)');
+    const count = await prometheus.vector('sum by (model) (ryot_inference_request_duration_seconds_count)');
     expect(valueOf(count, { model: 'llama' })).toBe(30);
     // Each request waits 60 ms, then streams 5 tokens 3 ms apart: ~75 ms, above the 0.05 bucket.
-    const p50 = await prometheus.query(
+    const p50 = await prometheus.vector(
       'histogram_quantile(0.5, sum by (le, model) (rate(ryot_inference_request_duration_seconds_bucket[1m])))',
     );
     const llamaP50 = valueOf(p50, { model: 'llama' })!;
     expect(llamaP50).toBeGreaterThan(0.05);
     expect(llamaP50).toBeLessThanOrEqual(0.25);
-    const ttft = await prometheus.query('histogram_quantile(0.9, sum by (le) (rate(ryot_inference_ttft_seconds_bucket[1m])))');
+    const ttft = await prometheus.vector('histogram_quantile(0.9, sum by (le) (rate(ryot_inference_ttft_seconds_bucket[1m])))');
     expect(valueOf(ttft)).toBeGreaterThan(0.05);
     expect(valueOf(ttft)).toBeLessThanOrEqual(0.25);
     // le labels are the catalog's boundaries.
-    const les = await prometheus.query('count by (le) (ryot_inference_request_duration_seconds_bucket{model="llama"})');
+    const les = await prometheus.vector('count by (le) (ryot_inference_request_duration_seconds_bucket{model="llama"})');
     expect(les.map((s) => s.metric['le']).sort()).toEqual(['+Inf', '0.01', '0.025', '0.05', '0.1', '0.25', '0.5', '1', '10', '2.5', '30', '5'].sort());
   });
 
   it('reports token totals and a positive token rate', async () => {
-    const totals = await prometheus.query('sum by (model) (ryot_tokens_generated_total)');
+    const totals = await prometheus.vector('sum by (model) (ryot_tokens_generated_total)');
     expect(valueOf(totals, { model: 'llama' })).toBe(24 * 5);
     expect(valueOf(totals, { model: 'mistral' })).toBe(12 * 5);
-    const rate = await prometheus.query('sum by (model) (rate(ryot_tokens_generated_total[1m]))');
+    const rate = await prometheus.vector('sum by (model) (rate(ryot_tokens_generated_total[1m]))');
     expect(valueOf(rate, { model: 'llama' })).toBeGreaterThan(0);
     expect(valueOf(rate, { model: 'mistral' })).toBeGreaterThan(0);
   });
@@ -137,7 +136,7 @@ describe.skipIf(!gate.run)('Ryot exposition scraped by a real Prometheus', () =>
     expect(cookbook.length).toBeGreaterThanOrEqual(20);
   });
   it.each(cookbook)('cookbook query runs: $query', async ({ query, mayBeEmpty }) => {
-    const result = await prometheus.query(query);
+    const result = await prometheus.vector(query);
     if (!mayBeEmpty) {
       expect(result.length, `no data for:\n${query}`).toBeGreaterThan(0);
       for (const sample of result) expect(Number.isNaN(Number(sample.value[1])), `NaN in ${JSON.stringify(sample)}`).toBe(false);

@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ALL_METRICS, prometheusName, prometheusType } from '@ryot/metrics';
+import { ALL_METRICS, prometheusName, prometheusType } from '@ryot/metrics/instrumentation';
 import { dashboardPanels, dashboardQueries, loadDashboard, substituteVariables } from './dashboard-queries.js';
 import {
   ALERT_RULES,
@@ -17,7 +17,7 @@ import {
   requireBinary,
   startPrometheus,
   type RunningPrometheus,
-} from './prometheus-process.js';
+} from '../helpers/prometheus.js';
 
 const dashboard = loadDashboard();
 const panels = dashboardPanels(dashboard);

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
-import { REPO_ROOT } from './prometheus-process.js';
+import { REPO_ROOT } from '../helpers/prometheus.js';
 
 const DIR = join(REPO_ROOT, 'examples/kubernetes');
 

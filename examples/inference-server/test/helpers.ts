@@ -1,6 +1,7 @@
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { createRyot, ryotViews } from '@ryot/metrics';
+import { parseExposition } from '@ryot/metrics/testing';
 import { createInferenceServer, type InferenceServerOptions, type ModelSpec } from '../src/index.js';
 
 const MiB = 1024 * 1024;
@@ -54,13 +55,9 @@ export function post(url: string, body: unknown, init: RequestInit = {}): Promis
   return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: typeof body === 'string' ? body : JSON.stringify(body), ...init });
 }
 
-/** The value of one sample line `name{labels} value`, matching labels as a subset. */
+/** The value of the first sample `name{labels}`, matching labels as a subset. */
 export function sampleValue(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    if (Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) return Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return undefined;
+  return parseExposition(text).value(name, labels);
 }
 
 export interface SseEvent {

@@ -3,7 +3,8 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import express from 'express';
 import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { METRICS, RYOT_METER_NAME, createInstrument, ryotViews } from '@ryot/metrics';
+import { ryotViews } from '@ryot/metrics';
+import { METRICS, RYOT_METER_NAME, createInstrument } from '@ryot/metrics/instrumentation';
 import { PROMETHEUS_CONTENT_TYPE, bearerTokenMatches, createPrometheusEndpoint, type PrometheusEndpointOptions } from '../src/index.js';
 import { listen, sampleValue } from './helpers.js';
 

@@ -5,7 +5,8 @@
 import { metrics } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
-import { METRICS, createInstrument, createRyot, ryotViews } from '../src/index.js';
+import { createRyot, ryotViews } from '../src/index.js';
+import { METRICS, createInstrument } from '../src/instrumentation.js';
 
 const exporter = new PrometheusExporter({ preventServerStart: true });
 const provider = new MeterProvider({ readers: [exporter], views: ryotViews() });

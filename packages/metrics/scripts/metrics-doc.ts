@@ -1,4 +1,4 @@
-import { ALL_METRICS, prometheusName, prometheusType, type MetricGroup } from '../src/index.js';
+import { ALL_METRICS, prometheusName, prometheusType, type MetricGroup } from '../src/instrumentation.js';
 
 const GROUP_TITLES: Record<MetricGroup, string> = {
   requests: 'Requests and latency',
@@ -8,7 +8,8 @@ const GROUP_TITLES: Record<MetricGroup, string> = {
   errors: 'Errors and retries',
   queue: 'Queueing',
   info: 'Info metrics',
-  genai: 'OTel GenAI semantic conventions (opt-in)',
+  genai_server: 'OTel GenAI server semantic conventions (opt-in)',
+  genai_client: 'OTel GenAI client semantic conventions (client integrations, opt-in)',
   hardware: 'GPU devices through NVML (@ryot/nvml, OTel hardware semantic conventions)',
 };
 

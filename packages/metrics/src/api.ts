@@ -1,5 +1,7 @@
-import { InferenceContext, type InferenceContextOptions } from './context.js';
-import { getDefaultRyot } from './default-instance.js';
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
+import type { ErrorType } from './catalog.js';
+import { recordSafely } from './diagnostics.js';
+import { InferenceContext, type InferenceContextOptions } from './inference.js';
 import { modelInfoFor, systemInfoFor, type ModelInfo, type SystemInfo } from './info.js';
 import {
   recordBatch,
@@ -17,18 +19,15 @@ import {
   type GpuMetricsUpdate,
 } from './operations.js';
 import { QueueTicket, waitInQueue } from './queue.js';
-import { recordSafely } from './diagnostics.js';
-import { Ryot, type RyotOptions } from './ryot.js';
-import { trackInferenceRequestWith, type TrackInferenceRequestOptions } from './track-request.js';
+import { getDefaultRecorder, Recorder, registerRecorder, type RyotOptions } from './recorder.js';
+import { trackInferenceRequestWith, type Tracker, type TrackInferenceRequestOptions } from './track-request.js';
 import { trackTokenGenerationWith, type TrackTokenGenerationOptions } from './track-stream.js';
-import type { Tracker } from './tracker.js';
-import type { MetricProducer } from '@opentelemetry/sdk-metrics';
-import type { ErrorType } from './catalog.js';
 
-/** The tracking API, bound to one Ryot instance. */
+/** The tracking API, bound to one recorder (the default one, or a `createRyot()` instance). */
 export interface RyotApi {
-  readonly ryot: Ryot;
   configure(options: RyotOptions): void;
+  /** The instance's monotonic clock in milliseconds: what `startedAt` and the timings are measured on. */
+  now(): number;
   trackInferenceRequest(options: TrackInferenceRequestOptions): Tracker;
   trackTokenGeneration(options: TrackTokenGenerationOptions): Tracker;
   startInference(options: Omit<InferenceContextOptions, 'ryot'>): InferenceContext;
@@ -50,6 +49,7 @@ export interface RyotApi {
   /** Replaces the computed ryot_model_cache_hit_ratio of a model with a ratio measured elsewhere. */
   setCacheHitRatio(options: { model: string; ratio: number }): void;
   updateGpuMetrics(update: GpuMetricsUpdate): void;
+  /** The error_type a thrown value classifies to (the configured classifier, then the built-in one). */
   classifyError(error: unknown): ErrorType;
   /** The MetricProducer this instance's info metrics are served through; pass it to every reader's `metricProducers`. */
   metricProducer(): MetricProducer;
@@ -57,47 +57,49 @@ export interface RyotApi {
   readonly modelInfo: ModelInfo;
 }
 
-/** A record call over the instance `get` returns, behind the never-throw boundary. */
-function recording<A extends unknown[]>(get: () => Ryot, what: string, record: (ryot: Ryot, ...args: A) => void): (...args: A) => void {
+/** A record call behind the never-throw boundary. */
+function recording<A extends unknown[]>(recorder: () => Recorder, what: string, record: (recorder: Recorder, ...args: A) => void): (...args: A) => void {
   return (...args) => {
-    const ryot = get();
-    recordSafely(ryot.diagnostics, what, () => record(ryot, ...args));
+    const instance = recorder();
+    recordSafely(instance.diagnostics, what, () => record(instance, ...args));
   };
 }
 
-function bindApi(get: () => Ryot): RyotApi {
-  return {
-    get ryot() {
-      return get();
-    },
-    configure: (options) => get().configure(options),
-    trackInferenceRequest: (options) => trackInferenceRequestWith(get(), options),
-    trackTokenGeneration: (options) => trackTokenGenerationWith(get(), options),
-    startInference: (options) => new InferenceContext({ ...options, ryot: get() }),
-    enqueue: (model) => new QueueTicket(get(), get().series(model)),
-    waitInQueue: (model, acquire) => waitInQueue(get(), model, acquire),
-    recordModelLoad: recording(get, 'recordModelLoad', recordModelLoad),
-    trackModelLoad: (model, load) => trackModelLoad(get(), model, load),
-    recordCacheLookup: recording(get, 'recordCacheLookup', recordCacheLookup),
-    recordBatch: recording(get, 'recordBatch', recordBatch),
-    recordRetry: recording(get, 'recordRetry', recordRetry),
-    recordError: recording(get, 'recordError', recordError),
-    setQueueSize: recording(get, 'setQueueSize', setQueueSize),
-    recordQueueWait: recording(get, 'recordQueueWait', recordQueueWait),
-    setTokenThroughput: recording(get, 'setTokenThroughput', setTokenThroughput),
-    setCacheHitRatio: recording(get, 'setCacheHitRatio', setCacheHitRatio),
-    updateGpuMetrics: recording(get, 'updateGpuMetrics', updateGpuMetrics),
-    classifyError: (error) => get().classify(error),
-    metricProducer: () => get().metricProducer(),
-    systemInfo: systemInfoFor(get),
-    modelInfo: modelInfoFor(get),
+function bindApi(recorder: () => Recorder): RyotApi {
+  const api: RyotApi = {
+    configure: (options) => recorder().configure(options),
+    now: () => recorder().now(),
+    trackInferenceRequest: (options) => trackInferenceRequestWith(api, options),
+    trackTokenGeneration: (options) => trackTokenGenerationWith(api, options),
+    startInference: (options) => new InferenceContext({ ...options, ryot: api }),
+    enqueue: (model) => new QueueTicket(recorder(), recorder().series(model)),
+    waitInQueue: (model, acquire) => waitInQueue(recorder(), model, acquire),
+    recordModelLoad: recording(recorder, 'recordModelLoad', recordModelLoad),
+    trackModelLoad: (model, load) => trackModelLoad(recorder(), model, load),
+    recordCacheLookup: recording(recorder, 'recordCacheLookup', recordCacheLookup),
+    recordBatch: recording(recorder, 'recordBatch', recordBatch),
+    recordRetry: recording(recorder, 'recordRetry', recordRetry),
+    recordError: recording(recorder, 'recordError', recordError),
+    setQueueSize: recording(recorder, 'setQueueSize', setQueueSize),
+    recordQueueWait: recording(recorder, 'recordQueueWait', recordQueueWait),
+    setTokenThroughput: recording(recorder, 'setTokenThroughput', setTokenThroughput),
+    setCacheHitRatio: recording(recorder, 'setCacheHitRatio', setCacheHitRatio),
+    updateGpuMetrics: recording(recorder, 'updateGpuMetrics', updateGpuMetrics),
+    classifyError: (error) => recorder().classify(error),
+    metricProducer: () => recorder().metricProducer(),
+    systemInfo: systemInfoFor(recorder),
+    modelInfo: modelInfoFor(recorder),
   };
+  return api;
 }
 
-/** A tracking API over its own Ryot instance (own provider, clock, limits). */
+/** A tracking API over its own instance (own provider, clock, limits). */
 export function createRyot(options: RyotOptions = {}): RyotApi {
-  const ryot = new Ryot(options);
-  return bindApi(() => ryot);
+  const recorder = new Recorder(options);
+  const api = bindApi(() => recorder);
+  registerRecorder(api, recorder);
+  return api;
 }
 
-export const defaultApi: RyotApi = bindApi(getDefaultRyot);
+/** The API the top-level functions belong to: the default instance, created on first use. */
+export const defaultApi: RyotApi = bindApi(getDefaultRecorder);

@@ -23,7 +23,11 @@ export type InstrumentKind =
   | 'observable_counter'
   | 'observable_updowncounter';
 
-export type MetricGroup = 'requests' | 'tokens' | 'model' | 'gpu' | 'errors' | 'queue' | 'info' | 'genai' | 'hardware';
+/**
+ * Who records a metric: the recorder (`requests` … `info`, and `genai_server` when enabled), a client integration
+ * (`genai_client`, under the integration's own meter) or @ryot/nvml (`hardware`, under its meter).
+ */
+export type MetricGroup = 'requests' | 'tokens' | 'model' | 'gpu' | 'errors' | 'queue' | 'info' | 'genai_server' | 'genai_client' | 'hardware';
 
 export interface MetricDefinition {
   readonly name: string;
@@ -58,6 +62,15 @@ export const ATTR_ERROR_TYPE = 'error_type';
 export const ATTR_GPU_ID = 'gpu_id';
 
 export const RYOT_METER_NAME = '@ryot/metrics';
+/** The meter @ryot/nvml records the `hardware` group under. */
+export const HARDWARE_METER_NAME = '@ryot/nvml';
+
+/** The meter each group is recorded under; undefined for `genai_client`, which each integration records under its own. */
+export function meterNameOf(group: MetricGroup): string | undefined {
+  if (group === 'hardware') return HARDWARE_METER_NAME;
+  if (group === 'genai_client') return undefined;
+  return RYOT_METER_NAME;
+}
 
 const REQUEST_DURATION_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] as const;
 const TTFT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5] as const;
@@ -334,7 +347,7 @@ export const METRICS = {
     unit: 's',
     description: 'GenAI server request duration (time to last output token). Emitted when genAiSemconv is on.',
     attributes: [...GEN_AI_ATTRIBUTES, 'error.type'],
-    group: 'genai',
+    group: 'genai_server',
     buckets: GEN_AI_DURATION_BUCKETS,
   },
   genAiServerTimeToFirstToken: {
@@ -343,7 +356,7 @@ export const METRICS = {
     unit: 's',
     description: 'GenAI server time to first token, successful requests only. Emitted when genAiSemconv is on.',
     attributes: GEN_AI_ATTRIBUTES,
-    group: 'genai',
+    group: 'genai_server',
     buckets: GEN_AI_TTFT_BUCKETS,
   },
   genAiServerTimePerOutputToken: {
@@ -353,7 +366,7 @@ export const METRICS = {
     description:
       'GenAI server time per output token after the first: (duration - TTFT) / (tokens - 1), successful requests only.',
     attributes: GEN_AI_ATTRIBUTES,
-    group: 'genai',
+    group: 'genai_server',
     buckets: GEN_AI_TPOT_BUCKETS,
   },
   genAiClientOperationDuration: {
@@ -362,7 +375,7 @@ export const METRICS = {
     unit: 's',
     description: 'GenAI client operation duration, measured by the caller.',
     attributes: [...GEN_AI_ATTRIBUTES, 'error.type'],
-    group: 'genai',
+    group: 'genai_client',
     buckets: GEN_AI_DURATION_BUCKETS,
   },
   genAiClientTokenUsage: {
@@ -371,7 +384,7 @@ export const METRICS = {
     unit: '{token}',
     description: 'GenAI client input and output tokens per operation.',
     attributes: [...GEN_AI_ATTRIBUTES, 'gen_ai.token.type'],
-    group: 'genai',
+    group: 'genai_client',
     buckets: GEN_AI_TOKEN_USAGE_BUCKETS,
   },
   genAiClientTimeToFirstChunk: {
@@ -380,7 +393,7 @@ export const METRICS = {
     unit: 's',
     description: 'GenAI client time from the call to the first streamed chunk.',
     attributes: GEN_AI_ATTRIBUTES,
-    group: 'genai',
+    group: 'genai_client',
     buckets: GEN_AI_DURATION_BUCKETS,
   },
   genAiClientTimePerOutputChunk: {
@@ -389,7 +402,7 @@ export const METRICS = {
     unit: 's',
     description: 'GenAI client gap between consecutive streamed chunks; one observation per chunk after the first.',
     attributes: GEN_AI_ATTRIBUTES,
-    group: 'genai',
+    group: 'genai_client',
     buckets: GEN_AI_DURATION_BUCKETS,
   },
   hwGpuMemoryUsage: {
@@ -457,7 +470,7 @@ export const METRICS = {
     group: 'hardware',
   },
   gpuDeviceMemoryReserved: {
-    name: 'ryot.gpu.memory.reserved',
+    name: 'ryot.gpu.memory.driver_reserved',
     kind: 'observable_updowncounter',
     unit: 'By',
     description: 'GPU memory the driver reserves on the device (NVML reserved, v2 memory info only).',
@@ -490,9 +503,17 @@ export const METRICS = {
   },
 } as const satisfies Record<string, MetricDefinition>;
 
-export type MetricKey = keyof typeof METRICS;
+export type Metrics = typeof METRICS;
+export type MetricKey = keyof Metrics;
+/** The keys of the metrics in the given groups, as a type. */
+export type MetricKeyIn<G extends MetricGroup> = { [K in MetricKey]: Metrics[K]['group'] extends G ? K : never }[MetricKey];
 
 export const ALL_METRICS: readonly MetricDefinition[] = Object.values(METRICS);
+
+/** The keys of the metrics in the given groups, in catalog order. */
+export function metricKeysIn<G extends MetricGroup>(...groups: G[]): MetricKeyIn<G>[] {
+  return (Object.keys(METRICS) as MetricKey[]).filter((key) => (groups as MetricGroup[]).includes(METRICS[key].group)) as MetricKeyIn<G>[];
+}
 
 /** The name a metric has in the OTel Prometheus exporter's text output. */
 export function prometheusName(definition: MetricDefinition): string {

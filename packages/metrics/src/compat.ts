@@ -5,11 +5,9 @@
  */
 import { defaultApi, type RyotApi } from './api.js';
 import type { ErrorType } from './catalog.js';
-import { InferenceContext as CoreInferenceContext } from './context.js';
+import { InferenceContext as CoreInferenceContext } from './inference.js';
 import type { ModelInfo, SystemInfo } from './info.js';
-import type { ModelOption } from './model-label.js';
-import type { TokenUsage } from './track-request.js';
-import type { Tracker } from './tracker.js';
+import type { ModelOption, TokenUsage, Tracker } from './track-request.js';
 
 /** The model label the reference library uses when none is given. */
 export const DEFAULT_MODEL = 'default';
@@ -71,7 +69,7 @@ export interface CompatApi {
 export function createCompat(api: RyotApi = defaultApi): CompatApi {
   class InferenceContext extends CoreInferenceContext {
     constructor(model: string = DEFAULT_MODEL) {
-      super({ model, ryot: api.ryot });
+      super({ model, ryot: api });
     }
   }
   return {

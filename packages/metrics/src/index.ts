@@ -1,43 +1,32 @@
-export {
-  METRICS,
-  ALL_METRICS,
-  ERROR_TYPES,
-  REQUEST_STATUSES,
-  RYOT_METER_NAME,
-  ATTR_MODEL,
-  ATTR_STATUS,
-  ATTR_ERROR_TYPE,
-  ATTR_GPU_ID,
-  prometheusName,
-  prometheusType,
-} from './catalog.js';
-export type { MetricDefinition, MetricGroup, InstrumentKind, MetricKey, RequestStatus, ErrorType } from './catalog.js';
-export { createInstrument } from './instruments.js';
-export type { InstrumentFor } from './instruments.js';
+/**
+ * @ryot/metrics: the tracking API over the default instance, and what a service needs to start it. Building blocks
+ * for integrations are in `@ryot/metrics/instrumentation`, test helpers in `@ryot/metrics/testing`, and the
+ * reference Python library's API in `@ryot/metrics/compat`.
+ */
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
+import { defaultApi } from './api.js';
+import type { RyotOptions } from './recorder.js';
+
+export { createRyot } from './api.js';
+export type { RyotApi } from './api.js';
+export { InferenceContext } from './inference.js';
+export type { InferenceContextOptions, InferenceSummary, GenAiClientOptions } from './inference.js';
 export { ryotViews } from './views.js';
 export type { RyotViewsOptions } from './views.js';
-export { RYOT_VERSION } from './version.js';
-export { Ryot } from './ryot.js';
-export type { RyotOptions, GenAiSemconvOptions } from './ryot.js';
 export { RyotError, RyotConfigError } from './errors.js';
-export { classifyError } from './classify.js';
+export type { RyotOptions, GenAiSemconvOptions, Clock } from './recorder.js';
 export type { ErrorClassifier } from './classify.js';
-export type { Clock } from './clock.js';
-export { OVERFLOW_LABEL } from './labels.js';
-export { InferenceContext } from './context.js';
-export type { InferenceContextOptions } from './context.js';
-export { QueueTicket } from './queue.js';
-export type { Tracker } from './tracker.js';
-export type { TrackInferenceRequestOptions, TokenUsage } from './track-request.js';
+export type { ErrorType, RequestStatus } from './catalog.js';
+export type { Tracker, TrackInferenceRequestOptions, TokenUsage, ModelOption } from './track-request.js';
 export type { TrackTokenGenerationOptions } from './track-stream.js';
+export type { QueueTicket } from './queue.js';
 export type { CacheLookupOptions, GpuMetricsUpdate } from './operations.js';
 export type { SystemInfo, ModelInfo } from './info.js';
-export { createRyot, defaultApi } from './api.js';
-export type { RyotApi } from './api.js';
 
-import { defaultApi } from './api.js';
-import type { MetricProducer } from '@opentelemetry/sdk-metrics';
-import type { RyotOptions } from './ryot.js';
+/** Reconfigures the default instance behind the top-level functions. */
+export function configure(options: RyotOptions): void {
+  defaultApi.configure(options);
+}
 
 /**
  * The default instance's MetricProducer: add it to each reader you build (`metricProducers: [ryotMetricProducer()]`)
@@ -47,10 +36,6 @@ export function ryotMetricProducer(): MetricProducer {
   return defaultApi.metricProducer();
 }
 
-/** Reconfigures the default instance behind the top-level functions. */
-export function configure(options: RyotOptions): void {
-  defaultApi.configure(options);
-}
 export const {
   trackInferenceRequest,
   trackTokenGeneration,
@@ -68,6 +53,7 @@ export const {
   setTokenThroughput,
   setCacheHitRatio,
   updateGpuMetrics,
+  classifyError,
   systemInfo,
   modelInfo,
 } = defaultApi;

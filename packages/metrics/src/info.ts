@@ -1,7 +1,7 @@
 import { arch, platform, version as nodeVersion } from 'node:process';
 import { recordSafely } from './diagnostics.js';
 import { infoLabelsArgument, sanitizeInfoLabels } from './operations.js';
-import type { Ryot } from './ryot.js';
+import type { Recorder } from './recorder.js';
 import { RYOT_VERSION } from './version.js';
 
 export interface SystemInfo {
@@ -17,10 +17,10 @@ export interface ModelInfo {
   info(labels: { model?: string } & Record<string, string | number | boolean | undefined>): void;
 }
 
-export function systemInfoFor(ryot: () => Ryot): SystemInfo {
+export function systemInfoFor(recorder: () => Recorder): SystemInfo {
   return {
     info(labels = {}) {
-      const instance = ryot();
+      const instance = recorder();
       recordSafely(instance.diagnostics, 'systemInfo.info', () => {
         if (infoLabelsArgument(instance, labels) === undefined) return;
         instance.setSystemInfo(
@@ -33,21 +33,19 @@ export function systemInfoFor(ryot: () => Ryot): SystemInfo {
             ...labels,
           }),
         );
-        instance.instruments();
       });
     },
   };
 }
 
-export function modelInfoFor(ryot: () => Ryot): ModelInfo {
+export function modelInfoFor(recorder: () => Recorder): ModelInfo {
   return {
     info(labels) {
-      const instance = ryot();
+      const instance = recorder();
       recordSafely(instance.diagnostics, 'modelInfo.info', () => {
         if (infoLabelsArgument(instance, labels) === undefined) return;
         const { model, ...rest } = labels;
         instance.setModelInfo(model === undefined ? null : instance.series(model), sanitizeInfoLabels(instance, rest));
-        instance.instruments();
       });
     },
   };

@@ -5,12 +5,13 @@ import {
   type Histogram,
   type Meter,
   type MetricOptions,
+  type Observable,
   type ObservableCounter,
   type ObservableGauge,
   type ObservableUpDownCounter,
   type UpDownCounter,
 } from '@opentelemetry/api';
-import type { InstrumentKind, MetricDefinition } from './catalog.js';
+import { METRICS, type InstrumentKind, type MetricDefinition, type MetricKey, type Metrics } from './catalog.js';
 
 interface InstrumentByKind {
   counter: Counter;
@@ -23,6 +24,9 @@ interface InstrumentByKind {
 }
 
 export type InstrumentFor<D extends MetricDefinition> = InstrumentByKind[D['kind']];
+
+/** The OTel instruments for a set of catalog keys, each typed from its catalog entry. */
+export type InstrumentSet<K extends MetricKey> = { readonly [P in K]: InstrumentFor<Metrics[P]> };
 
 function metricOptions(definition: MetricDefinition): MetricOptions {
   const options: MetricOptions = {
@@ -51,4 +55,14 @@ export function createInstrument<D extends MetricDefinition>(meter: Meter, defin
     observable_updowncounter: () => meter.createObservableUpDownCounter(definition.name, options),
   };
   return create[kind]() as InstrumentFor<D>;
+}
+
+/** Creates one instrument per catalog key on `meter`. */
+export function createInstruments<K extends MetricKey>(meter: Meter, keys: readonly K[]): InstrumentSet<K> {
+  return Object.fromEntries(keys.map((key) => [key, createInstrument(meter, METRICS[key])])) as unknown as InstrumentSet<K>;
+}
+
+/** The observable instruments of a set: the ones a batch observable callback reports. */
+export function observablesOf<K extends MetricKey>(set: InstrumentSet<K>, keys: readonly K[]): Observable[] {
+  return keys.filter((key) => METRICS[key].kind.startsWith('observable_')).map((key) => set[key] as Observable);
 }

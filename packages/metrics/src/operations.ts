@@ -1,7 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { ERROR_TYPES, type ErrorType } from './catalog.js';
 import { describeValue } from './diagnostics.js';
-import type { Ryot } from './ryot.js';
+import type { Recorder } from './recorder.js';
 import { isFiniteNonNegative, isNonNegativeInteger, isRecord } from './values.js';
 
 const ERROR_TYPE_SET: ReadonlySet<unknown> = new Set(ERROR_TYPES);
@@ -11,22 +11,22 @@ const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 const MAX_INFO_LABELS = 64;
 const MAX_INFO_VALUE_LENGTH = 1024;
 
-function finiteNonNegative(ryot: Ryot, metric: string, value: unknown): value is number {
+function finiteNonNegative(recorder: Recorder, metric: string, value: unknown): value is number {
   if (isFiniteNonNegative(value)) return true;
-  ryot.rejectValue(metric, value, 'a non-negative finite number');
+  recorder.rejectValue(metric, value, 'a non-negative finite number');
   return false;
 }
 
-export function recordModelLoad(ryot: Ryot, model: unknown, seconds: number): void {
-  if (!finiteNonNegative(ryot, 'ryot_model_loading_duration_seconds', seconds)) return;
-  ryot.instruments().modelLoadingDuration.record(seconds, ryot.series(model).attributes);
+export function recordModelLoad(recorder: Recorder, model: unknown, seconds: number): void {
+  if (!finiteNonNegative(recorder, 'ryot_model_loading_duration_seconds', seconds)) return;
+  recorder.instruments().modelLoadingDuration.record(seconds, recorder.series(model).attributes);
 }
 
 /** Times `load`; records the duration when it succeeds, and rethrows its error untouched. */
-export async function trackModelLoad<T>(ryot: Ryot, model: unknown, load: () => PromiseLike<T> | T): Promise<T> {
-  const startedAt = ryot.now();
+export async function trackModelLoad<T>(recorder: Recorder, model: unknown, load: () => PromiseLike<T> | T): Promise<T> {
+  const startedAt = recorder.now();
   const value = await load();
-  recordModelLoad(ryot, model, (ryot.now() - startedAt) / 1000);
+  recordModelLoad(recorder, model, (recorder.now() - startedAt) / 1000);
   return value;
 }
 
@@ -39,40 +39,40 @@ export interface CacheLookupOptions {
   lookups?: number;
 }
 
-export function recordCacheLookup(ryot: Ryot, options: CacheLookupOptions): void {
+export function recordCacheLookup(recorder: Recorder, options: CacheLookupOptions): void {
   const lookups: unknown = options.lookups ?? 1;
   const hits: unknown = options.hits ?? (options.hit === true ? 1 : 0);
   if (!isNonNegativeInteger(lookups) || !isNonNegativeInteger(hits) || lookups < hits) {
-    ryot.rejectValue('ryot_cache_lookups', `${describeValue(hits)}/${describeValue(lookups)}`, 'integers with 0 <= hits <= lookups');
+    recorder.rejectValue('ryot_cache_lookups', `${describeValue(hits)}/${describeValue(lookups)}`, 'integers with 0 <= hits <= lookups');
     return;
   }
-  const series = ryot.series(options.model);
-  const instruments = ryot.instruments();
+  const series = recorder.series(options.model);
+  const instruments = recorder.instruments();
   instruments.cacheLookups.add(lookups, series.attributes);
   instruments.cacheHits.add(hits, series.attributes);
-  const now = ryot.now();
+  const now = recorder.now();
   series.cacheLookupWindow.add(lookups, now);
   series.cacheHitWindow.add(hits, now);
 }
 
-export function recordBatch(ryot: Ryot, options: { model: string; size: number }): void {
+export function recordBatch(recorder: Recorder, options: { model: string; size: number }): void {
   if (!(Number.isInteger(options.size) && options.size > 0)) {
-    ryot.rejectValue('ryot_batch_size', options.size, 'a positive integer');
+    recorder.rejectValue('ryot_batch_size', options.size, 'a positive integer');
     return;
   }
-  const instruments = ryot.instruments();
-  const { attributes } = ryot.series(options.model);
+  const instruments = recorder.instruments();
+  const { attributes } = recorder.series(options.model);
   instruments.batchSize.record(options.size, attributes);
   instruments.batchesProcessed.add(1, attributes);
 }
 
-export function recordRetry(ryot: Ryot, options: { model: string; count?: number }): void {
+export function recordRetry(recorder: Recorder, options: { model: string; count?: number }): void {
   const count = options.count ?? 1;
   if (!(Number.isInteger(count) && count > 0)) {
-    ryot.rejectValue('ryot_inference_retries', count, 'a positive integer');
+    recorder.rejectValue('ryot_inference_retries', count, 'a positive integer');
     return;
   }
-  ryot.instruments().retries.add(count, ryot.series(options.model).attributes);
+  recorder.instruments().retries.add(count, recorder.series(options.model).attributes);
 }
 
 export interface GpuMetricsUpdate {
@@ -86,17 +86,17 @@ export interface GpuMetricsUpdate {
   utilization?: number;
 }
 
-export function updateGpuMetrics(ryot: Ryot, update: GpuMetricsUpdate): void {
-  const instruments = ryot.instruments();
-  const series = ryot.series(update.model);
-  const attributes = series.cached(`gpu:${ryot.gpuLabel(update.gpuId)}`, () => ({
+export function updateGpuMetrics(recorder: Recorder, update: GpuMetricsUpdate): void {
+  const instruments = recorder.instruments();
+  const series = recorder.series(update.model);
+  const attributes = series.cached(`gpu:${recorder.gpuLabel(update.gpuId)}`, () => ({
     model: series.label,
-    gpu_id: ryot.gpuLabel(update.gpuId),
+    gpu_id: recorder.gpuLabel(update.gpuId),
   }));
   const { usedBytes, reservedBytes, utilization } = update;
-  const used = usedBytes !== undefined && finiteNonNegative(ryot, 'ryot_gpu_memory_usage_bytes', usedBytes) ? usedBytes : undefined;
+  const used = usedBytes !== undefined && finiteNonNegative(recorder, 'ryot_gpu_memory_usage_bytes', usedBytes) ? usedBytes : undefined;
   const reserved =
-    reservedBytes !== undefined && finiteNonNegative(ryot, 'ryot_gpu_memory_reserved_bytes', reservedBytes) ? reservedBytes : undefined;
+    reservedBytes !== undefined && finiteNonNegative(recorder, 'ryot_gpu_memory_reserved_bytes', reservedBytes) ? reservedBytes : undefined;
   if (used !== undefined) instruments.gpuMemoryUsage.record(used, attributes);
   if (reserved !== undefined) instruments.gpuMemoryReserved.record(reserved, attributes);
   if (used !== undefined && reserved !== undefined && reserved > 0) {
@@ -106,55 +106,55 @@ export function updateGpuMetrics(ryot: Ryot, update: GpuMetricsUpdate): void {
     if (typeof utilization === 'number' && utilization >= 0 && utilization <= 100) {
       instruments.gpuUtilization.record(utilization, attributes);
     } else {
-      ryot.rejectValue('ryot_gpu_utilization_percent', utilization, 'a percentage in 0..100');
+      recorder.rejectValue('ryot_gpu_utilization_percent', utilization, 'a percentage in 0..100');
     }
   }
 }
 
 /** Counts an error that no tracked request recorded (a failed health check, an engine fault between requests). */
-export function recordError(ryot: Ryot, options: { model: string; errorType: ErrorType }): void {
+export function recordError(recorder: Recorder, options: { model: string; errorType: ErrorType }): void {
   let errorType = options.errorType;
   if (!ERROR_TYPE_SET.has(errorType)) {
-    ryot.rejectValue('ryot_inference_errors', errorType, `one of ${ERROR_TYPES.join(', ')} (recorded as unknown)`);
+    recorder.rejectValue('ryot_inference_errors', errorType, `one of ${ERROR_TYPES.join(', ')} (recorded as unknown)`);
     errorType = 'unknown';
   }
-  ryot.instruments().errors.add(1, ryot.series(options.model).errorAttributes(errorType));
+  recorder.instruments().errors.add(1, recorder.series(options.model).errorAttributes(errorType));
 }
 
 /** Sets the queue size of a model to a value measured elsewhere (an engine's own queue); queue tickets then count from it. */
-export function setQueueSize(ryot: Ryot, options: { model: string; size: number }): void {
+export function setQueueSize(recorder: Recorder, options: { model: string; size: number }): void {
   if (!(Number.isInteger(options.size) && options.size >= 0)) {
-    ryot.rejectValue('ryot_inference_queue_size', options.size, 'a non-negative integer');
+    recorder.rejectValue('ryot_inference_queue_size', options.size, 'a non-negative integer');
     return;
   }
-  const series = ryot.series(options.model);
-  ryot.instruments();
+  const series = recorder.series(options.model);
+  recorder.instruments();
   series.queueSize = options.size;
 }
 
 /** Records a queue wait measured elsewhere, in seconds. */
-export function recordQueueWait(ryot: Ryot, options: { model: string; seconds: number }): void {
-  if (!finiteNonNegative(ryot, 'ryot_inference_queue_wait_seconds', options.seconds)) return;
-  ryot.instruments().queueWait.record(options.seconds, ryot.series(options.model).attributes);
+export function recordQueueWait(recorder: Recorder, options: { model: string; seconds: number }): void {
+  if (!finiteNonNegative(recorder, 'ryot_inference_queue_wait_seconds', options.seconds)) return;
+  recorder.instruments().queueWait.record(options.seconds, recorder.series(options.model).attributes);
 }
 
 /** Sets ryot_tokens_per_second for a model to a rate measured elsewhere; from then on it replaces Ryot's own. */
-export function setTokenThroughput(ryot: Ryot, options: { model: string; tokensPerSecond: number }): void {
-  if (!finiteNonNegative(ryot, 'ryot_tokens_per_second', options.tokensPerSecond)) return;
-  const series = ryot.series(options.model);
-  ryot.instruments();
+export function setTokenThroughput(recorder: Recorder, options: { model: string; tokensPerSecond: number }): void {
+  if (!finiteNonNegative(recorder, 'ryot_tokens_per_second', options.tokensPerSecond)) return;
+  const series = recorder.series(options.model);
+  recorder.instruments();
   series.throughputOverride = options.tokensPerSecond;
 }
 
 /** Sets ryot_model_cache_hit_ratio for a model (0..1); from then on it replaces the ratio Ryot computes from lookups. */
-export function setCacheHitRatio(ryot: Ryot, options: { model: string; ratio: number }): void {
+export function setCacheHitRatio(recorder: Recorder, options: { model: string; ratio: number }): void {
   const { ratio } = options;
   if (!(typeof ratio === 'number' && ratio >= 0 && ratio <= 1)) {
-    ryot.rejectValue('ryot_model_cache_hit_ratio', ratio, 'a ratio in 0..1');
+    recorder.rejectValue('ryot_model_cache_hit_ratio', ratio, 'a ratio in 0..1');
     return;
   }
-  const series = ryot.series(options.model);
-  ryot.instruments();
+  const series = recorder.series(options.model);
+  recorder.instruments();
   series.cacheHitRatioOverride = ratio;
 }
 
@@ -162,28 +162,28 @@ export function setCacheHitRatio(ryot: Ryot, options: { model: string; ratio: nu
  * Info labels: keys must be Prometheus label names, values strings (numbers and booleans are stringified), at most
  * 64 labels of at most 1024 characters. Whatever the input, each kind of problem is reported once.
  */
-export function sanitizeInfoLabels(ryot: Ryot, labels: Record<string, unknown>): Attributes {
+export function sanitizeInfoLabels(recorder: Recorder, labels: Record<string, unknown>): Attributes {
   const attributes: Attributes = {};
   let count = 0;
   for (const [key, value] of Object.entries(labels)) {
     if (value === undefined) continue;
     if (!LABEL_NAME.test(key) || key.startsWith('__')) {
-      ryot.diagnostics.warnOnce('info-key', () => `info label ${describeValue(key)} is not a valid Prometheus label name; dropped (reported once for all such labels).`);
+      recorder.diagnostics.warnOnce('info-key', () => `info label ${describeValue(key)} is not a valid Prometheus label name; dropped (reported once for all such labels).`);
       continue;
     }
     let text: string;
     if (typeof value === 'string') text = value;
     else if (typeof value === 'number' || typeof value === 'boolean') text = String(value);
     else {
-      ryot.diagnostics.warnOnce('info-value', () => `info label ${key} must be a string, number or boolean; dropped (reported once for all such labels).`);
+      recorder.diagnostics.warnOnce('info-value', () => `info label ${key} must be a string, number or boolean; dropped (reported once for all such labels).`);
       continue;
     }
     if (++count > MAX_INFO_LABELS) {
-      ryot.diagnostics.warnOnce('info-labels', `an info call carried more than ${MAX_INFO_LABELS} labels; the rest are dropped.`);
+      recorder.diagnostics.warnOnce('info-labels', `an info call carried more than ${MAX_INFO_LABELS} labels; the rest are dropped.`);
       break;
     }
     if (text.length > MAX_INFO_VALUE_LENGTH) {
-      ryot.diagnostics.warnOnce('info-value-length', `an info label value is longer than ${MAX_INFO_VALUE_LENGTH} characters; it is cut there.`);
+      recorder.diagnostics.warnOnce('info-value-length', `an info label value is longer than ${MAX_INFO_VALUE_LENGTH} characters; it is cut there.`);
       text = text.slice(0, MAX_INFO_VALUE_LENGTH);
     }
     attributes[key] = text;
@@ -192,8 +192,8 @@ export function sanitizeInfoLabels(ryot: Ryot, labels: Record<string, unknown>):
 }
 
 /** The labels object of an info call, or undefined (reported once) when it is not an object. */
-export function infoLabelsArgument(ryot: Ryot, labels: unknown): Record<string, unknown> | undefined {
+export function infoLabelsArgument(recorder: Recorder, labels: unknown): Record<string, unknown> | undefined {
   if (isRecord(labels)) return labels;
-  ryot.rejectValue('info labels', labels, 'an object of labels');
+  recorder.rejectValue('info labels', labels, 'an object of labels');
   return undefined;
 }

@@ -1,7 +1,7 @@
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
 import type { CollectionResult, MetricData, MetricProducer, ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import { METRICS, RYOT_METER_NAME, type MetricDefinition } from './catalog.js';
-import type { Ryot } from './ryot.js';
+import type { Recorder } from './recorder.js';
 import { RYOT_VERSION } from './version.js';
 
 /**
@@ -39,12 +39,12 @@ export class RyotMetricProducer implements MetricProducer {
   /** How many times a reader collected from this producer. */
   collections = 0;
 
-  constructor(private readonly ryot: Ryot) {}
+  constructor(private readonly recorder: Recorder) {}
 
   async collect(): Promise<CollectionResult> {
     this.collections++;
     const time = hrTime(Date.now());
-    const { system, models } = this.ryot.infoSets();
+    const { system, models } = this.recorder.infoSets();
     const metrics = [gauge(METRICS.systemInfo, system ? [system] : [], time), gauge(METRICS.modelInfo, models, time)].filter(
       (metric): metric is MetricData => metric !== undefined,
     );

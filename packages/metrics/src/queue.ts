@@ -1,6 +1,5 @@
-import type { BoundInstruments } from './bound-instruments.js';
-import type { ModelSeries } from './labels.js';
-import type { Ryot } from './ryot.js';
+import type { Recorder, RecorderInstruments } from './recorder.js';
+import type { ModelSeries } from './series.js';
 
 /**
  * One request's place in a queue. Leaving the queue (dequeue or abandon) happens once,
@@ -8,15 +7,15 @@ import type { Ryot } from './ryot.js';
  */
 export class QueueTicket implements Disposable {
   private left = false;
-  private readonly instruments: BoundInstruments;
+  private readonly instruments: RecorderInstruments;
   private readonly enqueuedAt: number;
 
   constructor(
-    private readonly ryot: Ryot,
+    private readonly recorder: Recorder,
     private readonly series: ModelSeries,
   ) {
-    this.instruments = ryot.instruments();
-    this.enqueuedAt = ryot.now();
+    this.instruments = recorder.instruments();
+    this.enqueuedAt = recorder.now();
     series.addToQueue(1);
   }
 
@@ -28,7 +27,7 @@ export class QueueTicket implements Disposable {
   dequeue(): number {
     if (this.left) return 0;
     this.left = true;
-    const seconds = Math.max(0, (this.ryot.now() - this.enqueuedAt) / 1000);
+    const seconds = Math.max(0, (this.recorder.now() - this.enqueuedAt) / 1000);
     this.series.addToQueue(-1);
     this.instruments.queueWait.record(seconds, this.series.attributes);
     return seconds;
@@ -47,8 +46,8 @@ export class QueueTicket implements Disposable {
 }
 
 /** Waits for `acquire` (a semaphore, a slot) as a queued request: dequeued on success, abandoned on error. */
-export async function waitInQueue<T>(ryot: Ryot, model: unknown, acquire: () => PromiseLike<T> | T): Promise<T> {
-  const ticket = new QueueTicket(ryot, ryot.series(model));
+export async function waitInQueue<T>(recorder: Recorder, model: unknown, acquire: () => PromiseLike<T> | T): Promise<T> {
+  const ticket = new QueueTicket(recorder, recorder.series(model));
   try {
     const value = await acquire();
     ticket.dequeue();

@@ -1,9 +1,8 @@
+import type { RyotApi } from './api.js';
 import { safeString } from './diagnostics.js';
-import { resolveModel, type ModelOption } from './model-label.js';
-import type { Ryot } from './ryot.js';
-import { InferenceRun } from './run.js';
-import { assertFunction, isPromiseLike, type Tracker } from './tracker.js';
-import { validateModelOption } from './track-request.js';
+import { InferenceContext } from './inference.js';
+import { recorderOf, type Recorder } from './recorder.js';
+import { assertFunction, isPromiseLike, resolveModel, validateModelOption, type ModelOption, type Tracker } from './track-request.js';
 
 type ArgsOption<T> = T | ((...args: never[]) => T);
 
@@ -18,12 +17,12 @@ export interface TrackTokenGenerationOptions {
   signal?: ArgsOption<AbortSignal | undefined>;
 }
 
-function resolveArgsOption<T>(ryot: Ryot, option: ArgsOption<T> | undefined, args: readonly unknown[], name: string): T | undefined {
+function resolveArgsOption<T>(recorder: Recorder, option: ArgsOption<T> | undefined, args: readonly unknown[], name: string): T | undefined {
   if (typeof option !== 'function') return option;
   try {
     return (option as (...args: readonly unknown[]) => T)(...args);
   } catch (error) {
-    ryot.diagnostics.warnOnce(`${name}-threw`, () => `the ${name} option function threw (${safeString(error)}); ignored.`);
+    recorder.diagnostics.warnOnce(`${name}-threw`, () => `the ${name} option function threw (${safeString(error)}); ignored.`);
     return undefined;
   }
 }
@@ -47,14 +46,14 @@ function isAsyncIterable(value: unknown): value is AsyncIterable<unknown> {
  */
 class TrackedStream<T> implements AsyncGenerator<T, unknown, unknown> {
   private iterator: AsyncIterator<T> | undefined;
-  private run: InferenceRun | undefined;
+  private run: InferenceContext | undefined;
 
   constructor(
     private readonly source: AsyncIterable<T>,
-    private readonly begin: () => InferenceRun,
+    private readonly begin: () => InferenceContext,
     private readonly countTokens: ((chunk: T) => number) | undefined,
-    private readonly ryot: Ryot,
-    run?: InferenceRun,
+    private readonly recorder: Recorder,
+    run?: InferenceContext,
   ) {
     this.run = run;
   }
@@ -99,7 +98,7 @@ class TrackedStream<T> implements AsyncGenerator<T, unknown, unknown> {
   private readonly onResult = (result: IteratorResult<T, unknown>): IteratorResult<T, unknown> => {
     const run = this.run!;
     if (result.done) run.end('success');
-    else run.token(this.countTokens ? this.safeCount(result.value) : 1);
+    else run.recordToken(this.countTokens ? this.safeCount(result.value) : 1);
     return result;
   };
 
@@ -112,7 +111,7 @@ class TrackedStream<T> implements AsyncGenerator<T, unknown, unknown> {
     try {
       return this.countTokens!(chunk);
     } catch (error) {
-      this.ryot.diagnostics.warnOnce('count-tokens-threw', () => `countTokens threw (${safeString(error)}); the chunk is counted as one token.`);
+      this.recorder.diagnostics.warnOnce('count-tokens-threw', () => `countTokens threw (${safeString(error)}); the chunk is counted as one token.`);
       return 1;
     }
   }
@@ -124,18 +123,22 @@ class TrackedStream<T> implements AsyncGenerator<T, unknown, unknown> {
  * eagerly (it returns a promise or a ready iterable) and from the first pull when it is a
  * lazy async generator. The stream's outcome is recorded once, however it ends.
  */
-export function trackTokenGenerationWith(ryot: Ryot, options: TrackTokenGenerationOptions): Tracker {
+export function trackTokenGenerationWith(api: RyotApi, options: TrackTokenGenerationOptions): Tracker {
   validateModelOption(options, 'trackTokenGeneration');
+  const recorder = recorderOf(api);
   if (options.countTokens !== undefined) assertFunction(options.countTokens, 'countTokens');
   const countTokens = options.countTokens as ((chunk: unknown) => number) | undefined;
   return function track<This, Args extends unknown[], Result>(fn: (this: This, ...args: Args) => Result) {
     assertFunction(fn, 'the function to track');
     return function tracked(this: This, ...args: Args): Result {
-      const calledAt = ryot.now();
-      const start = (at: number) =>
-        new InferenceRun(ryot, ryot.series(resolveModel(ryot, options.model, args)), at, {
-          promptTokens: resolveArgsOption(ryot, options.promptTokens, args, 'promptTokens'),
-          signal: resolveArgsOption(ryot, options.signal, args, 'signal'),
+      const calledAt = recorder.now();
+      const start = (startedAt: number) =>
+        new InferenceContext({
+          model: resolveModel(recorder, options.model, args) as string,
+          ryot: api,
+          startedAt,
+          promptTokens: resolveArgsOption(recorder, options.promptTokens, args, 'promptTokens'),
+          signal: resolveArgsOption(recorder, options.signal, args, 'signal'),
         });
       let result: Result;
       try {
@@ -144,13 +147,13 @@ export function trackTokenGenerationWith(ryot: Ryot, options: TrackTokenGenerati
         start(calledAt).fail(error);
         throw error;
       }
-      const wrap = (value: unknown, run: InferenceRun | undefined): unknown => {
+      const wrap = (value: unknown, run: InferenceContext | undefined): unknown => {
         if (!isAsyncIterable(value)) {
-          ryot.diagnostics.warnOnce('not-iterable', 'trackTokenGeneration: the function did not return an async iterable; the request is recorded without tokens.');
+          recorder.diagnostics.warnOnce('not-iterable', 'trackTokenGeneration: the function did not return an async iterable; the request is recorded without tokens.');
           run?.end('success');
           return value;
         }
-        return new TrackedStream(value, () => start(ryot.now()), countTokens, ryot, run);
+        return new TrackedStream(value, () => start(recorder.now()), countTokens, recorder, run);
       };
       if (isPromiseLike(result)) {
         const run = start(calledAt);

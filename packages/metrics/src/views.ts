@@ -1,5 +1,5 @@
 import type { ViewOptions } from '@opentelemetry/sdk-metrics';
-import { ALL_METRICS, RYOT_METER_NAME, type MetricDefinition } from './catalog.js';
+import { ALL_METRICS, meterNameOf, type MetricDefinition } from './catalog.js';
 
 /**
  * `AggregationType.EXPLICIT_BUCKET_HISTOGRAM` and `AggregationType.DEFAULT` from
@@ -10,7 +10,11 @@ const EXPLICIT_BUCKET_HISTOGRAM = 4;
 const DEFAULT_AGGREGATION = 0;
 
 export interface RyotViewsOptions {
-  /** Which meter the views select. Default: the Ryot meter. */
+  /**
+   * Which meter every view selects. Default: the meter that records each metric (`@ryot/metrics`, `@ryot/nvml`);
+   * the gen_ai.client.* views select their instrument names under any meter, since each client integration records
+   * under its own.
+   */
   meterName?: string;
   /** Per-stream cardinality limit (OTel's aggregationCardinalityLimit). Default: the SDK default (2000). */
   cardinalityLimit?: number;
@@ -25,12 +29,12 @@ export interface RyotViewsOptions {
  * hashing each record once per reader.
  */
 export function ryotViews(options: RyotViewsOptions = {}): ViewOptions[] {
-  const meterName = options.meterName ?? RYOT_METER_NAME;
   const definitions = options.definitions ?? ALL_METRICS;
   return definitions.map((definition) => {
+    const meterName = options.meterName ?? meterNameOf(definition.group);
     const view = {
       instrumentName: definition.name,
-      meterName,
+      ...(meterName !== undefined ? { meterName } : {}),
       aggregation: definition.buckets
         ? { type: EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [...definition.buckets], recordMinMax: true } }
         : { type: DEFAULT_AGGREGATION },

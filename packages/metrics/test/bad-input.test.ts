@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
-import { RyotConfigError, createRyot, OVERFLOW_LABEL } from '../src/index.js';
-import { createHarness, findMetric, histogram, value } from './helpers.js';
+import { RyotConfigError, createRyot } from '../src/index.js';
+import { OVERFLOW_LABEL } from '../src/instrumentation.js';
+import { createTestRyot, findMetric, histogram, value } from '../src/testing.js';
 
 let warnings: string[] = [];
 
@@ -16,7 +17,7 @@ afterEach(() => diag.disable());
 
 describe('bad input never reaches user code', () => {
   it('drops NaN, negative and infinite values with one diagnostic per kind', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const ctx = harness.api.startInference({ model: 'm' });
     for (const bad of [Number.NaN, -1, Number.POSITIVE_INFINITY, Number.NaN, -5]) ctx.recordToken(bad);
     ctx.recordItl(Number.NaN);
@@ -41,7 +42,7 @@ describe('bad input never reaches user code', () => {
   });
 
   it('coerces or replaces non-string model names, once each', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     harness.api.startInference({ model: 42 as unknown as string }).end();
     harness.api.startInference({ model: 43 as unknown as string }).end();
     harness.api.startInference({ model: { name: 'x' } as unknown as string }).end();
@@ -55,7 +56,7 @@ describe('bad input never reaches user code', () => {
 
   it('falls back to the built-in classifier when the user classifier throws or answers nonsense', async () => {
     let calls = 0;
-    const harness = createHarness({
+    const harness = createTestRyot({
       classifyError: (error) => {
         calls++;
         if (error instanceof RangeError) throw new Error('classifier bug');
@@ -94,7 +95,7 @@ describe('bad input never reaches user code', () => {
 
 describe('cardinality guard on the model label', () => {
   it('keeps N distinct models and folds the rest into one overflow series', async () => {
-    const harness = createHarness({ maxModels: 5 });
+    const harness = createTestRyot({ maxModels: 5 });
     for (let i = 0; i < 10_000; i++) harness.api.startInference({ model: `user-model-${i}` }).end();
     const all = await harness.metrics();
     const requests = findMetric(all, 'ryot_inference_requests')!;

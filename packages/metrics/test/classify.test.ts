@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyError, type ErrorType } from '../src/index.js';
+import { builtInClassifyError as classifyError, type ErrorType } from '../src/instrumentation.js';
 
 const cases: Array<[string, unknown, ErrorType]> = [
   ['torch OOM message', new Error('CUDA out of memory. Tried to allocate 20.00 MiB'), 'oom'],

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { AggregationType } from '@opentelemetry/sdk-metrics';
-import { ALL_METRICS, prometheusName, ryotViews } from '../src/index.js';
-import { createHarness } from './helpers.js';
+import { ryotViews } from '../src/index.js';
+import { ALL_METRICS, prometheusName } from '../src/instrumentation.js';
+import { createTestRyot, parseExposition } from '../src/testing.js';
 
 /**
  * Ryot's exposition contract, typed in from the issue texts (not derived from the catalog): the seed text's names,
@@ -70,7 +71,7 @@ const EXPECTED: Record<string, { type: string; unit: string; labels: string[]; b
 };
 
 async function exerciseEverySeedMetric() {
-  const harness = createHarness();
+  const harness = createTestRyot();
   const { api, clock } = harness;
   const ctx = api.startInference({ model: 'm', promptTokens: 12 });
   clock.advance(40);
@@ -92,45 +93,20 @@ async function exerciseEverySeedMetric() {
   return harness;
 }
 
-function families(text: string): Map<string, { type?: string; unit?: string; lines: string[] }> {
-  const out = new Map<string, { type?: string; unit?: string; lines: string[] }>();
-  const family = (name: string) => {
-    let entry = out.get(name);
-    if (!entry) out.set(name, (entry = { lines: [] }));
-    return entry;
-  };
-  for (const line of text.split('\n')) {
-    const meta = /^# (TYPE|UNIT) (\S+) ?(.*)$/.exec(line);
-    if (meta) {
-      const entry = family(meta[2]!);
-      if (meta[1] === 'TYPE') entry.type = meta[3];
-      else entry.unit = meta[3];
-      continue;
-    }
-    const sample = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{.*\})? /.exec(line);
-    if (!sample) continue;
-    const base = sample[1]!.replace(/_(bucket|sum|count)$/, '');
-    family(out.has(sample[1]!) ? sample[1]! : base).lines.push(line);
-  }
-  return out;
-}
-
 describe('Prometheus exposition through the real OTel serializer', () => {
   it('has exactly the seed names, types, units, labels and bucket boundaries', async () => {
     const text = await (await exerciseEverySeedMetric()).prometheusText();
-    const found = families(text);
+    const exposition = parseExposition(text);
+    expect(exposition.errors).toEqual([]);
     for (const [name, expected] of Object.entries(EXPECTED)) {
-      const family = found.get(name);
+      const family = exposition.families.get(name);
       expect(family, `${name} missing from:\n${text}`).toBeDefined();
       expect(family!.type, name).toBe(expected.type);
       if (expected.unit) expect(family!.unit, name).toBe(expected.unit);
-      const sample = family!.lines.find((line) => !line.includes('_bucket{')) ?? family!.lines[0]!;
-      const labels = [...sample.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="/g)].map((m) => m[1]!).sort();
-      expect(labels, name).toEqual([...expected.labels].sort());
+      const sample = exposition.get(expected.type === 'histogram' ? `${name}_count` : name)[0]!;
+      expect(Object.keys(sample.labels).sort(), name).toEqual([...expected.labels].sort());
       if (expected.buckets) {
-        const les = family!.lines
-          .filter((line) => line.startsWith(`${name}_bucket{`))
-          .map((line) => /le="([^"]+)"/.exec(line)![1]!);
+        const les = exposition.get(`${name}_bucket`).map((bucket) => bucket.labels['le']);
         expect(les, name).toEqual([...expected.buckets.map(String), '+Inf']);
       }
     }
@@ -138,12 +114,12 @@ describe('Prometheus exposition through the real OTel serializer', () => {
 
   it('emits no ryot metric the seed contract does not list', async () => {
     const text = await (await exerciseEverySeedMetric()).prometheusText();
-    const ryotFamilies = [...families(text).keys()].filter((name) => name.startsWith('ryot_'));
+    const ryotFamilies = [...parseExposition(text).families.keys()].filter((name) => name.startsWith('ryot_'));
     expect(ryotFamilies.sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
   it('keeps the right buckets without ryotViews(), through histogram advice', async () => {
-    const harness = createHarness({}, false);
+    const harness = createTestRyot({}, false);
     harness.api.startInference({ model: 'm' }).end();
     const text = await harness.prometheusText();
     const les = text
@@ -183,7 +159,9 @@ describe('catalog', () => {
     for (const [i, view] of views.entries()) {
       const definition = ALL_METRICS[i]!;
       expect(view.instrumentName).toBe(definition.name);
-      expect(view.meterName).toBe('@ryot/metrics');
+      // Each view selects the meter that records its metric: nvml's own for hardware, any meter for the client metrics.
+      const expectedMeter = definition.group === 'hardware' ? '@ryot/nvml' : definition.group === 'genai_client' ? undefined : '@ryot/metrics';
+      expect(view.meterName, definition.name).toBe(expectedMeter);
       expect(view.aggregationCardinalityLimit).toBe(500);
       if (definition.buckets) {
         expect(view.aggregation).toEqual({

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createHarness, histogram } from './helpers.js';
+import { createTestRyot, histogram } from '../src/testing.js';
 
 describe('optional GenAI semantic-convention server metrics', () => {
   it('are off by default', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     harness.api.startInference({ model: 'm' }).end();
     const names = (await harness.metrics()).map((m) => m.descriptor.name);
     expect(names.some((n) => n.startsWith('gen_ai.'))).toBe(false);
   });
 
   it('emit duration, TTFT and time per output token with the semconv attributes and buckets', async () => {
-    const harness = createHarness({ genAiSemconv: { providerName: 'vllm' } });
+    const harness = createTestRyot({ genAiSemconv: { providerName: 'vllm' } });
     const ctx = harness.api.startInference({ model: 'm' });
     harness.clock.advance(50);
     ctx.recordToken();
@@ -31,5 +31,35 @@ describe('optional GenAI semantic-convention server metrics', () => {
     expect(histogram(all, 'gen_ai.server.request.duration', { ...base, 'error.type': 'rate_limit' })!.count).toBe(1);
     // TTFT and TPOT are for successful requests only.
     expect(histogram(all, 'gen_ai.server.time_to_first_token', base)!.count).toBe(1);
+  });
+});
+
+describe('classification', () => {
+  it('calls the configured classifier exactly once per failed request, with gen_ai on', async () => {
+    let calls = 0;
+    const harness = createTestRyot({
+      genAiSemconv: true,
+      classifyError: () => {
+        calls++;
+        return undefined;
+      },
+    });
+    await expect(harness.api.trackInferenceRequest({ model: 'm' })(() => Promise.reject(new Error('x')))()).rejects.toThrow('x');
+    const stream = harness.api.trackTokenGeneration({ model: 'm' })(async function* () {
+      yield 'a';
+      throw new Error('mid-stream');
+    });
+    await expect((async () => {
+      for await (const _ of stream()) void _;
+    })()).rejects.toThrow('mid-stream');
+    harness.api.startInference({ model: 'm' }).fail(new Error('by hand'));
+    expect(calls).toBe(3);
+    const all = await harness.metrics();
+    expect(histogram(all, 'gen_ai.server.request.duration', {
+      'gen_ai.operation.name': 'chat',
+      'gen_ai.provider.name': 'ryot',
+      'gen_ai.request.model': 'm',
+      'error.type': 'unknown',
+    })?.count).toBe(3);
   });
 });

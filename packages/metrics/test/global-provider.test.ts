@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { metrics } from '@opentelemetry/api';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { InferenceContext, ryotViews, trackInferenceRequest } from '../src/index.js';
-import { TestReader, value } from './helpers.js';
+import { TestReader, value } from '../src/testing.js';
 
 afterEach(() => metrics.disable());
 

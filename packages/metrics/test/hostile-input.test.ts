@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { createHarness, findMetric, TestReader, value, type Harness } from './helpers.js';
+import { createTestRyot, findMetric, TestReader, value, type TestRyot } from '../src/testing.js';
 import { createRyot, ryotViews } from '../src/index.js';
 
 let warnings: string[] = [];
@@ -36,7 +36,7 @@ function hostileValues(): [string, unknown][] {
 describe('hostile thrown values come back untouched and are recorded once', () => {
   for (const [what, thrown] of hostileValues()) {
     it(`${what}: request and stream paths`, async () => {
-      const harness = createHarness();
+      const harness = createTestRyot();
       const request = harness.api.trackInferenceRequest({ model: 'm' })(async () => {
         throw thrown;
       });
@@ -73,7 +73,7 @@ describe('hostile thrown values come back untouched and are recorded once', () =
 
   it('a user classifier that throws a hostile value falls back to the built-in one with one diagnostic', async () => {
     const hostile = { toString: () => { throw new Error('toString'); } };
-    const harness = createHarness({ classifyError: () => { throw hostile; } });
+    const harness = createTestRyot({ classifyError: () => { throw hostile; } });
     const error = new Error('CUDA out of memory');
     await expect(harness.api.trackInferenceRequest({ model: 'm' })(() => Promise.reject(error))()).rejects.toBe(error);
     expect(value(await harness.metrics(), 'ryot_inference_errors', { model: 'm', error_type: 'oom' })).toBe(1);
@@ -83,7 +83,7 @@ describe('hostile thrown values come back untouched and are recorded once', () =
 
 describe('symbols, nulls and other wrong types never throw out of a record', () => {
   it('context methods drop them with one diagnostic per kind', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const sym = Symbol('n') as unknown as number;
     const ctx = harness.api.startInference({ model: 'm' });
     expect(() => {
@@ -105,7 +105,7 @@ describe('symbols, nulls and other wrong types never throw out of a record', () 
   });
 
   it('record calls with symbols, null options or a throwing proxy are dropped, never thrown', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const api = harness.api as unknown as Record<string, (...args: unknown[]) => unknown>;
     const trap = new Proxy({}, { get: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('ownKeys'); } });
     const calls: [string, unknown[]][] = [
@@ -135,7 +135,7 @@ describe('symbols, nulls and other wrong types never throw out of a record', () 
   });
 
   it('a usage option returning a symbol, or symbol counts, never fails the successful call', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const results: unknown[] = [];
     for (const usage of [() => Symbol('u'), () => ({ completionTokens: Symbol('c') }), () => ({ promptTokens: Symbol('p'), ttftSeconds: Symbol('t') }), () => 42]) {
       const call = harness.api.trackInferenceRequest({ model: 'm', usage: usage as never })(async () => 'answer');
@@ -147,7 +147,7 @@ describe('symbols, nulls and other wrong types never throw out of a record', () 
   });
 
   it('countTokens returning a symbol does not break the stream', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const stream = harness.api.trackTokenGeneration({ model: 'm', countTokens: () => Symbol('n') as unknown as number })(async function* () {
       yield 'a';
       yield 'b';
@@ -161,7 +161,7 @@ describe('symbols, nulls and other wrong types never throw out of a record', () 
 
 describe('closed vocabularies are checked at run time, diagnostics stay bounded', () => {
   it('end(status) with outside values records status="error", one diagnostic, bounded series across cycles', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     for (let cycle = 0; cycle < 5; cycle++) {
       for (let i = 0; i < 1500; i++) harness.api.startInference({ model: 'm' }).end(`status-${cycle}-${i}` as never);
       const requests = findMetric(await harness.metrics(), 'ryot_inference_requests')!;
@@ -174,7 +174,7 @@ describe('closed vocabularies are checked at run time, diagnostics stay bounded'
   });
 
   it('300k distinct bad info keys give one warning, not one each', () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     for (let i = 0; i < 300; i++) {
       const labels: Record<string, string> = {};
       for (let j = 0; j < 1000; j++) labels[`bad-key-${i}-${j}`] = 'v';
@@ -185,7 +185,7 @@ describe('closed vocabularies are checked at run time, diagnostics stay bounded'
   });
 
   it('info labels are bounded in number and length', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const labels: Record<string, string> = { long: 'x'.repeat(5000) };
     for (let j = 0; j < 100; j++) labels[`k${j}`] = 'v';
     harness.api.modelInfo.info({ model: 'm', ...labels });
@@ -197,7 +197,7 @@ describe('closed vocabularies are checked at run time, diagnostics stay bounded'
 });
 
 describe('AbortSignal: a deadline is a timeout, an abort is a cancellation', () => {
-  async function streamWith(harness: Harness, signal: AbortSignal): Promise<void> {
+  async function streamWith(harness: TestRyot, signal: AbortSignal): Promise<void> {
     const stream = harness.api.trackTokenGeneration({ model: 'm', signal })(async function* () {
       yield 'a';
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -207,7 +207,7 @@ describe('AbortSignal: a deadline is a timeout, an abort is a cancellation', () 
   }
 
   it('AbortSignal.timeout() ends the stream as timeout, abort() and abort(reason) as cancelled', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     await streamWith(harness, AbortSignal.timeout(10));
     const plain = new AbortController();
     setTimeout(() => plain.abort(), 10);
@@ -239,7 +239,7 @@ describe('configure() replaces the batch observable callback instead of adding o
 });
 
 describe('info metrics: replaced label sets leave the exposition', () => {
-  function infoPoints(all: Awaited<ReturnType<Harness['metrics']>>, name: string) {
+  function infoPoints(all: Awaited<ReturnType<TestRyot['metrics']>>, name: string) {
     return (findMetric(all, name)?.dataPoints ?? []).map((p) => p.attributes);
   }
 
@@ -284,8 +284,15 @@ describe('info metrics: replaced label sets leave the exposition', () => {
     }
   });
 
+  /** An instance whose reader is not given the producer (a user's own provider, wired without it). */
+  function withoutProducer() {
+    const reader = new TestReader();
+    const api = createRyot({ meterProvider: new MeterProvider({ readers: [reader], views: ryotViews() }) });
+    return { api, metrics: () => reader.metrics() };
+  }
+
   it('without the producer the SDK keeps the old set, and says so once', async () => {
-    const harness = createHarness();
+    const harness = withoutProducer();
     harness.api.systemInfo.info({ build: 'a' });
     await harness.metrics();
     harness.api.systemInfo.info({ build: 'b' });
@@ -296,7 +303,7 @@ describe('info metrics: replaced label sets leave the exposition', () => {
   });
 
   it('a producer no reader collects is reported', async () => {
-    const harness = createHarness();
+    const harness = withoutProducer();
     harness.api.metricProducer();
     harness.api.systemInfo.info({ build: 'a' });
     await harness.metrics();

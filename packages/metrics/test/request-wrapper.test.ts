@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { bucketCounts, createHarness, histogram, value } from './helpers.js';
+import { bucketCounts, createTestRyot, histogram, value } from '../src/testing.js';
 
 const M = { model: 'gpt4' };
 
 describe('trackInferenceRequest', () => {
   it('records success, duration and in-flight, and returns the value unchanged', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     let inFlightDuringCall: number | undefined;
     const generate = harness.api.trackInferenceRequest(M)(async (prompt: string) => {
       inFlightDuringCall = value(await harness.metrics(), 'ryot_inference_requests_in_flight', M);
@@ -22,7 +22,7 @@ describe('trackInferenceRequest', () => {
   });
 
   it('rethrows the very same error and classifies it', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const rateLimited = Object.assign(new Error('Too Many Requests'), { status: 429 });
     const call = harness.api.trackInferenceRequest(M)(async () => {
       throw rateLimited;
@@ -42,7 +42,7 @@ describe('trackInferenceRequest', () => {
 
   it('works as a method decorator (called the way TS 5 standard decorators call it) and keeps `this`', async () => {
     // The decorator syntax itself is compiled by tsc and run in test/consumer (vitest's transformer lacks it).
-    const harness = createHarness();
+    const harness = createTestRyot();
     const track = harness.api.trackInferenceRequest({ model: (prompt: string) => (prompt.length > 3 ? 'big' : 'small') });
     class Engine {
       constructor(private readonly suffix: string) {}
@@ -65,7 +65,7 @@ describe('trackInferenceRequest', () => {
   });
 
   it('reads token usage from a non-streaming result', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const call = harness.api.trackInferenceRequest({
       ...M,
       usage: (result: { usage: { prompt_tokens: number; completion_tokens: number } }) => ({
@@ -87,7 +87,7 @@ describe('trackInferenceRequest', () => {
   });
 
   it('rejects a missing model at configuration time with a clear error', () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     expect(() => harness.api.trackInferenceRequest({} as { model: string })).toThrow(/expected a string or a function for model/);
     expect(() => harness.api.trackInferenceRequest(M)(42 as unknown as () => void)).toThrow(TypeError);
   });
@@ -95,7 +95,7 @@ describe('trackInferenceRequest', () => {
 
 describe('InferenceContext', () => {
   it('records tokens with automatic timestamps and ends once with `using`', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     {
       using ctx = harness.api.startInference({ ...M, promptTokens: 7 });
       harness.clock.advance(8);
@@ -117,7 +117,7 @@ describe('InferenceContext', () => {
   });
 
   it('fail() ends with the classified status; dispose after fail records nothing more', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     {
       using ctx = harness.api.startInference(M);
       ctx.fail(new Error('RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB'));
@@ -131,7 +131,7 @@ describe('InferenceContext', () => {
 
 describe('queue tracking', () => {
   it('keeps the size exact when callers dequeue, abandon, throw, or leave twice', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const a = harness.api.enqueue('m');
     const b = harness.api.enqueue('m');
     const c = harness.api.enqueue('m');
@@ -161,7 +161,7 @@ describe('queue tracking', () => {
 
 describe('model, cache, batch, retry, GPU and info', () => {
   it('records each with the right values', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const { api, clock } = harness;
     await api.trackModelLoad('m', async () => clock.advance(42_000));
     for (const hit of [true, true, false, true]) api.recordCacheLookup({ model: 'm', hit });
@@ -190,7 +190,7 @@ describe('model, cache, batch, retry, GPU and info', () => {
   });
 
   it('the cache ratio and tokens/minute windows forget what is older than 60 s', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const { api, clock } = harness;
     api.recordCacheLookup({ model: 'm', hit: false });
     const ctx = api.startInference({ model: 'm' });
@@ -209,7 +209,7 @@ describe('model, cache, batch, retry, GPU and info', () => {
   });
 
   it('info metrics carry labels with value 1 and replace earlier labels', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     harness.api.systemInfo.info({ cluster: 'a' });
     harness.api.systemInfo.info({ cluster: 'b', gpus: 8 });
     harness.api.modelInfo.info({ model: 'm', quantization: 'awq' });
@@ -224,7 +224,7 @@ describe('model, cache, batch, retry, GPU and info', () => {
 
 describe('reported completion tokens', () => {
   it('override the chunk count for tokens and tokens/s', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const ctx = harness.api.startInference({ model: 'm' });
     harness.clock.advance(100);
     ctx.recordToken();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketCounts, createHarness, histogram, value, type Harness } from './helpers.js';
+import { bucketCounts, createTestRyot, histogram, value, type TestRyot } from '../src/testing.js';
 
 const M = { model: 'llama' };
 const TTFT = 'ryot_inference_ttft_seconds';
@@ -9,7 +9,7 @@ const DURATION = 'ryot_inference_request_duration_seconds';
 /** Tokens arrive 40 ms after the work starts, then after gaps of 3, 7, 30 and 120 ms. */
 const SCRIPT_MS = [40, 3, 7, 30, 120];
 
-function scriptedGenerator(harness: Harness, delays = SCRIPT_MS, failAfter?: { index: number; error: unknown }) {
+function scriptedGenerator(harness: TestRyot, delays = SCRIPT_MS, failAfter?: { index: number; error: unknown }) {
   return async function* generate(): AsyncGenerator<string> {
     for (const [index, delay] of delays.entries()) {
       if (failAfter && index === failAfter.index) throw failAfter.error;
@@ -27,7 +27,7 @@ async function drain<T>(iterable: AsyncIterable<T>): Promise<T[]> {
 
 describe('trackTokenGeneration timing (injected clock, hand-computed buckets)', () => {
   it('records TTFT, one ITL per gap, duration, tokens and tokens/s for the scripted stream', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const tracked = harness.api.trackTokenGeneration(M)(scriptedGenerator(harness));
     expect(await drain(tracked())).toEqual(['t0', 't1', 't2', 't3', 't4']);
     const all = await harness.metrics();
@@ -50,7 +50,7 @@ describe('trackTokenGeneration timing (injected clock, hand-computed buckets)', 
   });
 
   it('starts the clock at the first pull for a lazy generator, not at creation', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const tracked = harness.api.trackTokenGeneration(M)(scriptedGenerator(harness));
     const stream = tracked();
     harness.clock.advance(500); // the generator body has not run: no work started yet
@@ -60,7 +60,7 @@ describe('trackTokenGeneration timing (injected clock, hand-computed buckets)', 
   });
 
   it('starts the clock at the call when the function returns a promise of a stream (eager request)', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const inner = scriptedGenerator(harness);
     const request = async () => {
       harness.clock.advance(100); // connection + headers before the stream object exists
@@ -77,7 +77,7 @@ describe('trackTokenGeneration timing (injected clock, hand-computed buckets)', 
   });
 
   it('records an early break as cancelled, once, with the tokens seen so far', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const tracked = harness.api.trackTokenGeneration(M)(scriptedGenerator(harness));
     const seen: string[] = [];
     for await (const token of tracked()) {
@@ -96,7 +96,7 @@ describe('trackTokenGeneration timing (injected clock, hand-computed buckets)', 
   });
 
   it('records an AbortSignal as cancelled at the moment it aborts, even if nobody pulls again', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const controller = new AbortController();
     const tracked = harness.api.trackTokenGeneration({ ...M, signal: controller.signal })(scriptedGenerator(harness));
     const iterator = tracked()[Symbol.asyncIterator]();
@@ -114,7 +114,7 @@ describe('trackTokenGeneration timing (injected clock, hand-computed buckets)', 
   });
 
   it('records a mid-stream error with its type and rethrows the same error object', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const failure = new Error('CUDA error: an illegal memory access was encountered');
     const tracked = harness.api.trackTokenGeneration(M)(scriptedGenerator(harness, SCRIPT_MS, { index: 3, error: failure }));
     const seen: string[] = [];
@@ -134,7 +134,7 @@ describe('trackTokenGeneration timing (injected clock, hand-computed buckets)', 
   });
 
   it('records a timeout thrown by the stream as status timeout', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const timeout = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
     const tracked = harness.api.trackTokenGeneration(M)(scriptedGenerator(harness, SCRIPT_MS, { index: 1, error: timeout }));
     await expect(drain(tracked())).rejects.toBe(timeout);
@@ -144,7 +144,7 @@ describe('trackTokenGeneration timing (injected clock, hand-computed buckets)', 
   });
 
   it('counts tokens per chunk with countTokens and skips content-free chunks for TTFT', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     async function* chunks() {
       harness.clock.advance(10);
       yield { role: 'assistant', text: '' };
@@ -162,7 +162,7 @@ describe('trackTokenGeneration timing (injected clock, hand-computed buckets)', 
   });
 
   it('records a promise that rejects before any stream exists as one failed request', async () => {
-    const harness = createHarness();
+    const harness = createTestRyot();
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' });
     const tracked = harness.api.trackTokenGeneration(M)(async (): Promise<AsyncIterable<string>> => {
       throw refused;

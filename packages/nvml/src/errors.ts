@@ -4,6 +4,8 @@
  * `NVML_ERROR_CODE_<n>`. The native addon uses the same names (a test pins that).
  */
 
+import { RyotError } from '@ryot/metrics/instrumentation';
+
 export const NVML_RETURN_CODES = {
   NVML_SUCCESS: 0,
   NVML_ERROR_UNINITIALIZED: 1,
@@ -51,20 +53,12 @@ export function nvmlErrorName(code: number): NvmlErrorName {
   return NAMES_BY_NUMBER.get(code) ?? `NVML_ERROR_CODE_${code}`;
 }
 
-export function nvmlErrorNumber(name: NvmlErrorName): number {
-  if (name in NVML_RETURN_CODES) return NVML_RETURN_CODES[name as NvmlKnownErrorName];
-  return Number(name.slice('NVML_ERROR_CODE_'.length));
-}
-
 /** Codes of errors that do not come from an NVML return value. */
-export type RyotNvmlCode = 'ERR_NVML_ADDON_LOAD' | 'ERR_NVML_CONFIG' | 'ERR_NVML_CLOSED' | 'ERR_NVML_UNAVAILABLE';
+export type RyotNvmlCode = 'RYOT_NVML_ADDON_LOAD' | 'RYOT_NVML_CONFIG_INVALID' | 'RYOT_NVML_CLOSED' | 'RYOT_NVML_UNAVAILABLE';
 
-export abstract class RyotNvmlError extends Error {
-  abstract readonly code: NvmlErrorName | RyotNvmlCode;
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    Object.defineProperty(this, 'name', { value: new.target.name, enumerable: false, configurable: true });
-  }
+/** Base of every @ryot/nvml error: a RyotError whose `code` is an NVML return-code name or a RYOT_NVML_* code. */
+export abstract class RyotNvmlError extends RyotError {
+  abstract override readonly code: NvmlErrorName | RyotNvmlCode;
 }
 
 /** An NVML call returned an error (or the library/symbol could not be loaded: codes 12 and 13). */
@@ -84,7 +78,7 @@ export class NvmlError extends RyotNvmlError {
 
 /** The native addon binary could not be loaded from any candidate location. */
 export class NvmlAddonLoadError extends RyotNvmlError {
-  readonly code = 'ERR_NVML_ADDON_LOAD' as const;
+  readonly code = 'RYOT_NVML_ADDON_LOAD' as const;
   /** One line per location tried, with the reason it failed. */
   readonly attempts: readonly string[];
   constructor(message: string, attempts: readonly string[]) {
@@ -95,17 +89,17 @@ export class NvmlAddonLoadError extends RyotNvmlError {
 
 /** An option had the wrong type or range; thrown before anything native runs. */
 export class NvmlConfigError extends RyotNvmlError {
-  readonly code = 'ERR_NVML_CONFIG' as const;
+  readonly code = 'RYOT_NVML_CONFIG_INVALID' as const;
 }
 
 /** The session or handle was already closed. */
 export class NvmlClosedError extends RyotNvmlError {
-  readonly code = 'ERR_NVML_CLOSED' as const;
+  readonly code = 'RYOT_NVML_CLOSED' as const;
 }
 
 /** NVML cannot be used here; `reason` says why (see NvmlStatus). */
 export class NvmlUnavailableError extends RyotNvmlError {
-  readonly code = 'ERR_NVML_UNAVAILABLE' as const;
+  readonly code = 'RYOT_NVML_UNAVAILABLE' as const;
   readonly reason: string;
   constructor(reason: string, message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -4,13 +4,14 @@
  * Without NVML it registers nothing, logs one diag.warn and reports why on the handle.
  */
 import { diag, metrics, type BatchObservableCallback, type Meter, type MeterProvider } from '@opentelemetry/api';
-import { RYOT_METER_NAME, updateGpuMetrics as defaultUpdateGpuMetrics } from '@ryot/metrics';
+import { updateGpuMetrics as defaultUpdateGpuMetrics } from '@ryot/metrics';
 import { NvmlConfigError } from './errors.js';
 import { createGpuInstruments, instrumentList, observeSnapshot, type GpuInstruments } from './observe.js';
 import { GpuSampler } from './sampler.js';
-import { seedUpdates, type GpuMetricsSink } from './seed.js';
+import { modelGaugeUpdates, type GpuMetricsSink } from './model-gauges.js';
 import { NvmlSession, validateNvmlOptions } from './session.js';
 import type { GpuSnapshot, NvmlOptions, NvmlStatus } from './types.js';
+import { NVML_METER_NAME, NVML_VERSION } from './version.js';
 
 export const DEFAULT_INTERVAL_MS = 5000;
 const MIN_STALE_MS = 5000;
@@ -23,14 +24,14 @@ export interface GpuMetricsOptions extends NvmlOptions {
   intervalMs?: number;
   /** A sample older than this is not exported (default max(3 × intervalMs, 5000)). */
   maxSampleAgeMs?: number;
-  /** Model label for the seed's ryot_gpu_* gauges. */
+  /** Model label for the model's ryot_gpu_* gauges. */
   model?: string;
   /**
-   * Feed the seed gauges (ryot_gpu_memory_usage_bytes, _reserved_bytes, ryot_gpu_utilization_percent,
+   * Feed the model's gauges (ryot_gpu_memory_usage_bytes, _reserved_bytes, ryot_gpu_utilization_percent,
    * ryot_memory_efficiency_ratio) for `model`. Default: true when `model` is set. Pass an object
    * with `updateGpuMetrics` (e.g. from createRyot()) to target a specific Ryot instance.
    */
-  seedGauges?: boolean | { updateGpuMetrics: GpuMetricsSink };
+  modelGauges?: boolean | { updateGpuMetrics: GpuMetricsSink };
 }
 
 export type GpuMetricsState = 'starting' | 'running' | 'unavailable' | 'stopped';
@@ -66,17 +67,17 @@ function validate(options: GpuMetricsOptions): ValidOptions {
   if (typeof maxSampleAgeMs !== 'number' || !(maxSampleAgeMs > 0)) {
     throw new NvmlConfigError(`Expected a positive number for maxSampleAgeMs but received ${String(maxSampleAgeMs)}`);
   }
-  const { model, seedGauges } = options;
+  const { model, modelGauges } = options;
   if (model !== undefined && (typeof model !== 'string' || model === '')) {
     throw new NvmlConfigError(`Expected a non-empty string for model but received ${JSON.stringify(model)}`);
   }
-  const wantSeed = seedGauges === undefined ? model !== undefined : seedGauges !== false;
-  if (wantSeed && model === undefined) {
-    throw new NvmlConfigError('seedGauges needs a model label: pass options.model');
+  const wantModelGauges = modelGauges === undefined ? model !== undefined : modelGauges !== false;
+  if (wantModelGauges && model === undefined) {
+    throw new NvmlConfigError('modelGauges needs a model label: pass options.model');
   }
   let sink: GpuMetricsSink | undefined;
-  if (wantSeed) {
-    sink = typeof seedGauges === 'object' && seedGauges !== null ? (update) => seedGauges.updateGpuMetrics(update) : defaultUpdateGpuMetrics;
+  if (wantModelGauges) {
+    sink = typeof modelGauges === 'object' && modelGauges !== null ? (update) => modelGauges.updateGpuMetrics(update) : defaultUpdateGpuMetrics;
   }
   return { intervalMs, maxSampleAgeMs, sink, model };
 }
@@ -151,7 +152,7 @@ class GpuMetrics implements GpuMetricsHandle {
     this.warnedSampleError = false;
     const { sink, model } = this.valid;
     if (sink === undefined || model === undefined) return;
-    for (const update of seedUpdates(snapshot, model)) {
+    for (const update of modelGaugeUpdates(snapshot, model)) {
       try {
         sink(update);
       } catch (error) {
@@ -200,7 +201,7 @@ class GpuMetrics implements GpuMetricsHandle {
 export function registerGpuMetrics(options: GpuMetricsOptions = {}): GpuMetricsHandle {
   const valid = validate(options);
   const provider = options.meterProvider ?? metrics.getMeterProvider();
-  const meter = provider.getMeter(RYOT_METER_NAME);
+  const meter = provider.getMeter(NVML_METER_NAME, NVML_VERSION);
   const nvmlOptions: NvmlOptions = {};
   if (options.libraryPath !== undefined) nvmlOptions.libraryPath = options.libraryPath;
   if (options.addonPath !== undefined) nvmlOptions.addonPath = options.addonPath;

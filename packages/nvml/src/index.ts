@@ -1,14 +1,13 @@
 export { registerGpuMetrics, DEFAULT_INTERVAL_MS } from './gpu-metrics.js';
 export type { GpuMetricsHandle, GpuMetricsOptions, GpuMetricsState } from './gpu-metrics.js';
 export { NvmlSession, openNvml, getNvmlStatus, isAvailable, sampleDevices } from './session.js';
-export { seedUpdates } from './seed.js';
-export type { GpuMetricsSink } from './seed.js';
+export { modelGaugeUpdates } from './model-gauges.js';
+export type { GpuMetricsSink } from './model-gauges.js';
 export { deviceAttributes } from './observe.js';
 export { ADDON_ENV_VAR } from './binding.js';
 export {
   NVML_RETURN_CODES,
   nvmlErrorName,
-  nvmlErrorNumber,
   RyotNvmlError,
   NvmlError,
   NvmlAddonLoadError,

@@ -1,45 +1,22 @@
 /** Maps a snapshot onto the catalog's hw.* / ryot.gpu.* instruments (one batch callback). */
 import type { Attributes, BatchObservableResult, Meter, Observable } from '@opentelemetry/api';
-import { METRICS, createInstrument } from '@ryot/metrics';
+import { createInstruments, metricKeysIn, type InstrumentSet, type MetricKeyIn } from '@ryot/metrics/instrumentation';
 import type { GpuDeviceSample, GpuSnapshot } from './types.js';
 
 export const HW_VENDOR = 'nvidia';
 export const HW_TYPE = 'gpu';
 
-export interface GpuInstruments {
-  memoryUsage: Observable;
-  memoryLimit: Observable;
-  memoryUtilization: Observable;
-  utilization: Observable;
-  power: Observable;
-  energy: Observable;
-  temperature: Observable;
-  powerLimit: Observable;
-  memoryReserved: Observable;
-  clockSm: Observable;
-  clockMemory: Observable;
-  processMemory: Observable;
-}
+const HARDWARE_KEYS = metricKeysIn('hardware');
+
+/** Every catalog metric of the `hardware` group, as instruments on one meter. */
+export type GpuInstruments = InstrumentSet<MetricKeyIn<'hardware'>>;
 
 export function createGpuInstruments(meter: Meter): GpuInstruments {
-  return {
-    memoryUsage: createInstrument(meter, METRICS.hwGpuMemoryUsage),
-    memoryLimit: createInstrument(meter, METRICS.hwGpuMemoryLimit),
-    memoryUtilization: createInstrument(meter, METRICS.hwGpuMemoryUtilization),
-    utilization: createInstrument(meter, METRICS.hwGpuUtilization),
-    power: createInstrument(meter, METRICS.hwPower),
-    energy: createInstrument(meter, METRICS.hwEnergy),
-    temperature: createInstrument(meter, METRICS.hwTemperature),
-    powerLimit: createInstrument(meter, METRICS.gpuPowerLimit),
-    memoryReserved: createInstrument(meter, METRICS.gpuDeviceMemoryReserved),
-    clockSm: createInstrument(meter, METRICS.gpuClockSm),
-    clockMemory: createInstrument(meter, METRICS.gpuClockMemory),
-    processMemory: createInstrument(meter, METRICS.gpuProcessMemoryUsage),
-  };
+  return createInstruments(meter, HARDWARE_KEYS);
 }
 
 export function instrumentList(instruments: GpuInstruments): Observable[] {
-  return Object.values(instruments);
+  return HARDWARE_KEYS.map((key) => instruments[key]);
 }
 
 /** hw.id is the UUID (stable across reboots and index reordering); PCI bus id or index only if NVML gave no UUID. */
@@ -59,18 +36,18 @@ export function observeSnapshot(result: BatchObservableResult, instruments: GpuI
     const attributes = deviceAttributes(device);
     const total = device.memoryTotalBytes;
     const used = device.memoryUsedBytes;
-    observeIf(result, instruments.memoryUsage, used, attributes);
-    observeIf(result, instruments.memoryLimit, total, attributes);
-    observeIf(result, instruments.memoryUtilization, total !== null && used !== null && total > 0 ? used / total : null, attributes);
+    observeIf(result, instruments.hwGpuMemoryUsage, used, attributes);
+    observeIf(result, instruments.hwGpuMemoryLimit, total, attributes);
+    observeIf(result, instruments.hwGpuMemoryUtilization, total !== null && used !== null && total > 0 ? used / total : null, attributes);
     const gpu = device.utilizationGpuPercent;
-    observeIf(result, instruments.utilization, gpu !== null ? gpu / 100 : null, { ...attributes, 'hw.gpu.task': 'general' });
-    observeIf(result, instruments.power, device.powerWatts, attributes);
-    observeIf(result, instruments.energy, device.energyJoules, attributes);
-    observeIf(result, instruments.temperature, device.temperatureCelsius, attributes);
-    observeIf(result, instruments.powerLimit, device.powerLimitWatts, attributes);
-    observeIf(result, instruments.memoryReserved, device.memoryReservedBytes, attributes);
-    observeIf(result, instruments.clockSm, device.clockSmMHz, attributes);
-    observeIf(result, instruments.clockMemory, device.clockMemoryMHz, attributes);
-    observeIf(result, instruments.processMemory, device.processMemoryBytes, attributes);
+    observeIf(result, instruments.hwGpuUtilization, gpu !== null ? gpu / 100 : null, { ...attributes, 'hw.gpu.task': 'general' });
+    observeIf(result, instruments.hwPower, device.powerWatts, attributes);
+    observeIf(result, instruments.hwEnergy, device.energyJoules, attributes);
+    observeIf(result, instruments.hwTemperature, device.temperatureCelsius, attributes);
+    observeIf(result, instruments.gpuPowerLimit, device.powerLimitWatts, attributes);
+    observeIf(result, instruments.gpuDeviceMemoryReserved, device.memoryReservedBytes, attributes);
+    observeIf(result, instruments.gpuClockSm, device.clockSmMHz, attributes);
+    observeIf(result, instruments.gpuClockMemory, device.clockMemoryMHz, attributes);
+    observeIf(result, instruments.gpuProcessMemoryUsage, device.processMemoryBytes, attributes);
   }
 }

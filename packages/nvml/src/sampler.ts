@@ -10,28 +10,18 @@ export interface SamplerOptions {
   sample: () => Promise<GpuSnapshot>;
   onSample?: (snapshot: GpuSnapshot) => void;
   onError?: (error: unknown) => void;
-  now?: () => number;
 }
 
 export class GpuSampler {
   private latestSnapshot: GpuSnapshot | undefined;
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> | undefined;
-  private inFlightSince: number | undefined;
   private stopped = false;
-  private readonly now: () => number;
 
-  constructor(private readonly options: SamplerOptions) {
-    this.now = options.now ?? Date.now;
-  }
+  constructor(private readonly options: SamplerOptions) {}
 
   get latest(): GpuSnapshot | undefined {
     return this.latestSnapshot;
-  }
-
-  /** When the sample now running started, or undefined when none is running. */
-  get busySince(): number | undefined {
-    return this.inFlightSince;
   }
 
   /** Starts sampling; resolves when the first sample settled (ok or not). */
@@ -43,7 +33,6 @@ export class GpuSampler {
   private tick(): Promise<void> {
     if (this.stopped) return Promise.resolve();
     if (!this.inFlight) {
-      this.inFlightSince = this.now();
       this.inFlight = this.options
         .sample()
         .then(
@@ -58,7 +47,6 @@ export class GpuSampler {
         )
         .finally(() => {
           this.inFlight = undefined;
-          this.inFlightSince = undefined;
         });
     }
     const current = this.inFlight;

@@ -3,7 +3,10 @@
  * serializer, fed by the real addon and the fake libnvidia-ml.so.1.
  */
 import { metrics } from '@opentelemetry/api';
-import { METRICS, RYOT_METER_NAME, createRyot, prometheusName } from '@ryot/metrics';
+import { createRyot } from '@ryot/metrics';
+import { METRICS, prometheusName } from '@ryot/metrics/instrumentation';
+import { NVML_METER_NAME, NVML_VERSION } from '../src/version.js';
+import packageJson from '../package.json' with { type: 'json' };
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { NvmlConfigError } from '../src/errors.js';
 import { registerGpuMetrics, type GpuMetricsHandle } from '../src/gpu-metrics.js';
@@ -66,10 +69,11 @@ describe('gauges in Prometheus text', () => {
     expect(single(text, name('gpuProcessMemoryUsage'), DEV1)).toBe(0);
     expect(single(text, name('hwEnergy'), DEV1)).toBe(5);
 
-    // Types and scope come from the catalog and the Ryot meter.
+    // Types come from the catalog; the scope is this package's own, with its version.
     expect(text).toContain(`# TYPE ${name('hwEnergy')} counter`);
     expect(text).toContain(`# TYPE ${name('hwTemperature')} gauge`);
-    expect(text).toContain(`otel_scope_name="${RYOT_METER_NAME}"`);
+    expect(text).toContain(`otel_scope_name="@ryot/nvml",otel_scope_version="${packageJson.version}"`);
+    expect([NVML_METER_NAME, NVML_VERSION]).toEqual(['@ryot/nvml', packageJson.version]);
   });
 
   it('a NOT_SUPPORTED field drops only that series for that device', async () => {
@@ -124,11 +128,11 @@ describe('gauges in Prometheus text', () => {
   });
 });
 
-describe('seed gauges (model, gpu_id)', () => {
+describe('model gauges (model, gpu_id)', () => {
   it('used = this process on the device, reserved = device total, only where the process runs', async () => {
     const { provider, scrape } = prometheusProvider();
     const ryot = createRyot({ meterProvider: provider });
-    await register({ meterProvider: provider, model: 'llama-3-8b', seedGauges: ryot }).ready;
+    await register({ meterProvider: provider, model: 'llama-3-8b', modelGauges: ryot }).ready;
     const text = await scrape();
     const labels = { model: 'llama-3-8b', gpu_id: '0' };
     expect(single(text, name('gpuMemoryUsage'), labels)).toBe(68719476736);
@@ -139,7 +143,7 @@ describe('seed gauges (model, gpu_id)', () => {
     expect(series(text, name('gpuMemoryUsage'), { gpu_id: '1' })).toEqual([]);
   });
 
-  it('no seed series without a model', async () => {
+  it('no model series without a model', async () => {
     const { provider, scrape } = prometheusProvider();
     await register({ meterProvider: provider }).ready;
     expect(series(await scrape(), name('gpuMemoryUsage'))).toEqual([]);
@@ -175,10 +179,10 @@ describe('options', () => {
   it.each([
     [{ intervalMs: 0 }, /intervalMs/],
     [{ intervalMs: Number.NaN }, /intervalMs/],
-    [{ seedGauges: true }, /model/],
+    [{ modelGauges: true }, /model/],
     [{ model: '' }, /model/],
     [{ libraryPath: '' }, /libraryPath/],
-  ])('rejects %o synchronously with ERR_NVML_CONFIG', (options, message) => {
+  ])('rejects %o synchronously with RYOT_NVML_CONFIG_INVALID', (options, message) => {
     expect(() => registerGpuMetrics(options)).toThrow(NvmlConfigError);
     expect(() => registerGpuMetrics(options)).toThrow(message);
   });

@@ -5,7 +5,7 @@
  * 100 ms leaves ~100x headroom for a loaded CI machine, while a scrape that
  * waited on NVML would take the full 3 s hang.
  */
-import { METRICS, prometheusName } from '@ryot/metrics';
+import { METRICS, prometheusName } from '@ryot/metrics/instrumentation';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerGpuMetrics, type GpuMetricsHandle } from '../src/gpu-metrics.js';
 import { buildFakeLibrary, ensureAddon } from './helpers/build.js';

@@ -91,7 +91,7 @@ it('the pack step refuses a tarball without both release prebuilds, or with a bi
 it('with neither prebuilds/ nor build/: one actionable error, reason addon-not-loaded', () => {
   rmSync(join(copy, 'prebuilds'), { recursive: true, force: true });
   const result = runChild<Result>(join(copy, 'test', 'fixtures', 'child.ts'), { CHILD_MODE: 'status', CHILD_LIBRARY: buildFakeLibrary(), RYOT_NVML_ADDON: '' }).json;
-  expect(result.status).toMatchObject({ available: false, reason: 'addon-not-loaded', errorCode: 'ERR_NVML_ADDON_LOAD' });
+  expect(result.status).toMatchObject({ available: false, reason: 'addon-not-loaded', errorCode: 'RYOT_NVML_ADDON_LOAD' });
   if (result.status.available) return;
   const message = result.status.message;
   expect(message).toContain(`Cannot load the @ryot/nvml native addon (ryot_nvml.node) for ${process.platform}-${process.arch}`);

@@ -227,7 +227,7 @@ describe('per-field failures', () => {
 });
 
 describe('lifecycle', () => {
-  it('close() shuts NVML down once (ref-counted) and later samples throw ERR_NVML_CLOSED', async () => {
+  it('close() shuts NVML down once (ref-counted) and later samples throw RYOT_NVML_CLOSED', async () => {
     fake.reset();
     const extra = await NvmlSession.open({ libraryPath: buildFakeLibrary() });
     if (!(extra instanceof NvmlSession)) throw new Error(extra.message);
@@ -235,7 +235,7 @@ describe('lifecycle', () => {
     await Promise.all([extra.close(), extra.close()]);
     expect(fake.calls().filter((c) => c === 'nvmlShutdown')).toHaveLength(1);
     await expect(extra.sample()).rejects.toBeInstanceOf(NvmlClosedError);
-    await expect(extra.sample()).rejects.toMatchObject({ code: 'ERR_NVML_CLOSED' });
+    await expect(extra.sample()).rejects.toMatchObject({ code: 'RYOT_NVML_CLOSED' });
     // The first session still holds its own init.
     expect((await session.sample()).devices).toHaveLength(2);
   });

@@ -13,12 +13,12 @@
 import { performance } from 'node:perf_hooks';
 import type { Attributes, Histogram } from '@opentelemetry/api';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { createRyot, ryotViews, METRICS, RYOT_METER_NAME, createInstrument } from '@ryot/metrics';
+import { createRyot, ryotViews } from '@ryot/metrics';
+import { METRICS, RYOT_METER_NAME, createInstrument } from '@ryot/metrics/instrumentation';
 import { Stream } from 'openai/core/streaming';
 import { MeasuredIterator } from '../src/iterator.js';
 import { RequestMeasurement } from '../src/measurement.js';
 import { hookStream } from '../src/openai.js';
-import { GenAiClientMetrics } from '../src/semconv.js';
 
 class Reader extends MetricReader {
   constructor() {
@@ -32,7 +32,6 @@ const CHUNKS = 10_000;
 const ROUNDS = 15;
 const provider = new MeterProvider({ readers: [new Reader()], views: ryotViews() });
 const api = createRyot({ meterProvider: provider });
-const genAi = new GenAiClientMetrics(provider, 'openai');
 const meter = provider.getMeter(RYOT_METER_NAME);
 const rawItl: Histogram = createInstrument(meter, METRICS.interTokenLatency);
 const rawChunk: Histogram = createInstrument(meter, METRICS.genAiClientTimePerOutputChunk);
@@ -75,7 +74,7 @@ async function* memoryChunks(): AsyncGenerator<unknown> {
 }
 
 function measurement(semconv: boolean): RequestMeasurement {
-  return new RequestMeasurement({ api, genAi: semconv ? genAi : undefined, operation: 'chat', requestModel: 'bench', streaming: true, server: { address: 'localhost', port: 443 }, onRequestEnd: undefined });
+  return new RequestMeasurement({ api, genAiProvider: semconv ? 'openai' : undefined, operation: 'chat', requestModel: 'bench', streaming: true, server: { address: 'localhost', port: 443 }, onRequestEnd: undefined });
 }
 
 type Variant = (semconv: boolean) => Promise<void>;

@@ -76,7 +76,7 @@ export function instrumentSseResponse<T = unknown>(response: Response | PromiseL
   const resolved = resolveOptions(options);
   const measurement = new RequestMeasurement({
     api: resolved.api,
-    genAi: resolved.genAi,
+    genAiProvider: resolved.genAiProvider,
     operation: options.operation ?? 'chat',
     requestModel: options.model,
     streaming: true,

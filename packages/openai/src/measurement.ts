@@ -1,8 +1,7 @@
-import type { Attributes } from '@opentelemetry/api';
-import type { ErrorType, InferenceContext, RyotApi } from '@ryot/metrics';
+import { InferenceContext, recordRetry, type ErrorType, type InferenceSummary, type RyotApi } from '@ryot/metrics';
 import { emptyFacts, readChunk, readResponse, type ChunkFacts, type OperationName, type Usage } from './chunks.js';
-import { genAiAttributes, type GenAiClientInstruments, type GenAiClientMetrics } from './semconv.js';
 import type { ServerAttributes } from './server-address.js';
+import { OPENAI_SCOPE } from './version.js';
 
 /** How a request ended, recorded once. */
 export type Outcome = 'completed' | 'aborted' | 'errored';
@@ -14,7 +13,7 @@ export interface RequestSummary {
   responseModel: string | undefined;
   streaming: boolean;
   outcome: Outcome;
-  /** The classified error_type for `errored` and `aborted`. */
+  /** The classified error_type for `errored` and `aborted` (`timeout` when the abort was a deadline). */
   errorType: ErrorType | undefined;
   error: unknown;
   duration: number;
@@ -34,8 +33,10 @@ export interface RequestSummary {
 }
 
 export interface MeasurementConfig {
-  api: RyotApi;
-  genAi: GenAiClientMetrics | undefined;
+  /** Undefined: the default instance. */
+  api: RyotApi | undefined;
+  /** `gen_ai.provider.name` when gen_ai.client.* is recorded. */
+  genAiProvider: string | undefined;
   operation: OperationName;
   requestModel: string;
   streaming: boolean;
@@ -44,70 +45,65 @@ export interface MeasurementConfig {
 }
 
 /**
- * One client request, from the call to its single outcome. Feeds an InferenceContext (ryot_* metrics)
- * and, when enabled, the gen_ai.client.* histograms.
+ * What the OpenAI wire format adds to one request's InferenceContext: reading chunks and responses (content,
+ * response model, finish reason, usage), counting the SDK's attempts, and the summary in OpenAI's terms. The
+ * request itself (TTFT, gaps, the single outcome, the ryot_* and gen_ai.client.* records) is the context's.
  */
 export class RequestMeasurement {
-  readonly startedAt: number;
-  ended = false;
   private readonly ctx: InferenceContext;
-  private readonly now: () => number;
-  private readonly genAi: GenAiClientInstruments | undefined;
-  private attributes: Attributes | undefined;
   private readonly facts: ChunkFacts = emptyFacts();
-  private readonly timed: boolean;
-  private firstAt = -1;
-  private lastAt = 0;
-  private contentChunks = 0;
-  private minGap = Infinity;
-  private maxGap = -Infinity;
   private responseModel: string | undefined;
   private finishReason: string | undefined;
   private usage: Usage | undefined;
   private attempts = 0;
   private retryHeader = 0;
+  private abortedByCaller = false;
   private signal: AbortSignal | undefined;
   private onAbort: (() => void) | undefined;
 
   constructor(private readonly config: MeasurementConfig) {
-    const ryot = config.api.ryot;
-    this.now = ryot.now;
-    this.startedAt = this.now();
-    this.ctx = config.api.startInference({ model: config.requestModel });
-    this.genAi = config.genAi?.instruments();
-    this.timed = this.genAi !== undefined || config.onRequestEnd !== undefined;
+    this.ctx = new InferenceContext({
+      model: config.requestModel,
+      ryot: config.api,
+      genAiClient:
+        config.genAiProvider === undefined
+          ? undefined
+          : {
+              scope: OPENAI_SCOPE,
+              operation: config.operation,
+              providerName: config.genAiProvider,
+              serverAddress: config.server.address,
+              serverPort: config.server.port,
+            },
+      onEnd: config.onRequestEnd ? (summary) => this.report(summary) : undefined,
+    });
+  }
+
+  get ended(): boolean {
+    return this.ctx.ended;
   }
 
   /** One chunk as the consumer receives it. */
   chunk(chunk: unknown): void {
-    if (this.ended) return;
+    if (this.ctx.ended) return;
     const facts = readChunk(chunk, this.facts);
-    if (facts.model !== undefined && this.responseModel === undefined) this.responseModel = facts.model;
+    if (facts.model !== undefined && this.responseModel === undefined) {
+      this.responseModel = facts.model;
+      this.ctx.setResponseModel(facts.model);
+    }
     if (facts.finishReason !== undefined) this.finishReason = facts.finishReason;
     if (facts.usage !== undefined) this.usage = facts.usage;
-    if (!facts.content) return;
-    this.contentChunks++;
-    this.ctx.recordToken();
-    // Our own clock read is only needed for the gen_ai.client.* histograms and the summary.
-    if (!this.timed) return;
-    const at = this.now();
-    if (this.firstAt < 0) {
-      this.firstAt = at;
-      if (this.genAi) this.genAi.timeToFirstChunk.record((at - this.startedAt) / 1000, this.genAiAttributes());
-    } else {
-      const gap = (at - this.lastAt) / 1000;
-      if (gap < this.minGap) this.minGap = gap;
-      if (gap > this.maxGap) this.maxGap = gap;
-      if (this.genAi) this.genAi.timePerOutputChunk.record(gap, this.genAiAttributes());
-    }
-    this.lastAt = at;
+    if (facts.content) this.ctx.recordToken();
   }
 
   /** A whole (non-streamed) response body. */
   response(body: unknown): void {
-    if (this.ended) return;
+    if (this.ctx.ended) return;
     const facts = readResponse(body);
-    if (facts.model !== undefined) this.responseModel = facts.model;
+    if (facts.model !== undefined) {
+      this.responseModel = facts.model;
+      this.ctx.setResponseModel(facts.model);
+    }
     this.finishReason = facts.finishReason;
     this.usage = facts.usage;
   }
@@ -120,9 +116,9 @@ export class RequestMeasurement {
 
   /** Ends the request as aborted when `signal` aborts, even if nobody pulls again. */
   watch(signal: AbortSignal | undefined): void {
-    if (!signal || this.ended || this.signal) return;
+    if (!signal || this.ctx.ended || this.signal) return;
     if (signal.aborted) {
-      this.abort();
+      this.abort(signal.reason);
       return;
     }
     this.signal = signal;
@@ -137,86 +133,54 @@ export class RequestMeasurement {
   }
 
   complete(): void {
-    this.end('completed', undefined);
+    if (this.settle()) this.ctx.end('success');
   }
 
   abort(reason?: unknown): void {
-    this.end('aborted', reason);
+    if (!this.settle()) return;
+    this.abortedByCaller = true;
+    this.ctx.abort(reason);
   }
 
   fail(error: unknown): void {
-    if (this.ended) return;
-    const errorType = this.config.api.classifyError(error);
-    this.end(errorType === 'cancelled' ? 'aborted' : 'errored', error, errorType);
+    if (this.settle()) this.ctx.fail(error);
   }
 
-  private end(outcome: Outcome, error: unknown, classified?: ErrorType): void {
-    if (this.ended) return;
-    this.ended = true;
+  /** Hands the usage and retries to the context before it ends; false when it already ended. */
+  private settle(): boolean {
+    const { ctx } = this;
+    if (ctx.ended) return false;
     if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
-    const { ctx, config, usage } = this;
-    const duration = Math.max(0, (this.now() - this.startedAt) / 1000);
+    const usage = this.usage;
     if (usage?.promptTokens !== undefined) ctx.setPromptTokens(usage.promptTokens);
     if (usage?.completionTokens !== undefined) ctx.setCompletionTokens(usage.completionTokens);
     const retries = this.retries;
-    if (retries > 0) config.api.recordRetry({ model: config.requestModel, count: retries });
-    let errorType: ErrorType | undefined;
-    if (outcome === 'completed') ctx.end('success');
-    else if (outcome === 'aborted' && classified === undefined) {
-      errorType = 'cancelled';
-      ctx.end('cancelled');
-    } else {
-      errorType = classified ?? config.api.classifyError(error);
-      ctx.fail(error);
-    }
-    if (this.genAi) this.recordGenAi(this.genAi, duration, errorType);
-    const summary = config.onRequestEnd;
-    if (summary) {
-      try {
-        summary({
-          operation: config.operation,
-          requestModel: config.requestModel,
-          responseModel: this.responseModel,
-          streaming: config.streaming,
-          outcome,
-          errorType,
-          error,
-          duration,
-          timeToFirstChunk: config.streaming && this.firstAt >= 0 ? (this.firstAt - this.startedAt) / 1000 : undefined,
-          contentChunks: this.contentChunks,
-          gaps: Math.max(0, this.contentChunks - 1),
-          minGap: this.contentChunks > 1 ? this.minGap : undefined,
-          maxGap: this.contentChunks > 1 ? this.maxGap : undefined,
-          promptTokens: usage?.promptTokens,
-          completionTokens: usage?.completionTokens,
-          finishReason: this.finishReason,
-          retries,
-        });
-      } catch {
-        // A throwing callback must not break the caller's stream.
-      }
-    }
+    if (retries > 0) (this.config.api?.recordRetry ?? recordRetry)({ model: ctx.model, count: retries });
+    return true;
   }
 
-  private recordGenAi(genAi: GenAiClientInstruments, duration: number, errorType: ErrorType | undefined): void {
-    const base = this.genAiAttributes();
-    genAi.operationDuration.record(duration, errorType === undefined ? base : { ...base, 'error.type': errorType });
-    const usage = this.usage;
-    if (usage?.promptTokens !== undefined) genAi.tokenUsage.record(usage.promptTokens, { ...base, 'gen_ai.token.type': 'input' });
-    if (usage?.completionTokens !== undefined) genAi.tokenUsage.record(usage.completionTokens, { ...base, 'gen_ai.token.type': 'output' });
-  }
-
-  private genAiAttributes(): Attributes {
-    if (this.attributes) return this.attributes;
+  private report(summary: InferenceSummary): void {
     const { config } = this;
-    this.attributes = genAiAttributes({
+    const outcome: Outcome =
+      summary.status === 'success' ? 'completed' : this.abortedByCaller || summary.errorType === 'cancelled' ? 'aborted' : 'errored';
+    config.onRequestEnd!({
       operation: config.operation,
-      providerName: config.genAi?.providerName ?? 'openai',
       requestModel: config.requestModel,
       responseModel: this.responseModel,
-      serverAddress: config.server.address,
-      serverPort: config.server.port,
+      streaming: config.streaming,
+      outcome,
+      errorType: summary.errorType,
+      error: summary.error,
+      duration: summary.duration,
+      timeToFirstChunk: config.streaming ? summary.timeToFirstToken : undefined,
+      contentChunks: summary.tokens,
+      gaps: summary.gaps,
+      minGap: summary.minGap,
+      maxGap: summary.maxGap,
+      promptTokens: this.usage?.promptTokens,
+      completionTokens: this.usage?.completionTokens,
+      finishReason: this.finishReason,
+      retries: this.retries,
     });
-    return this.attributes;
   }
 }

@@ -165,7 +165,7 @@ function wrapCreate(
     const model = typeof request.model === 'string' ? request.model : 'unknown';
     const measurement = new Measurement({
       api: resolved.api,
-      genAi: resolved.genAi,
+      genAiProvider: resolved.genAiProvider,
       operation,
       requestModel: model,
       streaming,

@@ -1,15 +1,14 @@
 import type { MeterProvider } from '@opentelemetry/api';
-import { createRyot, defaultApi, type RyotApi } from '@ryot/metrics';
+import { createRyot, type RyotApi } from '@ryot/metrics';
 import type { RequestSummary } from './measurement.js';
-import { GenAiClientMetrics } from './semconv.js';
 
 export interface MeasureOptions {
   /**
-   * Records the gen_ai.client.* metrics here, and the ryot_* metrics too unless `ryot` is given.
-   * Default: the global MeterProvider (looked up per request) and the default Ryot instance.
+   * Records into this provider (the ryot_* metrics, and gen_ai.client.* when `genAiSemconv` is on) through an
+   * instance of its own. Default: the default Ryot instance and the global MeterProvider (looked up per request).
    */
   meterProvider?: MeterProvider;
-  /** The Ryot API for the ryot_* metrics (e.g. `createRyot({ meterProvider })`). */
+  /** Record through this Ryot instance (e.g. `createRyot({ meterProvider })`); wins over `meterProvider`. */
   ryot?: RyotApi;
   /** Also record gen_ai.client.operation.duration, token.usage, time_to_first_chunk and time_per_output_chunk. Default false. */
   genAiSemconv?: boolean;
@@ -20,13 +19,18 @@ export interface MeasureOptions {
 }
 
 export interface ResolvedOptions {
-  api: RyotApi;
-  genAi: GenAiClientMetrics | undefined;
+  /** Undefined: the default instance. */
+  api: RyotApi | undefined;
+  /** `gen_ai.provider.name` when gen_ai.client.* is on. */
+  genAiProvider: string | undefined;
   onRequestEnd: ((summary: RequestSummary) => void) | undefined;
 }
 
 export function resolveOptions(options: MeasureOptions): ResolvedOptions {
-  const api = options.ryot ?? (options.meterProvider ? createRyot({ meterProvider: options.meterProvider }) : defaultApi);
-  const genAi = options.genAiSemconv ? new GenAiClientMetrics(options.meterProvider, options.providerName ?? 'openai') : undefined;
-  return { api, genAi, onRequestEnd: options.onRequestEnd };
+  const api = options.ryot ?? (options.meterProvider ? createRyot({ meterProvider: options.meterProvider }) : undefined);
+  return {
+    api,
+    genAiProvider: options.genAiSemconv ? (options.providerName ?? 'openai') : undefined,
+    onRequestEnd: options.onRequestEnd,
+  };
 }

@@ -2,72 +2,46 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Attributes } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  DataPointType,
-  MeterProvider,
-  MetricReader,
-  type DataPoint,
-  type Histogram,
-  type MetricData,
-} from '@opentelemetry/sdk-metrics';
-import { createRyot, ryotViews, type RyotApi } from '@ryot/metrics';
+import { MeterProvider, type DataPoint, type MetricData } from '@opentelemetry/sdk-metrics';
+import { createRyot, type RyotApi } from '@ryot/metrics';
+import { createTestRyot, findMetric } from '@ryot/metrics/testing';
 import { createInferenceServer, type InferenceServer, type ModelSpec } from '@ryot/example-inference-server';
 import OpenAI from 'openai';
 import type { RequestSummary } from '../src/index.js';
 
-export class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
+export { histogram, value } from '@ryot/metrics/testing';
 
-/** The client side's own MeterProvider and Ryot instance, separate from the server's. */
+/** The client side's own MeterProvider and Ryot instance (real clock), separate from the server's. */
 export interface ClientHarness {
   provider: MeterProvider;
   api: RyotApi;
   summaries: RequestSummary[];
   onRequestEnd: (summary: RequestSummary) => void;
   metrics(): Promise<MetricData[]>;
+  /** The instrumentation scope (`name@version`) each metric name was collected under. */
+  scopes(): Promise<Record<string, string>>;
 }
 
 export function clientHarness(): ClientHarness {
-  const reader = new TestReader();
-  const provider = new MeterProvider({ readers: [reader], views: ryotViews() });
-  const api = createRyot({ meterProvider: provider });
+  const test = createTestRyot({ clock: () => performance.now() });
   const summaries: RequestSummary[] = [];
   return {
-    provider,
-    api,
+    provider: test.provider,
+    api: test.api,
     summaries,
     onRequestEnd: (summary) => summaries.push(summary),
-    async metrics() {
-      const { resourceMetrics, errors } = await reader.collect();
-      if (errors.length > 0) throw new AggregateError(errors, 'collect failed');
-      return resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+    metrics: test.metrics,
+    async scopes() {
+      const { resourceMetrics } = await test.reader.collect();
+      return Object.fromEntries(
+        resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics.map((metric) => [metric.descriptor.name, `${scope.scope.name}@${scope.scope.version}`])),
+      );
     },
   };
 }
 
-function sameAttributes(actual: Attributes, expected: Attributes): boolean {
-  const keys = Object.keys(expected);
-  return Object.keys(actual).length === keys.length && keys.every((key) => actual[key] === expected[key]);
-}
-
 export function points(all: MetricData[], name: string): DataPoint<unknown>[] {
-  return (all.find((metric) => metric.descriptor.name === name)?.dataPoints as DataPoint<unknown>[] | undefined) ?? [];
-}
-
-export function value(all: MetricData[], name: string, attributes: Attributes): number | undefined {
-  return points(all, name).find((p) => sameAttributes(p.attributes, attributes))?.value as number | undefined;
-}
-
-export function histogram(all: MetricData[], name: string, attributes: Attributes): Histogram | undefined {
-  const metric = all.find((m) => m.descriptor.name === name);
-  if (metric && metric.dataPointType !== DataPointType.HISTOGRAM) throw new Error(`${name} is not a histogram`);
-  return points(all, name).find((p) => sameAttributes(p.attributes, attributes))?.value as Histogram | undefined;
+  return (findMetric(all, name)?.dataPoints as DataPoint<unknown>[] | undefined) ?? [];
 }
 
 /** Sum of a counter over every series whose attributes include `subset`. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { createHarness, type Harness } from '../../metrics/test/helpers.js';
+import { createTestRyot as createHarness, type TestRyot as Harness } from '@ryot/metrics/testing';
 import {
   bucketsFor,
   computeDevices,

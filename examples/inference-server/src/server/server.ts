@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { classifyError, defaultApi, type RyotApi } from '@ryot/metrics';
+import { classifyError, type RyotApi } from '@ryot/metrics';
+import { defaultApi } from '@ryot/metrics/instrumentation';
 import { ModelEngine } from '../engine/engine.js';
 import { DEFAULT_MODELS, NO_FAULTS, type FaultRates, type ModelSpec } from '../engine/model-spec.js';
 import { seededRandom } from '../engine/rng.js';

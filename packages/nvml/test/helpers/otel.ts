@@ -2,6 +2,7 @@
 import { DiagLogLevel, diag, type Attributes, type DiagLogger } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
+import { parseExposition } from '@ryot/metrics/testing';
 
 export interface Scrapable {
   provider: MeterProvider;
@@ -25,17 +26,9 @@ export function prometheusProvider(): Scrapable & { delta: DeltaReader } {
   };
 }
 
-/** Sample lines of one metric whose labels include every given pair. */
+/** Values of one metric's samples whose labels include every given pair. */
 export function series(text: string, name: string, labels: Record<string, string> = {}): number[] {
-  const values: number[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
-    const matches = Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`));
-    if (!matches) continue;
-    const value = line.slice(line.lastIndexOf(' ') + 1);
-    values.push(Number(value));
-  }
-  return values;
+  return parseExposition(text).get(name, labels).map((sample) => sample.value);
 }
 
 /** The single value of a series; throws when absent or ambiguous. */

@@ -1,8 +1,9 @@
 /**
- * Helpers for tests that need promtool or a real Prometheus server with the example rules.
+ * The one helper for tests that need promtool or a real Prometheus server (scraping a target, with or
+ * without the example rules).
  *
- *   const prom = await startPrometheus({ ruleFiles: [RECORDING_RULES, ALERT_RULES] });
- *   try { await prom.query('model:ryot_inference_requests:rate5m'); } finally { await prom.stop(); }
+ *   const prom = await startPrometheus({ scrape: '127.0.0.1:9464', ruleFiles: [RECORDING_RULES] });
+ *   try { await prom.waitFor('up', (r) => r.length === 1); } finally { await prom.stop(); }
  *
  * The server listens on 127.0.0.1 on a free port, keeps its TSDB in a fresh temp directory, and is
  * stopped by stop(), by the exit of the test process, and in any case by `timeout` after
@@ -66,8 +67,12 @@ export async function freePort(): Promise<number> {
 }
 
 export interface StartPrometheusOptions {
-  /** The whole prometheus.yml. Default: a global block (1 s intervals) and no scrape targets. */
+  /** The whole prometheus.yml. Default: a global block (1 s intervals), and the `scrape` target if given. */
   configYaml?: string;
+  /** A target `host:port` scraped every second as job `ryot` (ignored when configYaml is given). */
+  scrape?: string;
+  /** The path scraped on that target. Default /metrics. */
+  metricsPath?: string;
   /** Rule files (absolute paths) copied beside the config and listed under rule_files. */
   ruleFiles?: string[];
   /** Extra command-line flags. */
@@ -84,11 +89,20 @@ export interface QueryResponse {
   data?: { resultType: string; result: unknown[] };
 }
 
+export interface VectorSample {
+  metric: Record<string, string>;
+  value: [number, string];
+}
+
 export interface RunningPrometheus {
   url: string;
   port: number;
   /** An instant query: the API's JSON answer, whatever its status (it does not throw on errors). */
   query(promql: string): Promise<QueryResponse>;
+  /** An instant query that must answer a vector; throws with Prometheus's error text otherwise. */
+  vector(promql: string): Promise<VectorSample[]>;
+  /** Polls `vector(promql)` until `accept` holds for its result. */
+  waitFor(promql: string, accept: (result: VectorSample[]) => boolean, timeoutMs?: number): Promise<VectorSample[]>;
   /** What the server wrote to stdout and stderr so far. */
   log(): string;
   stop(): Promise<void>;
@@ -97,8 +111,8 @@ export interface RunningPrometheus {
 export const DEFAULT_CONFIG = ['global:', '  scrape_interval: 1s', '  scrape_timeout: 1s', '  evaluation_interval: 1s', ''].join('\n');
 
 export async function startPrometheus(options: StartPrometheusOptions = {}): Promise<RunningPrometheus> {
-  const dir = mkdtempSync(join(tmpdir(), 'ryot-prometheus-rules-'));
-  let configYaml = options.configYaml ?? DEFAULT_CONFIG;
+  const dir = mkdtempSync(join(tmpdir(), 'ryot-prometheus-'));
+  let configYaml = options.configYaml ?? (options.scrape !== undefined ? scrapeConfig(options.scrape, options.metricsPath) : DEFAULT_CONFIG);
   const ruleFiles = options.ruleFiles ?? [];
   if (ruleFiles.length > 0) {
     if (/^rule_files:/m.test(configYaml)) {
@@ -174,18 +188,64 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
+  const query = async (promql: string): Promise<QueryResponse> => {
+    const response = await fetch(`${url}/api/v1/query`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ query: promql }).toString(),
+    });
+    return (await response.json()) as QueryResponse;
+  };
+  const vector = async (promql: string): Promise<VectorSample[]> => {
+    const body = await query(promql);
+    if (body.status !== 'success' || !body.data) throw new Error(`query failed: ${promql}\n${body.error ?? body.status}`);
+    if (body.data.resultType !== 'vector') throw new Error(`expected a vector for ${promql}, got ${body.data.resultType}`);
+    return body.data.result as VectorSample[];
+  };
   return {
     url,
     port,
     log: () => output,
     stop,
-    async query(promql: string): Promise<QueryResponse> {
-      const response = await fetch(`${url}/api/v1/query`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ query: promql }).toString(),
-      });
-      return (await response.json()) as QueryResponse;
+    query,
+    vector,
+    async waitFor(promql, accept, timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      let last: VectorSample[] = [];
+      while (Date.now() < deadline) {
+        last = await vector(promql);
+        if (accept(last)) return last;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+      throw new Error(`timed out waiting on ${promql}; last result ${JSON.stringify(last)}\n${output}`);
     },
   };
+}
+
+/** A prometheus.yml scraping `target` every second as job `ryot`. */
+export function scrapeConfig(target: string, metricsPath = '/metrics'): string {
+  return [
+    DEFAULT_CONFIG.trimEnd(),
+    'scrape_configs:',
+    '  - job_name: ryot',
+    `    metrics_path: ${metricsPath}`,
+    '    static_configs:',
+    `      - targets: ['${target}']`,
+    '',
+  ].join('\n');
+}
+
+export function valueOf(result: VectorSample[], labels: Record<string, string> = {}): number | undefined {
+  const sample = result.find((s) => Object.entries(labels).every(([k, v]) => s.metric[k] === v));
+  return sample === undefined ? undefined : Number(sample.value[1]);
+}
+
+/** The ```promql blocks of a markdown file, each with its may-be-empty marker. */
+export function promqlBlocks(markdown: string): { query: string; mayBeEmpty: boolean }[] {
+  const blocks: { query: string; mayBeEmpty: boolean }[] = [];
+  const pattern = /(<!-- may-be-empty -->\s*\n)?```promql\n([\s\S]*?)```/g;
+  for (const match of markdown.matchAll(pattern)) {
+    blocks.push({ query: (match[2] ?? '').trim(), mayBeEmpty: match[1] !== undefined });
+  }
+  return blocks;
 }

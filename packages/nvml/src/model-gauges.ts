@@ -1,17 +1,17 @@
 /**
- * Feeds the seed's ryot_gpu_* gauges (model, gpu_id) from NVML figures:
+ * Feeds a model's ryot_gpu_* gauges (model, gpu_id) from NVML figures:
  *   used      = this process's GPU memory on the device (NVML compute-process list)
  *   reserved  = the device's total memory
  *   utilization = device-wide utilization.gpu (percent)
  * so ryot_memory_efficiency_ratio = the share of the device this process holds.
- * See README "Seed gauges" for why these are not allocator figures.
+ * See README "Model gauges" for why these are not allocator figures.
  */
 import type { GpuMetricsUpdate } from '@ryot/metrics';
 import type { GpuSnapshot } from './types.js';
 
 export type GpuMetricsSink = (update: GpuMetricsUpdate) => void;
 
-export function seedUpdates(snapshot: GpuSnapshot, model: string): GpuMetricsUpdate[] {
+export function modelGaugeUpdates(snapshot: GpuSnapshot, model: string): GpuMetricsUpdate[] {
   const updates: GpuMetricsUpdate[] = [];
   for (const device of snapshot.devices) {
     // Only devices where this process actually holds a context: a model label on

@@ -1,12 +1,17 @@
-import { metrics, type Attributes, type BatchObservableCallback, type MeterProvider } from '@opentelemetry/api';
-import { ERROR_TYPES, type ErrorType } from './catalog.js';
+import { metrics, type Attributes, type BatchObservableCallback, type Meter, type MeterProvider, type Observable } from '@opentelemetry/api';
+import { ERROR_TYPES, metricKeysIn, RYOT_METER_NAME, type ErrorType, type MetricKeyIn } from './catalog.js';
 import { classifyError, type ErrorClassifier } from './classify.js';
-import { monotonicClock, type Clock } from './clock.js';
 import { Diagnostics, describeValue, safeString } from './diagnostics.js';
-import { bindInstruments, type BoundInstruments } from './bound-instruments.js';
 import { RyotConfigError } from './errors.js';
-import { LabelGuard, ModelSeries } from './labels.js';
+import { createInstruments, observablesOf, type InstrumentSet } from './instruments.js';
 import { RyotMetricProducer } from './producer.js';
+import { LabelGuard, ModelSeries } from './series.js';
+import { RYOT_VERSION } from './version.js';
+
+/** A monotonic clock in milliseconds. Injected in tests so timing can be scripted exactly. */
+export type Clock = () => number;
+
+export const monotonicClock: Clock = () => performance.now();
 
 export interface GenAiSemconvOptions {
   /** `gen_ai.provider.name` on the gen_ai.server.* metrics. Default: the model's serving system is unknown to Ryot, so 'ryot'. */
@@ -30,16 +35,36 @@ export interface RyotOptions {
   genAiSemconv?: boolean | GenAiSemconvOptions;
 }
 
-function sameAttributes(a: Attributes, b: Attributes): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+/** The instrumentation scope an integration records its gen_ai.client.* metrics under. */
+export interface InstrumentationScope {
+  readonly name: string;
+  readonly version?: string;
 }
 
 const DEFAULT_MAX_MODELS = 100;
+const DEFAULT_MAX_GPUS = 64;
 /** The window of ryot_tokens_per_second: complete seconds, so a partial current second never dilutes the rate. */
 const THROUGHPUT_WINDOW_SECONDS = 10;
-const DEFAULT_MAX_GPUS = 64;
-const ERROR_TYPE_SET: ReadonlySet<string> = new Set(ERROR_TYPES);
+const ERROR_TYPE_SET: ReadonlySet<unknown> = new Set(ERROR_TYPES);
+
+const RECORDER_KEYS = metricKeysIn('requests', 'tokens', 'model', 'gpu', 'errors', 'queue', 'info');
+const GENAI_SERVER_KEYS = metricKeysIn('genai_server');
+const GENAI_CLIENT_KEYS = metricKeysIn('genai_client');
+type RecorderKey = MetricKeyIn<'requests' | 'tokens' | 'model' | 'gpu' | 'errors' | 'queue' | 'info'>;
+export type RecorderInstruments = InstrumentSet<RecorderKey>;
+export type GenAiServerInstruments = InstrumentSet<MetricKeyIn<'genai_server'>>;
+export type GenAiClientInstruments = InstrumentSet<MetricKeyIn<'genai_client'>>;
+
+/** The instruments of one MeterProvider, and the callback registered on it; undone by `unbind`. */
+interface Binding {
+  readonly provider: MeterProvider;
+  readonly meter: Meter;
+  readonly instruments: RecorderInstruments;
+  readonly genAiServer: GenAiServerInstruments | undefined;
+  readonly clients: Map<string, GenAiClientInstruments>;
+  readonly callback: BatchObservableCallback;
+  readonly observables: Observable[];
+}
 
 function validate(options: RyotOptions): void {
   const positiveInteger = (key: 'maxModels' | 'maxGpus') => {
@@ -65,25 +90,30 @@ function validate(options: RyotOptions): void {
   }
 }
 
+function sameAttributes(a: Attributes, b: Attributes): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
 /**
- * One Ryot recorder: options, label guards, per-model state and the instruments bound
- * to a MeterProvider. The top-level API uses a default instance; tests and multi-tenant
- * hosts create their own.
+ * One recorder: the options, the label guards and per-model series, the classifier, the diagnostics, the info
+ * label sets, and the OTel instruments bound to a MeterProvider. The top-level API records through a default
+ * recorder; `createRyot()` makes others (tests, multi-tenant hosts).
  */
-export class Ryot {
+export class Recorder {
   readonly diagnostics = new Diagnostics();
-  private options: RyotOptions = {};
-  private bound: BoundInstruments | undefined;
-  private modelGuard!: LabelGuard<ModelSeries>;
-  private gpuGuard!: LabelGuard<string>;
-  private systemInfoAttributes: Attributes | undefined;
-  /** Keyed by model series; `null` holds the info given without a model label. */
-  private readonly modelInfoAttributes = new Map<ModelSeries | null, Attributes>();
-  private producer: RyotMetricProducer | undefined;
-  /** SDK collections seen by the batch callback while a producer exists: a producer no reader collects is reported. */
-  private collectionsWithProducer = 0;
   now: Clock = monotonicClock;
   genAi: Required<GenAiSemconvOptions> | undefined;
+  private options: RyotOptions = {};
+  private binding: Binding | undefined;
+  private modelGuard!: LabelGuard<ModelSeries>;
+  private gpuGuard!: LabelGuard<string>;
+  private systemInfo: Attributes | undefined;
+  /** Keyed by model series; `null` holds the info given without a model label. */
+  private readonly modelInfo = new Map<ModelSeries | null, Attributes>();
+  private producer: RyotMetricProducer | undefined;
+  /** SDK collections seen while a producer exists: a producer that no reader collects is reported. */
+  private collectionsWithProducer = 0;
 
   constructor(options: RyotOptions = {}) {
     this.configure(options);
@@ -93,10 +123,7 @@ export class Ryot {
   configure(options: RyotOptions): void {
     validate(options);
     const merged = { ...this.options, ...options };
-    const limitsChanged =
-      !this.modelGuard ||
-      merged.maxModels !== this.options.maxModels ||
-      merged.maxGpus !== this.options.maxGpus;
+    const limitsChanged = !this.modelGuard || merged.maxModels !== this.options.maxModels || merged.maxGpus !== this.options.maxGpus;
     this.options = merged;
     this.now = merged.clock ?? monotonicClock;
     const genAi = merged.genAiSemconv;
@@ -109,28 +136,34 @@ export class Ryot {
     if (limitsChanged) {
       this.modelGuard = new LabelGuard('model', merged.maxModels ?? DEFAULT_MAX_MODELS, (label) => new ModelSeries(label), this.diagnostics);
       this.gpuGuard = new LabelGuard('gpu_id', merged.maxGpus ?? DEFAULT_MAX_GPUS, (label) => label, this.diagnostics);
-      this.modelInfoAttributes.clear();
+      this.modelInfo.clear();
     }
     this.unbind();
   }
 
-  private unbind(): void {
-    this.bound?.unbind();
-    this.bound = undefined;
+  /**
+   * The instruments for the current provider, binding to it first when needed. The global provider is looked up
+   * on every call, so instruments never stay bound to the no-op provider that was global when this module was
+   * imported (opentelemetry-js #3622).
+   */
+  instruments(): RecorderInstruments {
+    return this.bind().instruments;
   }
 
-  /**
-   * The instruments for the current provider. The global provider is looked up on every
-   * call so instruments never stay bound to the no-op provider that was global when
-   * this module was imported (opentelemetry-js #3622).
-   */
-  instruments(): BoundInstruments {
-    const provider = this.options.meterProvider ?? metrics.getMeterProvider();
-    const bound = this.bound;
-    if (bound !== undefined && bound.provider === provider) return bound;
-    this.unbind();
-    this.bound = bindInstruments(provider, this.genAi !== undefined, (instruments) => this.observe(instruments));
-    return this.bound;
+  /** The gen_ai.server.* instruments, when genAiSemconv is on. */
+  genAiServerInstruments(): GenAiServerInstruments | undefined {
+    return this.bind().genAiServer;
+  }
+
+  /** The gen_ai.client.* instruments on the current provider, under an integration's own scope. */
+  genAiClientInstruments(scope: InstrumentationScope): GenAiClientInstruments {
+    const binding = this.bind();
+    let instruments = binding.clients.get(scope.name);
+    if (instruments === undefined) {
+      instruments = createInstruments(binding.provider.getMeter(scope.name, scope.version), GENAI_CLIENT_KEYS);
+      binding.clients.set(scope.name, instruments);
+    }
+    return instruments;
   }
 
   series(model: unknown): ModelSeries {
@@ -141,7 +174,7 @@ export class Ryot {
     return this.gpuGuard.resolve(typeof gpuId === 'number' && Number.isInteger(gpuId) ? String(gpuId) : gpuId);
   }
 
-  /** The error_type for a thrown value: the user's classifier first, then the built-in one. */
+  /** Where a failure is classified: the user's classifier first, then the built-in one. Never throws. */
   classify(error: unknown): ErrorType {
     const custom = this.options.classifyError;
     if (custom) {
@@ -165,19 +198,21 @@ export class Ryot {
 
   setSystemInfo(attributes: Attributes): void {
     const next = Object.freeze({ ...attributes });
-    this.noteInfoReplaced(this.systemInfoAttributes, next);
-    this.systemInfoAttributes = next;
+    this.noteInfoReplaced(this.systemInfo, next);
+    this.systemInfo = next;
+    this.bind();
   }
 
   setModelInfo(series: ModelSeries | null, attributes: Attributes): void {
     const next = Object.freeze(series ? { ...attributes, model: series.label } : { ...attributes });
-    this.noteInfoReplaced(this.modelInfoAttributes.get(series), next);
-    this.modelInfoAttributes.set(series, next);
+    this.noteInfoReplaced(this.modelInfo.get(series), next);
+    this.modelInfo.set(series, next);
+    this.bind();
   }
 
   /** The current info label sets: what ryot_system_info and ryot_model_info report now. */
   infoSets(): { system: Attributes | undefined; models: Iterable<Attributes> } {
-    return { system: this.systemInfoAttributes, models: this.modelInfoAttributes.values() };
+    return { system: this.systemInfo, models: this.modelInfo.values() };
   }
 
   /**
@@ -193,6 +228,29 @@ export class Ryot {
     return this.producer;
   }
 
+  private bind(): Binding {
+    const provider = this.options.meterProvider ?? metrics.getMeterProvider();
+    const current = this.binding;
+    if (current !== undefined && current.provider === provider) return current;
+    this.unbind();
+    const meter = provider.getMeter(RYOT_METER_NAME, RYOT_VERSION);
+    const instruments = createInstruments(meter, RECORDER_KEYS);
+    const observables = observablesOf(instruments, RECORDER_KEYS);
+    const callback: BatchObservableCallback = (result) => this.observe(result, instruments);
+    meter.addBatchObservableCallback(callback, observables);
+    const genAiServer = this.genAi ? createInstruments(meter, GENAI_SERVER_KEYS) : undefined;
+    this.binding = { provider, meter, instruments, genAiServer, clients: new Map(), callback, observables };
+    return this.binding;
+  }
+
+  /** Removes the batch observable callback, so a replaced binding stops observing. */
+  private unbind(): void {
+    const binding = this.binding;
+    if (binding === undefined) return;
+    binding.meter.removeBatchObservableCallback(binding.callback, binding.observables);
+    this.binding = undefined;
+  }
+
   private noteInfoReplaced(previous: Attributes | undefined, next: Attributes): void {
     if (this.producer !== undefined || previous === undefined || sameAttributes(previous, next)) return;
     this.diagnostics.warnOnce(
@@ -201,33 +259,18 @@ export class Ryot {
     );
   }
 
-  private observe(instruments: BoundInstruments): BatchObservableCallback {
-    return (result) => {
-      const now = this.now();
-      for (const series of this.modelGuard.entries()) this.observeSeries(result, instruments, series, now);
-      if (this.producer !== undefined) {
-        this.checkProducerCollected();
-        return;
-      }
-      if (this.systemInfoAttributes) result.observe(instruments.systemInfo, 1, this.systemInfoAttributes);
-      for (const attributes of this.modelInfoAttributes.values()) result.observe(instruments.modelInfo, 1, attributes);
-    };
+  private observe(result: Parameters<BatchObservableCallback>[0], instruments: RecorderInstruments): void {
+    const now = this.now();
+    for (const series of this.modelGuard.entries()) this.observeSeries(result, instruments, series, now);
+    if (this.producer !== undefined) {
+      this.checkProducerCollected();
+      return;
+    }
+    if (this.systemInfo) result.observe(instruments.systemInfo, 1, this.systemInfo);
+    for (const attributes of this.modelInfo.values()) result.observe(instruments.modelInfo, 1, attributes);
   }
 
-  private checkProducerCollected(): void {
-    if (this.producer!.collections > 0 || ++this.collectionsWithProducer < 2) return;
-    this.diagnostics.warnOnce(
-      'producer-not-collected',
-      'ryotMetricProducer() was created but no reader collects it, so ryot_system_info and ryot_model_info are not exported: pass it in the metricProducers option of every reader.',
-    );
-  }
-
-  private observeSeries(
-    result: Parameters<BatchObservableCallback>[0],
-    instruments: BoundInstruments,
-    series: ModelSeries,
-    now: number,
-  ): void {
+  private observeSeries(result: Parameters<BatchObservableCallback>[0], instruments: RecorderInstruments, series: ModelSeries, now: number): void {
     const { attributes } = series;
     if (series.generated) {
       result.observe(instruments.averageTokensPerMinute, series.tokenWindow.sum(now), attributes);
@@ -246,4 +289,30 @@ export class Ryot {
     }
     if (series.queueSize !== undefined) result.observe(instruments.queueSize, series.queueSize, attributes);
   }
+
+  private checkProducerCollected(): void {
+    if (this.producer!.collections > 0 || ++this.collectionsWithProducer < 2) return;
+    this.diagnostics.warnOnce(
+      'producer-not-collected',
+      'ryotMetricProducer() was created but no reader collects it, so ryot_system_info and ryot_model_info are not exported: pass it in the metricProducers option of every reader.',
+    );
+  }
+}
+
+let defaultRecorder: Recorder | undefined;
+
+/** The recorder behind the top-level API; created on first use, never at import. */
+export function getDefaultRecorder(): Recorder {
+  return (defaultRecorder ??= new Recorder());
+}
+
+/** Each API object's recorder; the default API, and anything else, records through the default recorder. */
+const recorders = new WeakMap<object, Recorder>();
+
+export function registerRecorder(api: object, recorder: Recorder): void {
+  recorders.set(api, recorder);
+}
+
+export function recorderOf(api: object | undefined): Recorder {
+  return (api !== undefined && recorders.get(api)) || getDefaultRecorder();
 }

@@ -8,6 +8,9 @@ export const UNKNOWN_MODEL_LABEL = 'unknown';
 const MAX_LABEL_LENGTH = 256;
 
 /**
+ * Where a series gets its labels: every attribute set Ryot records with is built here, once per model (and per
+ * status, error type, GPU or semconv set), from a label the guard below admitted.
+ *
  * Everything Ryot keeps per model label: prebuilt attribute objects, the sliding windows and
  * the values its observable gauges report.
  */
@@ -86,10 +89,6 @@ export class LabelGuard<S> {
     private readonly create: (label: string) => S,
     private readonly diagnostics: Diagnostics,
   ) {}
-
-  get size(): number {
-    return this.values.size;
-  }
 
   *entries(): IterableIterator<S> {
     yield* this.values.values();

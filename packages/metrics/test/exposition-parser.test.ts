@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseExposition, parseFloatValue } from '../src/index.js';
+import { parseExposition, parseFloatValue } from '../src/exposition.js';
 
 describe('parseExposition', () => {
   it('reads HELP, TYPE and UNIT metadata and samples with and without labels', () => {

@@ -1,0 +1,358 @@
+import type { Attributes } from '@opentelemetry/api';
+import type { RyotApi } from './api.js';
+import { REQUEST_STATUSES, type ErrorType, type RequestStatus } from './catalog.js';
+import { statusForErrorType } from './classify.js';
+import { safeString } from './diagnostics.js';
+import { recorderOf, type GenAiClientInstruments, type InstrumentationScope, type Recorder } from './recorder.js';
+import type { ModelSeries } from './series.js';
+import { isFiniteNonNegative, isNonNegativeInteger, isPositiveFinite, isRecord } from './values.js';
+
+/** Also record the OTel GenAI client metrics (gen_ai.client.*) for this request, under an integration's scope. */
+export interface GenAiClientOptions {
+  /** The integration's instrumentation scope, e.g. `{ name: '@ryot/openai', version }`. */
+  scope: InstrumentationScope;
+  /** `gen_ai.operation.name`, e.g. `chat`. */
+  operation: string;
+  /** `gen_ai.provider.name`, e.g. `openai`. */
+  providerName: string;
+  serverAddress?: string | undefined;
+  serverPort?: number | undefined;
+}
+
+/** What one request measured, handed to `onEnd` once. Times in seconds. */
+export interface InferenceSummary {
+  /** The `model` label the request was recorded under. */
+  model: string;
+  status: RequestStatus;
+  /** The classified error_type when the status is not `success`. */
+  errorType: ErrorType | undefined;
+  /** The value the request failed with, or the abort reason. */
+  error: unknown;
+  duration: number;
+  /** From the start of the work to the first token; undefined when none arrived. */
+  timeToFirstToken: number | undefined;
+  /** Tokens counted (recorded, or set with setTokenCount). */
+  tokens: number;
+  /** Gaps between timed tokens (one ITL observation each), and their extremes. */
+  gaps: number;
+  minGap: number | undefined;
+  maxGap: number | undefined;
+  promptTokens: number | undefined;
+  /** The output token count as reported (setCompletionTokens), when it was. */
+  completionTokens: number | undefined;
+}
+
+export interface InferenceContextOptions {
+  model: string;
+  /** Prompt (input) tokens, when known. */
+  promptTokens?: number | undefined;
+  /** Ends the request when the signal aborts (a timeout when its reason is a deadline, else cancelled). */
+  signal?: AbortSignal | undefined;
+  /** Record through this API's instance (`createRyot()`) instead of the default one. */
+  ryot?: RyotApi | undefined;
+  /** When the work started, on the instance's clock (`api.now()`); default: now. TTFT and duration count from here. */
+  startedAt?: number | undefined;
+  /** Also record gen_ai.client.* (client integrations). */
+  genAiClient?: GenAiClientOptions | undefined;
+  /** Called once when the request ends; an exception it throws is reported once and goes no further. */
+  onEnd?: ((summary: InferenceSummary) => void) | undefined;
+}
+
+const REQUEST_STATUS_SET: ReadonlySet<unknown> = new Set(REQUEST_STATUSES);
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  return isRecord(value) && typeof value['addEventListener'] === 'function' && typeof value['aborted'] === 'boolean';
+}
+
+/**
+ * One inference request, from its start to its single outcome: the only place that holds per-request state. TTFT
+ * and the inter-token gaps are measured here (`recordToken`), a failure is classified here exactly once (`fail`),
+ * and the request ends here exactly once, however many of end/fail/abort/dispose are called. The wrappers
+ * (`trackInferenceRequest`, `trackTokenGeneration`) and the client integrations drive one of these.
+ *
+ * Usable with `using` (ends as success on scope exit unless it already ended):
+ *
+ * ```ts
+ * using ctx = new InferenceContext({ model: 'llama-3-8b' });
+ * for await (const token of engine.generate(prompt)) ctx.recordToken();
+ * ```
+ */
+export class InferenceContext implements Disposable {
+  private readonly recorder: Recorder;
+  private readonly series: ModelSeries;
+  private readonly startedAt: number;
+  private done = false;
+  private tokens = 0;
+  private promptTokens: number | undefined;
+  private reportedTokens: number | undefined;
+  /** Seconds to the first token, once known (from the first token, or set by the caller). */
+  private ttftSeconds: number | undefined;
+  /** When the previous token arrived; -1 before the first one with a timestamp. */
+  private lastTokenAt = -1;
+  private gaps = 0;
+  private minGap = Number.POSITIVE_INFINITY;
+  private maxGap = Number.NEGATIVE_INFINITY;
+  private signal: AbortSignal | undefined;
+  private onAbort: (() => void) | undefined;
+  private readonly genAiClient: GenAiClientOptions | undefined;
+  private clientInstruments: GenAiClientInstruments | undefined;
+  private clientAttributes: Attributes | undefined;
+  private responseModel: string | undefined;
+  private readonly onEnd: ((summary: InferenceSummary) => void) | undefined;
+
+  constructor(options: InferenceContextOptions) {
+    const given: Partial<InferenceContextOptions> = isRecord(options) ? options : {};
+    const recorder = recorderOf(given.ryot);
+    this.recorder = recorder;
+    this.series = recorder.series(given.model);
+    this.startedAt = typeof given.startedAt === 'number' && Number.isFinite(given.startedAt) ? given.startedAt : recorder.now();
+    this.genAiClient = isRecord(given.genAiClient) ? given.genAiClient : undefined;
+    this.onEnd = typeof given.onEnd === 'function' ? given.onEnd : undefined;
+    recorder.instruments().requestsInFlight.add(1, this.series.attributes);
+    if (given.promptTokens !== undefined) this.setPromptTokens(given.promptTokens);
+    const signal = given.signal;
+    if (signal !== undefined && signal !== null) {
+      if (isAbortSignal(signal)) this.watch(signal);
+      else recorder.rejectValue('signal option', signal, 'an AbortSignal');
+    }
+  }
+
+  /** The `model` label this request records under (after the cardinality guard). */
+  get model(): string {
+    return this.series.label;
+  }
+
+  get tokenCount(): number {
+    return this.tokens;
+  }
+
+  get ended(): boolean {
+    return this.done;
+  }
+
+  /** Records `count` tokens arriving now: the first gives TTFT, each later call one inter-token gap. */
+  recordToken(count = 1): void {
+    if (this.done) return;
+    if (count !== 1 && !isPositiveFinite(count)) {
+      if (count !== 0) this.recorder.rejectValue('token count', count, 'a positive finite number');
+      return;
+    }
+    const at = this.recorder.now();
+    const { series } = this;
+    if (this.ttftSeconds === undefined) {
+      const seconds = (at - this.startedAt) / 1000;
+      this.ttftSeconds = seconds;
+      this.recorder.instruments().timeToFirstToken.record(seconds, series.attributes);
+      if (this.genAiClient) this.client().genAiClientTimeToFirstChunk.record(seconds, this.clientAttributesNow());
+    } else if (this.lastTokenAt >= 0) {
+      const gap = (at - this.lastTokenAt) / 1000;
+      this.recorder.instruments().interTokenLatency.record(gap, series.attributes);
+      if (this.genAiClient) this.client().genAiClientTimePerOutputChunk.record(gap, this.clientAttributesNow());
+      this.gaps++;
+      if (gap < this.minGap) this.minGap = gap;
+      if (gap > this.maxGap) this.maxGap = gap;
+    }
+    this.lastTokenAt = at;
+    this.tokens += count;
+    series.addTokens(count, at);
+  }
+
+  /** Records an inter-token latency measured elsewhere, in seconds. */
+  recordItl(seconds: number): void {
+    if (this.done) return;
+    if (!isFiniteNonNegative(seconds)) {
+      this.recorder.rejectValue('ryot_inference_inter_token_latency_seconds', seconds, 'a non-negative finite number of seconds');
+      return;
+    }
+    this.recorder.instruments().interTokenLatency.record(seconds, this.series.attributes);
+  }
+
+  /** The reference library's name for recordItl. */
+  recordInterTokenLatency(seconds: number): void {
+    this.recordItl(seconds);
+  }
+
+  /** Records a TTFT measured elsewhere, in seconds; once per request (a later first token then adds no TTFT). */
+  setTtft(seconds: number): void {
+    if (this.done) return;
+    if (!isFiniteNonNegative(seconds)) {
+      this.recorder.rejectValue('ryot_inference_ttft_seconds', seconds, 'a non-negative finite number of seconds');
+      return;
+    }
+    if (this.ttftSeconds !== undefined) {
+      this.recorder.diagnostics.warnOnce('ttft-twice', "a request's TTFT was set after it was already recorded; the later value is dropped.");
+      return;
+    }
+    this.ttftSeconds = seconds;
+    this.recorder.instruments().timeToFirstToken.record(seconds, this.series.attributes);
+  }
+
+  /** Sets the output token count without per-token timing (a whole response; the reference library's `set_token_count`). */
+  setTokenCount(count: number): void {
+    if (this.done) return;
+    if (!isNonNegativeInteger(count)) {
+      this.recorder.rejectValue('ryot_tokens_generated', count, 'a non-negative integer');
+      return;
+    }
+    if (count > this.tokens) this.series.addTokens(count - this.tokens, this.recorder.now());
+    this.tokens = count;
+  }
+
+  setPromptTokens(count: number): void {
+    if (!isNonNegativeInteger(count)) {
+      this.recorder.rejectValue('ryot_prompt_tokens', count, 'a non-negative integer');
+      return;
+    }
+    this.promptTokens = count;
+  }
+
+  /** Output tokens as the engine or API reports them (e.g. `usage.completion_tokens`); used at the end instead of the count. */
+  setCompletionTokens(count: number): void {
+    if (!isNonNegativeInteger(count)) {
+      this.recorder.rejectValue('ryot_tokens_generated', count, 'a non-negative integer');
+      return;
+    }
+    this.reportedTokens = count;
+  }
+
+  /** `gen_ai.response.model` for the gen_ai.client.* metrics; effective until their first record. */
+  setResponseModel(model: string): void {
+    if (this.responseModel === undefined && typeof model === 'string') this.responseModel = model;
+  }
+
+  /** Ends the request with the status and error_type its error classifies to (classified once, here). */
+  fail(error: unknown): void {
+    if (this.done) return;
+    const errorType = this.recorder.classify(error);
+    this.finish(statusForErrorType(errorType), errorType, error);
+  }
+
+  /** Ends the request. A status outside success/error/timeout/cancelled is recorded as error, with one diagnostic. */
+  end(status: RequestStatus = 'success'): void {
+    if (this.done) return;
+    let checked = status;
+    if (!REQUEST_STATUS_SET.has(checked)) {
+      this.recorder.rejectValue('ryot_inference_requests status', checked, `one of ${REQUEST_STATUSES.join(', ')} (recorded as error)`);
+      checked = 'error';
+    }
+    const errorType: ErrorType | undefined =
+      checked === 'success' ? undefined : checked === 'cancelled' ? 'cancelled' : checked === 'timeout' ? 'timeout' : 'unknown';
+    this.finish(checked, errorType, undefined);
+  }
+
+  /** Ends the request as aborted now: a timeout when the reason is a deadline, else cancelled. */
+  abort(reason?: unknown): void {
+    if (this.done) return;
+    const timedOut = reason !== undefined && this.recorder.classify(reason) === 'timeout';
+    this.finish(timedOut ? 'timeout' : 'cancelled', timedOut ? 'timeout' : 'cancelled', reason);
+  }
+
+  [Symbol.dispose](): void {
+    this.end('success');
+  }
+
+  private watch(signal: AbortSignal): void {
+    if (signal.aborted) {
+      this.abort(signal.reason);
+      return;
+    }
+    this.signal = signal;
+    this.onAbort = () => this.abort(signal.reason);
+    signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  private finish(status: RequestStatus, errorType: ErrorType | undefined, error: unknown): void {
+    this.done = true;
+    if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+    const { recorder, series } = this;
+    const instruments = recorder.instruments();
+    const duration = Math.max(0, (recorder.now() - this.startedAt) / 1000);
+    instruments.requestsInFlight.add(-1, series.attributes);
+    instruments.requests.add(1, series.statusAttributes(status));
+    instruments.requestDuration.record(duration, series.attributes);
+    if (errorType !== undefined) instruments.errors.add(1, series.errorAttributes(errorType));
+    const tokens = this.reportedTokens ?? this.tokens;
+    if (tokens > 0) {
+      instruments.tokensGenerated.add(tokens, series.attributes);
+      instruments.tokensPerRequest.record(tokens, series.attributes);
+      if (duration > 0) instruments.requestTokensPerSecond.record(tokens / duration, series.attributes);
+    }
+    if (this.promptTokens !== undefined) instruments.promptTokens.add(this.promptTokens, series.attributes);
+    if (recorder.genAi) this.recordGenAiServer(status, duration, error === undefined ? status : errorType);
+    if (this.genAiClient) this.recordGenAiClient(duration, errorType);
+    if (this.onEnd) this.report(status, errorType, error, duration);
+  }
+
+  private recordGenAiServer(status: RequestStatus, duration: number, errorType: string | undefined): void {
+    const genAi = this.recorder.genAiServerInstruments();
+    const names = this.recorder.genAi;
+    if (!genAi || !names) return;
+    const series = this.series;
+    const base = series.cached(`genai:${names.providerName}:${names.operationName}`, () => ({
+      'gen_ai.operation.name': names.operationName,
+      'gen_ai.provider.name': names.providerName,
+      'gen_ai.request.model': series.label,
+    }));
+    if (status !== 'success') {
+      const key = `genai-error:${names.providerName}:${names.operationName}:${errorType}`;
+      genAi.genAiServerRequestDuration.record(duration, series.cached(key, () => ({ ...base, 'error.type': String(errorType) })));
+      return;
+    }
+    genAi.genAiServerRequestDuration.record(duration, base);
+    const ttft = this.ttftSeconds;
+    if (ttft === undefined) return;
+    genAi.genAiServerTimeToFirstToken.record(ttft, base);
+    if (this.tokens > 1) genAi.genAiServerTimePerOutputToken.record((duration - ttft) / (this.tokens - 1), base);
+  }
+
+  private recordGenAiClient(duration: number, errorType: ErrorType | undefined): void {
+    const client = this.client();
+    const base = this.clientAttributesNow();
+    client.genAiClientOperationDuration.record(duration, errorType === undefined ? base : { ...base, 'error.type': errorType });
+    if (this.promptTokens !== undefined) client.genAiClientTokenUsage.record(this.promptTokens, { ...base, 'gen_ai.token.type': 'input' });
+    if (this.reportedTokens !== undefined) client.genAiClientTokenUsage.record(this.reportedTokens, { ...base, 'gen_ai.token.type': 'output' });
+  }
+
+  private client(): GenAiClientInstruments {
+    return (this.clientInstruments ??= this.recorder.genAiClientInstruments(this.genAiClient!.scope));
+  }
+
+  /** The gen_ai.client.* attribute set, built at its first use and kept for the request. */
+  private clientAttributesNow(): Attributes {
+    if (this.clientAttributes) return this.clientAttributes;
+    const options = this.genAiClient!;
+    const attributes: Attributes = {
+      'gen_ai.operation.name': options.operation,
+      'gen_ai.provider.name': options.providerName,
+      'gen_ai.request.model': this.series.label,
+    };
+    if (this.responseModel !== undefined) attributes['gen_ai.response.model'] = this.recorder.series(this.responseModel).label;
+    if (options.serverAddress !== undefined) {
+      attributes['server.address'] = options.serverAddress;
+      if (options.serverPort !== undefined) attributes['server.port'] = options.serverPort;
+    }
+    this.clientAttributes = attributes;
+    return attributes;
+  }
+
+  private report(status: RequestStatus, errorType: ErrorType | undefined, error: unknown, duration: number): void {
+    try {
+      this.onEnd!({
+        model: this.series.label,
+        status,
+        errorType,
+        error,
+        duration,
+        timeToFirstToken: this.ttftSeconds,
+        tokens: this.tokens,
+        gaps: this.gaps,
+        minGap: this.gaps > 0 ? this.minGap : undefined,
+        maxGap: this.gaps > 0 ? this.maxGap : undefined,
+        promptTokens: this.promptTokens,
+        completionTokens: this.reportedTokens,
+      });
+    } catch (callbackError) {
+      this.recorder.diagnostics.warnOnce('on-end-threw', () => `the onEnd callback threw (${safeString(callbackError)}); ignored.`);
+    }
+  }
+}

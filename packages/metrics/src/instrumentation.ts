@@ -1,0 +1,31 @@
+/**
+ * `@ryot/metrics/instrumentation`: the building blocks integrations and exporters use: the catalog, instrument
+ * creation, the vocabularies, the built-in classifier and the default API object.
+ */
+export {
+  METRICS,
+  ALL_METRICS,
+  ERROR_TYPES,
+  REQUEST_STATUSES,
+  RYOT_METER_NAME,
+  HARDWARE_METER_NAME,
+  meterNameOf,
+  ATTR_MODEL,
+  ATTR_STATUS,
+  ATTR_ERROR_TYPE,
+  ATTR_GPU_ID,
+  metricKeysIn,
+  prometheusName,
+  prometheusType,
+} from './catalog.js';
+export type { MetricDefinition, MetricGroup, InstrumentKind, MetricKey, MetricKeyIn, Metrics, ErrorType, RequestStatus } from './catalog.js';
+export { createInstrument, createInstruments } from './instruments.js';
+export type { InstrumentFor, InstrumentSet } from './instruments.js';
+export { classifyError as builtInClassifyError, statusForErrorType } from './classify.js';
+export { OVERFLOW_LABEL, UNKNOWN_MODEL_LABEL } from './series.js';
+export { RYOT_VERSION } from './version.js';
+export { RyotError, RyotConfigError } from './errors.js';
+export { defaultApi } from './api.js';
+export type { RyotApi } from './api.js';
+export type { InstrumentationScope } from './recorder.js';
+export type { GenAiClientOptions, InferenceSummary } from './inference.js';
