@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
-import { HELP, parseConfig, UsageError, type Config } from './args.js';
+import { HELP, parseConfig, type Config } from './args.js';
 import { parseExposition, type Exposition } from './parse.js';
 import { renderTable, sortRows, SORT_KEYS, type ScreenStatus } from './render.js';
 import { computeDevices, computeModelRows, type DeviceRow, type ModelRow } from './rows.js';
@@ -220,10 +220,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     config = parseConfig(rest);
   } catch (error) {
-    // One line: node:util's parseArgs follows its first sentence with advice about positionals.
-    const raw = error instanceof Error ? error.message : String(error);
-    const first = raw.split('. ')[0]!;
-    const message = (error instanceof UsageError ? raw : `${first.charAt(0).toLowerCase()}${first.slice(1)}`).replace(/\s*\n\s*/g, ' ');
+    // One line: node:util's parseArgs explains some mistakes over several.
+    const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, ' ');
     process.stderr.write(`ryot top: ${message} (ryot top --help lists the options)\n`);
     return 2;
   }
