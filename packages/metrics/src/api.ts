@@ -19,6 +19,7 @@ import {
   type GpuMetricsUpdate,
 } from './operations.js';
 import { QueueTicket, waitInQueue } from './queue.js';
+import type { ProducerTemporality } from './producer.js';
 import { getDefaultRecorder, Recorder, registerRecorder, type RyotOptions } from './recorder.js';
 import { trackInferenceRequestWith, type Tracker, type TrackInferenceRequestOptions } from './track-request.js';
 import { trackTokenGenerationWith, type TrackTokenGenerationOptions } from './track-stream.js';
@@ -51,8 +52,11 @@ export interface RyotApi {
   updateGpuMetrics(update: GpuMetricsUpdate): void;
   /** The error_type a thrown value classifies to (the configured classifier, then the built-in one). */
   classifyError(error: unknown): ErrorType;
-  /** The MetricProducer this instance's info metrics are served through; pass it to every reader's `metricProducers`. */
-  metricProducer(): MetricProducer;
+  /**
+   * A MetricProducer serving this instance's per-request series and info metrics; pass it to every reader's
+   * `metricProducers` (one per reader for `delta`, the reader's temporality).
+   */
+  metricProducer(options?: { temporality?: ProducerTemporality }): MetricProducer;
   readonly systemInfo: SystemInfo;
   readonly modelInfo: ModelInfo;
 }
@@ -86,7 +90,7 @@ function bindApi(recorder: () => Recorder): RyotApi {
     setCacheHitRatio: recording(recorder, 'setCacheHitRatio', setCacheHitRatio),
     updateGpuMetrics: recording(recorder, 'updateGpuMetrics', updateGpuMetrics),
     classifyError: (error) => recorder().classify(error),
-    metricProducer: () => recorder().metricProducer(),
+    metricProducer: (options) => recorder().metricProducer(options?.temporality),
     systemInfo: systemInfoFor(recorder),
     modelInfo: modelInfoFor(recorder),
   };

@@ -5,6 +5,7 @@
  */
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { defaultApi } from './api.js';
+import type { ProducerTemporality } from './producer.js';
 import type { RyotOptions } from './recorder.js';
 
 export { createRyot } from './api.js';
@@ -16,6 +17,7 @@ export type { RyotViewsOptions } from './views.js';
 export { RyotError, RyotConfigError } from './errors.js';
 export type { RyotOptions, GenAiSemconvOptions, Clock } from './recorder.js';
 export type { ErrorClassifier } from './classify.js';
+export type { ProducerTemporality } from './producer.js';
 export type { ErrorType, RequestStatus } from './catalog.js';
 export type { Tracker, TrackInferenceRequestOptions, TokenUsage, ModelOption } from './track-request.js';
 export type { TrackTokenGenerationOptions } from './track-stream.js';
@@ -32,8 +34,8 @@ export function configure(options: RyotOptions): void {
  * The default instance's MetricProducer: add it to each reader you build (`metricProducers: [ryotMetricProducer()]`)
  * beside `ryotViews()`. startTelemetry() from @ryot/exporters does this for its readers.
  */
-export function ryotMetricProducer(): MetricProducer {
-  return defaultApi.metricProducer();
+export function ryotMetricProducer(options?: { temporality?: ProducerTemporality }): MetricProducer {
+  return defaultApi.metricProducer(options);
 }
 
 export const {

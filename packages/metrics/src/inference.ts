@@ -5,6 +5,7 @@ import { statusForErrorType } from './classify.js';
 import { safeString } from './diagnostics.js';
 import { recorderOf, type GenAiClientInstruments, type InstrumentationScope, type Recorder } from './recorder.js';
 import type { ModelSeries } from './series.js';
+import type { RequestSink } from './sinks.js';
 import { isFiniteNonNegative, isNonNegativeInteger, isPositiveFinite, isRecord } from './values.js';
 
 /** Also record the OTel GenAI client metrics (gen_ai.client.*) for this request, under an integration's scope. */
@@ -79,6 +80,7 @@ function isAbortSignal(value: unknown): value is AbortSignal {
  */
 export class InferenceContext implements Disposable {
   private readonly recorder: Recorder;
+  private readonly sink: RequestSink;
   private readonly series: ModelSeries;
   private readonly startedAt: number;
   private done = false;
@@ -108,7 +110,8 @@ export class InferenceContext implements Disposable {
     this.startedAt = typeof given.startedAt === 'number' && Number.isFinite(given.startedAt) ? given.startedAt : recorder.now();
     this.genAiClient = isRecord(given.genAiClient) ? given.genAiClient : undefined;
     this.onEnd = typeof given.onEnd === 'function' ? given.onEnd : undefined;
-    recorder.instruments().requestsInFlight.add(1, this.series.attributes);
+    this.sink = recorder.requestSink();
+    this.sink.start(this.series);
     if (given.promptTokens !== undefined) this.setPromptTokens(given.promptTokens);
     const signal = given.signal;
     if (signal !== undefined && signal !== null) {
@@ -142,11 +145,11 @@ export class InferenceContext implements Disposable {
     if (this.ttftSeconds === undefined) {
       const seconds = (at - this.startedAt) / 1000;
       this.ttftSeconds = seconds;
-      this.recorder.instruments().timeToFirstToken.record(seconds, series.attributes);
+      this.sink.firstToken(series, seconds);
       if (this.genAiClient) this.client().genAiClientTimeToFirstChunk.record(seconds, this.clientAttributesNow());
     } else if (this.lastTokenAt >= 0) {
       const gap = (at - this.lastTokenAt) / 1000;
-      this.recorder.instruments().interTokenLatency.record(gap, series.attributes);
+      this.sink.gap(series, gap);
       if (this.genAiClient) this.client().genAiClientTimePerOutputChunk.record(gap, this.clientAttributesNow());
       this.gaps++;
       if (gap < this.minGap) this.minGap = gap;
@@ -164,7 +167,7 @@ export class InferenceContext implements Disposable {
       this.recorder.rejectValue('ryot_inference_inter_token_latency_seconds', seconds, 'a non-negative finite number of seconds');
       return;
     }
-    this.recorder.instruments().interTokenLatency.record(seconds, this.series.attributes);
+    this.sink.gap(this.series, seconds);
   }
 
   /** The reference library's name for recordItl. */
@@ -184,7 +187,7 @@ export class InferenceContext implements Disposable {
       return;
     }
     this.ttftSeconds = seconds;
-    this.recorder.instruments().timeToFirstToken.record(seconds, this.series.attributes);
+    this.sink.firstToken(this.series, seconds);
   }
 
   /** Sets the output token count without per-token timing (a whole response; the reference library's `set_token_count`). */
@@ -264,20 +267,9 @@ export class InferenceContext implements Disposable {
   private finish(status: RequestStatus, errorType: ErrorType | undefined, error: unknown): void {
     this.done = true;
     if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
-    const { recorder, series } = this;
-    const instruments = recorder.instruments();
+    const { recorder } = this;
     const duration = Math.max(0, (recorder.now() - this.startedAt) / 1000);
-    instruments.requestsInFlight.add(-1, series.attributes);
-    instruments.requests.add(1, series.statusAttributes(status));
-    instruments.requestDuration.record(duration, series.attributes);
-    if (errorType !== undefined) instruments.errors.add(1, series.errorAttributes(errorType));
-    const tokens = this.reportedTokens ?? this.tokens;
-    if (tokens > 0) {
-      instruments.tokensGenerated.add(tokens, series.attributes);
-      instruments.tokensPerRequest.record(tokens, series.attributes);
-      if (duration > 0) instruments.requestTokensPerSecond.record(tokens / duration, series.attributes);
-    }
-    if (this.promptTokens !== undefined) instruments.promptTokens.add(this.promptTokens, series.attributes);
+    this.sink.finish(this.series, status, errorType, duration, this.reportedTokens ?? this.tokens, this.promptTokens);
     if (recorder.genAi) this.recordGenAiServer(status, duration, error === undefined ? status : errorType);
     if (this.genAiClient) this.recordGenAiClient(duration, errorType);
     if (this.onEnd) this.report(status, errorType, error, duration);

@@ -1,11 +1,12 @@
-import { metrics, type Attributes, type BatchObservableCallback, type Meter, type MeterProvider, type Observable } from '@opentelemetry/api';
+import { diag, metrics, type Attributes, type BatchObservableCallback, type Meter, type MeterProvider, type Observable } from '@opentelemetry/api';
 import { ERROR_TYPES, metricKeysIn, RYOT_METER_NAME, type ErrorType, type MetricKeyIn } from './catalog.js';
 import { classifyError, type ErrorClassifier } from './classify.js';
 import { Diagnostics, describeValue, safeString } from './diagnostics.js';
 import { RyotConfigError } from './errors.js';
 import { createInstruments, observablesOf, type InstrumentSet } from './instruments.js';
-import { RyotMetricProducer } from './producer.js';
+import { RyotMetricProducer, type ProducerTemporality } from './producer.js';
 import { LabelGuard, ModelSeries } from './series.js';
+import { instrumentSink, ownedSink, type RequestSink } from './sinks.js';
 import { RYOT_VERSION } from './version.js';
 
 /** A monotonic clock in milliseconds. Injected in tests so timing can be scripted exactly. */
@@ -60,6 +61,10 @@ interface Binding {
   readonly provider: MeterProvider;
   readonly meter: Meter;
   readonly instruments: RecorderInstruments;
+  /** Where requests started under this binding record: Ryot's aggregation when a producer exports it, else the instruments. */
+  readonly sink: RequestSink;
+  /** Whether a request started under this binding (its sink then stays until the provider changes). */
+  used: boolean;
   readonly genAiServer: GenAiServerInstruments | undefined;
   readonly clients: Map<string, GenAiClientInstruments>;
   readonly callback: BatchObservableCallback;
@@ -112,8 +117,11 @@ export class Recorder {
   /** Keyed by model series; `null` holds the info given without a model label. */
   private readonly modelInfo = new Map<ModelSeries | null, Attributes>();
   private producer: RyotMetricProducer | undefined;
-  /** SDK collections seen while a producer exists: a producer that no reader collects is reported. */
-  private collectionsWithProducer = 0;
+  /** Producers handed out (the shared cumulative one, and one per delta reader). */
+  private readonly producers: RyotMetricProducer[] = [];
+  /** Producer collections seen since the last SDK collection; SDK collections without one are counted. */
+  private producerCollections = 0;
+  private sdkCollectionsWithoutProducer = 0;
 
   constructor(options: RyotOptions = {}) {
     this.configure(options);
@@ -134,9 +142,10 @@ export class Recorder {
         }
       : undefined;
     if (limitsChanged) {
-      this.modelGuard = new LabelGuard('model', merged.maxModels ?? DEFAULT_MAX_MODELS, (label) => new ModelSeries(label), this.diagnostics);
-      this.gpuGuard = new LabelGuard('gpu_id', merged.maxGpus ?? DEFAULT_MAX_GPUS, (label) => label, this.diagnostics);
-      this.modelInfo.clear();
+      const maxModels = merged.maxModels ?? DEFAULT_MAX_MODELS;
+      const maxGpus = merged.maxGpus ?? DEFAULT_MAX_GPUS;
+      this.modelGuard = this.modelGuard?.withLimit(maxModels) ?? new LabelGuard('model', maxModels, (label) => new ModelSeries(label), this.diagnostics);
+      this.gpuGuard = this.gpuGuard?.withLimit(maxGpus) ?? new LabelGuard('gpu_id', maxGpus, (label) => label, this.diagnostics);
     }
     this.unbind();
   }
@@ -215,17 +224,50 @@ export class Recorder {
     return { system: this.systemInfo, models: this.modelInfo.values() };
   }
 
+  /** Where a request starting now records its per-token and per-request series. */
+  requestSink(): RequestSink {
+    const binding = this.bind();
+    binding.used = true;
+    return binding.sink;
+  }
+
   /**
-   * The MetricProducer that serves the metrics the OTel SDK cannot drop once observed (the info metrics, whose
-   * replaced label sets must leave the exposition). Once it exists, the SDK instruments no longer observe them:
-   * pass it to every reader (`metricProducers`); startTelemetry() does.
+   * A MetricProducer for one reader: the per-token and per-request series Ryot aggregates itself, and the info
+   * metrics (whose replaced label sets must leave the exposition, which the SDK's observable instruments cannot do).
+   * Cumulative producers are stateless and shared; a delta producer keeps the last values it reported, so give each
+   * delta reader its own. Once a producer exists, requests record into Ryot's aggregation from the next binding
+   * on: pass it to every reader (`metricProducers`); startTelemetry() does.
    */
-  metricProducer(): RyotMetricProducer {
-    if (this.producer === undefined) {
-      this.producer = new RyotMetricProducer(this);
-      this.collectionsWithProducer = 0;
+  metricProducer(temporality: ProducerTemporality = 'cumulative'): RyotMetricProducer {
+    if (temporality === 'cumulative' && this.producer !== undefined) return this.producer;
+    const producer = new RyotMetricProducer(this, temporality, () => void this.producerCollections++);
+    this.producers.push(producer);
+    if (temporality === 'cumulative') this.producer = producer;
+    if (this.producers.length === 1) this.switchToProducer();
+    return producer;
+  }
+
+  /** Whether a producer exists (info metrics then leave the SDK path). */
+  get producerAttached(): boolean {
+    return this.producers.length > 0;
+  }
+
+  /** Every series the guard admitted, the overflow series last. */
+  allSeries(): IterableIterator<ModelSeries> {
+    return this.modelGuard.entries();
+  }
+
+  /** The first producer moves the per-request series to Ryot's aggregation, unless requests already used the instruments. */
+  private switchToProducer(): void {
+    const binding = this.binding;
+    if (binding === undefined || !binding.used) {
+      this.unbind();
+      return;
     }
-    return this.producer;
+    this.diagnostics.warnOnce(
+      'producer-after-records',
+      'ryotMetricProducer() was created after requests were recorded through the OTel instruments of the current MeterProvider: the per-request series stay on those instruments (nothing is counted twice) until the provider changes. Create the producer before the first request (startTelemetry() does).',
+    );
   }
 
   private bind(): Binding {
@@ -239,7 +281,14 @@ export class Recorder {
     const callback: BatchObservableCallback = (result) => this.observe(result, instruments);
     meter.addBatchObservableCallback(callback, observables);
     const genAiServer = this.genAi ? createInstruments(meter, GENAI_SERVER_KEYS) : undefined;
-    this.binding = { provider, meter, instruments, genAiServer, clients: new Map(), callback, observables };
+    const owned = this.producerAttached;
+    diag.debug(
+      owned
+        ? '@ryot/metrics: per-request series are aggregated by Ryot and exported through ryotMetricProducer()'
+        : '@ryot/metrics: per-request series are recorded through OTel instruments (no ryotMetricProducer() created)',
+    );
+    const sink = owned ? ownedSink : instrumentSink(instruments);
+    this.binding = { provider, meter, instruments, sink, used: false, genAiServer, clients: new Map(), callback, observables };
     return this.binding;
   }
 
@@ -252,7 +301,7 @@ export class Recorder {
   }
 
   private noteInfoReplaced(previous: Attributes | undefined, next: Attributes): void {
-    if (this.producer !== undefined || previous === undefined || sameAttributes(previous, next)) return;
+    if (this.producerAttached || previous === undefined || sameAttributes(previous, next)) return;
     this.diagnostics.warnOnce(
       'info-replaced-without-producer',
       'info labels were replaced, but the OTel SDK keeps exporting the earlier set too: pass ryotMetricProducer() to your readers (startTelemetry() does) so replaced labels leave the exposition.',
@@ -262,7 +311,7 @@ export class Recorder {
   private observe(result: Parameters<BatchObservableCallback>[0], instruments: RecorderInstruments): void {
     const now = this.now();
     for (const series of this.modelGuard.entries()) this.observeSeries(result, instruments, series, now);
-    if (this.producer !== undefined) {
+    if (this.producerAttached) {
       this.checkProducerCollected();
       return;
     }
@@ -290,11 +339,17 @@ export class Recorder {
     if (series.queueSize !== undefined) result.observe(instruments.queueSize, series.queueSize, attributes);
   }
 
+  /** Two SDK collections in a row without a producer collection: a reader was built without the producer. */
   private checkProducerCollected(): void {
-    if (this.producer!.collections > 0 || ++this.collectionsWithProducer < 2) return;
+    if (this.producerCollections > 0) {
+      this.producerCollections = 0;
+      this.sdkCollectionsWithoutProducer = 0;
+      return;
+    }
+    if (++this.sdkCollectionsWithoutProducer < 2) return;
     this.diagnostics.warnOnce(
       'producer-not-collected',
-      'ryotMetricProducer() was created but no reader collects it, so ryot_system_info and ryot_model_info are not exported: pass it in the metricProducers option of every reader.',
+      'ryotMetricProducer() was created but a reader collects without it, so the per-request series and the info metrics are missing from that reader: pass it in the metricProducers option of every reader.',
     );
   }
 }

@@ -1,6 +1,7 @@
 import type { Attributes } from '@opentelemetry/api';
 import { ATTR_ERROR_TYPE, ATTR_MODEL, ATTR_STATUS, type ErrorType, type RequestStatus } from './catalog.js';
 import { describeValue, type Diagnostics } from './diagnostics.js';
+import { SeriesAggregates } from './aggregates.js';
 import { SlidingWindowSum } from './sliding-window.js';
 
 export const OVERFLOW_LABEL = '__overflow__';
@@ -27,12 +28,23 @@ export class ModelSeries {
   cacheHitRatioOverride: number | undefined;
   /** Requests waiting in the queue; undefined until a queue was used for this model. */
   queueSize: number | undefined;
+  private ownAggregates: SeriesAggregates | undefined;
   private readonly byStatus = new Map<RequestStatus, Attributes>();
   private readonly byErrorType = new Map<ErrorType, Attributes>();
   private readonly extra = new Map<string, Attributes>();
 
   constructor(readonly label: string) {
     this.attributes = Object.freeze({ [ATTR_MODEL]: label });
+  }
+
+  /** The series' own aggregation of its per-request records (the MetricProducer path), made on first use. */
+  get aggregates(): SeriesAggregates {
+    return (this.ownAggregates ??= new SeriesAggregates());
+  }
+
+  /** The aggregation, if any request recorded into it. */
+  get recordedAggregates(): SeriesAggregates | undefined {
+    return this.ownAggregates?.active ? this.ownAggregates : undefined;
   }
 
   addTokens(count: number, at: number): void {
@@ -93,6 +105,14 @@ export class LabelGuard<S> {
   *entries(): IterableIterator<S> {
     yield* this.values.values();
     if (this.overflow !== undefined) yield this.overflow;
+  }
+
+  /** The same admitted values (and overflow) under a new limit: a reconfigured guard never drops a series. */
+  withLimit(limit: number): LabelGuard<S> {
+    const next = new LabelGuard(this.what, limit, this.create, this.diagnostics);
+    for (const [key, value] of this.values) next.values.set(key, value);
+    next.overflow = this.overflow;
+    return next;
   }
 
   resolve(value: unknown): S {

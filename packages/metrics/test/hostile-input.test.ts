@@ -308,6 +308,6 @@ describe('info metrics: replaced label sets leave the exposition', () => {
     harness.api.systemInfo.info({ build: 'a' });
     await harness.metrics();
     await harness.metrics();
-    expect(warnings.filter((w) => w.includes('no reader collects it'))).toHaveLength(1);
+    expect(warnings.filter((w) => w.includes('a reader collects without it'))).toHaveLength(1);
   });
 });

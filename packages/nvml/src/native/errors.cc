@@ -9,7 +9,7 @@ struct NamedCode {
   const char* name;
 };
 
-// Values from the nvmlReturn_t table (nvml-abi.md section 1.2).
+// Values of the nvmlReturn_t enum as NVML documents them.
 constexpr NamedCode kNames[] = {
     {0, "NVML_SUCCESS"},
     {1, "NVML_ERROR_UNINITIALIZED"},

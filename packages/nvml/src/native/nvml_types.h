@@ -1,5 +1,5 @@
 // Ryot's own declarations of the parts of the NVML C ABI this addon calls.
-// Written from the layout facts in shared/docs/nvml-abi.md (no NVIDIA header is
+// Written from NVML's documented signatures and struct layouts (no NVIDIA header is
 // used or vendored). Every struct is pinned with static_asserts so a layout
 // mistake fails the build instead of corrupting memory at run time.
 #ifndef RYOT_NVML_TYPES_H_
