@@ -2,7 +2,11 @@ import { metrics } from '@opentelemetry/api';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startInference, trackInferenceRequest } from '@ryot/metrics';
 import { METRICS } from '@ryot/metrics/instrumentation';
-import { startTelemetry, type OtlpOptions, type TelemetryHandle } from '../../packages/exporters/src/index.js';
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { resolveConfig, startTelemetry, type OtlpOptions, type TelemetryHandle } from '../../packages/exporters/src/index.js';
+import { createOtlpPush } from '../../packages/exporters/src/otlp.js';
+import { AGGREGATION_PATHS, aggregationOption, uniqueModel, type AggregationPath } from '../helpers/telemetry.js';
 import { OtlpReceiver, attributeMap, attributesMatch } from './receiver.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
@@ -18,8 +22,8 @@ async function receiver(): Promise<OtlpReceiver> {
   return r;
 }
 
-async function push(otlp: OtlpOptions): Promise<TelemetryHandle> {
-  const handle = await startTelemetry({ otlp, gpu: false, serviceName: 'otlp-test', resourceAttributes: { 'deployment.environment': 'test' } });
+async function push(otlp: OtlpOptions, path: AggregationPath = 'ryot'): Promise<TelemetryHandle> {
+  const handle = await startTelemetry({ otlp, gpu: false, serviceName: 'otlp-test', resourceAttributes: { 'deployment.environment': 'test' }, ...aggregationOption(path) });
   cleanups.push(() => handle.shutdown());
   return handle;
 }
@@ -37,7 +41,7 @@ async function traffic(model: string, ok: number, failed: number, tokensEach: nu
   context.end();
 }
 
-describe('OTLP push, decoded by a real OTLP decoder', () => {
+describe.each(AGGREGATION_PATHS)('OTLP push, decoded by a real OTLP decoder, per-request series through %s', (path) => {
   it.each([
     ['http/protobuf', 'none'],
     ['http/protobuf', 'gzip'],
@@ -45,8 +49,9 @@ describe('OTLP push, decoded by a real OTLP decoder', () => {
     ['http/json', 'gzip'],
   ] as const)('%s with compression %s: names, buckets, counts, resource, headers', async (protocol, compression) => {
     const r = await receiver();
-    const handle = await push({ url: r.url, protocol, compression, intervalMs: 60_000, headers: { 'x-api-key': 'k1' } });
-    await traffic('llama', 4, 1, 12);
+    const handle = await push({ url: r.url, protocol, compression, intervalMs: 60_000, headers: { 'x-api-key': 'k1' } }, path);
+    const llama = uniqueModel('llama');
+    await traffic(llama, 4, 1, 12);
     await handle.forceFlush();
 
     expect(r.received).toHaveLength(1);
@@ -57,22 +62,22 @@ describe('OTLP push, decoded by a real OTLP decoder', () => {
 
     const resource = attributeMap(got.request.resourceMetrics?.[0]?.resource?.attributes);
     expect(resource).toMatchObject({ 'service.name': 'otlp-test', 'deployment.environment': 'test', 'telemetry.sdk.language': 'nodejs' });
-    const scope = got.request.resourceMetrics?.[0]?.scopeMetrics?.find((s) => s.scope?.name === '@ryot/metrics');
-    const names = (scope?.metrics ?? []).map((m) => m.name);
+    const scopes = got.request.resourceMetrics?.[0]?.scopeMetrics?.filter((s) => s.scope?.name === '@ryot/metrics') ?? [];
+    const names = scopes.flatMap((scope) => (scope.metrics ?? []).map((m) => m.name));
     expect(names).toEqual(expect.arrayContaining([METRICS.requests.name, METRICS.requestDuration.name, METRICS.tokensGenerated.name, METRICS.promptTokens.name]));
 
     // 4 wrapped successes + the streamed InferenceContext request.
-    expect(r.lastSum(METRICS.requests.name, { model: 'llama', status: 'success' })).toBe(5);
-    expect(r.lastSum(METRICS.requests.name, { model: 'llama', status: 'error' })).toBe(1);
-    expect(r.lastSum(METRICS.tokensGenerated.name, { model: 'llama' })).toBe(12);
-    expect(r.lastSum(METRICS.promptTokens.name, { model: 'llama' })).toBe(7);
+    expect(r.lastSum(METRICS.requests.name, { model: llama, status: 'success' })).toBe(5);
+    expect(r.lastSum(METRICS.requests.name, { model: llama, status: 'error' })).toBe(1);
+    expect(r.lastSum(METRICS.tokensGenerated.name, { model: llama })).toBe(12);
+    expect(r.lastSum(METRICS.promptTokens.name, { model: llama })).toBe(7);
     const requests = r.metrics(METRICS.requests.name)[0]!;
     expect(requests.sum?.isMonotonic).toBe(true);
     expect(requests.sum?.aggregationTemporality).toBe(2); // CUMULATIVE by default
 
     const duration = r.metrics(METRICS.requestDuration.name)[0]!;
     expect(duration.unit).toBe('s');
-    const point = duration.histogram?.dataPoints?.find((p) => attributesMatch(p.attributes, { model: 'llama' }));
+    const point = duration.histogram?.dataPoints?.find((p) => attributesMatch(p.attributes, { model: llama }));
     expect(point?.explicitBounds).toEqual([...METRICS.requestDuration.buckets]);
     expect(point?.count).toBe(6); // 5 wrapped requests + 1 InferenceContext
     expect(point?.bucketCounts).toHaveLength(METRICS.requestDuration.buckets.length + 1);
@@ -81,13 +86,14 @@ describe('OTLP push, decoded by a real OTLP decoder', () => {
 
   it('delta temporality is passed to the exporter', async () => {
     const r = await receiver();
-    const handle = await push({ url: r.url, intervalMs: 60_000, temporality: 'delta' });
-    await traffic('m', 2, 0, 1);
+    const handle = await push({ url: r.url, intervalMs: 60_000, temporality: 'delta' }, path);
+    const m = uniqueModel('m');
+    await traffic(m, 2, 0, 1);
     await handle.forceFlush();
-    await traffic('m', 3, 0, 1);
+    await traffic(m, 3, 0, 1);
     await handle.forceFlush();
     expect(r.metrics(METRICS.requests.name)[0]?.sum?.aggregationTemporality).toBe(1); // DELTA
-    expect(r.lastSum(METRICS.requests.name, { model: 'm', status: 'success' })).toBe(4); // only the second interval (3 + 1 streamed)
+    expect(r.lastSum(METRICS.requests.name, { model: m, status: 'success' })).toBe(4); // only the second interval (3 + 1 streamed)
   });
 
   it('is configured from OTEL_* env alone, the OTLP exporter reading endpoint and headers itself', async () => {
@@ -101,13 +107,80 @@ describe('OTLP push, decoded by a real OTLP decoder', () => {
     const handle = await startTelemetry({ gpu: false });
     cleanups.push(() => handle.shutdown());
     expect(handle.exporters).toEqual(['otlp']);
-    await traffic('env-model', 1, 0, 1);
+    // The URL the handle (and any failure report) names is where the exporter posts.
+    expect(handle.otlp?.url).toBe(r.url);
+    const model = uniqueModel('env-model');
+    await traffic(model, 1, 0, 1);
     // No forceFlush: the 200 ms interval from the environment must deliver it.
-    await r.waitFor(() => r.lastSum(METRICS.requests.name, { model: 'env-model', status: 'success' }) === 2, 3000);
+    await r.waitFor(() => r.lastSum(METRICS.requests.name, { model, status: 'success' }) === 2, 3000);
     const got = r.received.at(-1)!;
     expect(got.encoding).toBe('json');
     expect(got.headers['authorization']).toBe('Bearer abc');
     expect(got.headers['x-tenant']).toBe('t1');
     expect(attributeMap(got.request.resourceMetrics?.[0]?.resource?.attributes)['service.name']).toBe('env-only');
+  });
+});
+
+describe('createOtlpPush', () => {
+  it('exports what extra metricProducers return, beside the SDK', async () => {
+    const r = await receiver();
+    const other = new PrometheusExporter({ preventServerStart: true });
+    const otherProvider = new MeterProvider({ readers: [other] });
+    cleanups.push(() => otherProvider.shutdown());
+    otherProvider.getMeter('produced').createCounter('produced.things').add(7, { kind: 'x' });
+    const config = resolveConfig({ otlp: { url: r.url, intervalMs: 60_000 } }, {}).otlp!;
+    const push = createOtlpPush(config, [{ collect: (options) => other.collect(options) }]);
+    const provider = new MeterProvider({ readers: [push.reader] });
+    cleanups.push(() => provider.shutdown());
+    provider.getMeter('own').createCounter('own.things').add(1);
+    await push.reader.forceFlush();
+    expect(r.lastSum('produced.things', { kind: 'x' })).toBe(7);
+    expect(r.metrics('own.things')).toHaveLength(1);
+  });
+});
+
+describe('OTLP settings the exporter reads from the environment itself (README, "Environment variables")', () => {
+  async function fromEnv(r: OtlpReceiver, env: Record<string, string>): Promise<TelemetryHandle> {
+    vi.stubEnv('OTEL_METRICS_EXPORTER', 'otlp');
+    vi.stubEnv('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', r.url);
+    vi.stubEnv('OTEL_METRIC_EXPORT_INTERVAL', '60000');
+    for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+    const handle = await startTelemetry({ gpu: false });
+    cleanups.push(() => handle.shutdown());
+    return handle;
+  }
+
+  it('headers: generic and metrics-specific are merged, the specific one winning', async () => {
+    const r = await receiver();
+    const handle = await fromEnv(r, { OTEL_EXPORTER_OTLP_HEADERS: 'x-a=generic,x-b=generic', OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-b=specific' });
+    await traffic('h', 1, 0, 1);
+    await handle.forceFlush();
+    expect(r.received.at(-1)?.headers).toMatchObject({ 'x-a': 'generic', 'x-b': 'specific' });
+  });
+
+  it('compression and temporality preference', async () => {
+    const r = await receiver();
+    const handle = await fromEnv(r, { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'delta' });
+    const t = uniqueModel('t');
+    await traffic(t, 2, 0, 1);
+    await handle.forceFlush();
+    await traffic(t, 1, 0, 1);
+    await handle.forceFlush();
+    expect(r.received.every((got) => got.gzip)).toBe(true);
+    expect(r.metrics(METRICS.requests.name).at(-1)?.sum?.aggregationTemporality).toBe(1); // DELTA
+    expect(r.lastSum(METRICS.requests.name, { model: t, status: 'success' })).toBe(2); // the second interval only
+  });
+
+  it('request timeout: OTEL_EXPORTER_OTLP_TIMEOUT bounds an export to a hanging collector', async () => {
+    const r = await receiver();
+    r.mode = { kind: 'hang' };
+    const handle = await fromEnv(r, { OTEL_EXPORTER_OTLP_TIMEOUT: '300' });
+    await traffic('slow', 1, 0, 1);
+    const flushed = handle.forceFlush();
+    // The exporter's own default is 10 s; with 300 ms the export has failed long before 5 s.
+    await r.waitFor(() => handle.otlp?.lastExport !== undefined, 5000);
+    await flushed;
+    expect(handle.otlp?.lastExport?.ok).toBe(false);
+    expect(handle.otlp?.lastExport?.error).toMatch(/timed out/i);
   });
 });

@@ -6,6 +6,7 @@ import { metrics } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueue, recordBatch, recordCacheLookup, trackTokenGeneration, updateGpuMetrics } from '@ryot/metrics';
 import { startTelemetry, type TelemetryHandle } from '../../packages/exporters/src/index.js';
+import { AGGREGATION_PATHS, aggregationOption } from '../helpers/telemetry.js';
 import { PROMETHEUS_BIN, failIfMissing, promqlBlocks, requireBinary, startPrometheus, valueOf, type RunningPrometheus } from '../helpers/prometheus.js';
 
 const gate = requireBinary(PROMETHEUS_BIN);
@@ -66,14 +67,14 @@ async function round(base: string): Promise<void> {
   }
 }
 
-describe.skipIf(!gate.run)('Ryot exposition scraped by a real Prometheus', () => {
+describe.skipIf(!gate.run).each(AGGREGATION_PATHS)('Ryot exposition scraped by a real Prometheus, per-request series through %s', (path) => {
   let telemetry: TelemetryHandle;
   let app: Server;
   let prometheus: RunningPrometheus;
 
   beforeAll(async () => {
     failIfMissing(gate);
-    telemetry = await startTelemetry({ prometheus: { server: false }, gpu: false, serviceName: 'prometheus-it' });
+    telemetry = await startTelemetry({ prometheus: { server: false }, gpu: false, serviceName: 'prometheus-it', ...aggregationOption(path) });
     app = appServer(telemetry);
     await new Promise<void>((resolve) => app.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(app.address() as AddressInfo).port}`;

@@ -20,9 +20,14 @@ function millisOption(optionName: string, option: number | undefined, envVar: st
   return undefined;
 }
 export const DEFAULT_PROMETHEUS_PATH = '/metrics';
+export const DEFAULT_OTLP_URL = 'http://localhost:4318/v1/metrics';
 export const DEFAULT_EXPORT_INTERVAL_MS = 60_000;
 export const DEFAULT_EXPORT_TIMEOUT_MS = 30_000;
 export const DEFAULT_SCRAPE_TIMEOUT_MS = 10_000;
+/** Short enough that a Prometheus scraping every second never gets the previous scrape's body. */
+export const DEFAULT_SCRAPE_CACHE_MS = 500;
+export const DEFAULT_MAX_CONCURRENT_SCRAPES = 10;
+const MAX_CONCURRENT_SCRAPES_LIMIT = 10_000;
 
 export interface ResolvedPrometheus {
   /** undefined: Node's unspecified address (all interfaces). */
@@ -34,6 +39,8 @@ export interface ResolvedPrometheus {
   withoutTargetInfo: boolean;
   bearerToken: string | undefined;
   scrapeTimeoutMs: number;
+  scrapeCacheMs: number;
+  maxConcurrentScrapes: number;
 }
 
 export interface ResolvedOtlp {
@@ -44,6 +51,8 @@ export interface ResolvedOtlp {
   intervalMs: number;
   /** Reader deadline for one collect + export. */
   exportTimeoutMs: number;
+  /** Where exports are posted, as the OTLP exporter resolves it (named in messages and on the handle). */
+  destination: string;
   /** HTTP request deadline; undefined lets the exporter read OTEL_EXPORTER_OTLP_[METRICS_]TIMEOUT. */
   requestTimeoutMs: number | undefined;
   compression: 'none' | 'gzip' | undefined;
@@ -59,6 +68,13 @@ export interface ResolvedConfig {
 const EXPORTER_NAMES: readonly string[] = ['prometheus', 'otlp', 'none'];
 const PROTOCOLS: readonly string[] = ['http/protobuf', 'http/json'];
 const TEMPORALITIES: readonly string[] = ['cumulative', 'delta', 'lowmemory'];
+
+/** OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE, validated; undefined when unset. */
+export function otlpTemporalityFromEnv(env: EnvSource): OtlpTemporality | undefined {
+  const name = 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE';
+  const raw = read(env, name);
+  return raw === undefined ? undefined : oneOf<OtlpTemporality>(name, raw, TEMPORALITIES);
+}
 
 /** The spec treats an empty value as unset. */
 function read(env: EnvSource, name: string): string | undefined {
@@ -84,14 +100,61 @@ function checkNumber(name: string, value: number, min: number, max: number): num
   return value;
 }
 
-function checkUrl(name: string, raw: string): string {
+function checkUrl(name: string, raw: string): URL {
+  let url: URL;
   try {
-    const url = new URL(raw);
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
+    url = new URL(raw);
   } catch {
     throw new TelemetryConfigError(name, `expected an http(s) URL, got ${JSON.stringify(raw)}`);
   }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new TelemetryConfigError(name, `expected an http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  return url;
+}
+
+/**
+ * A full metrics URL is posted to as is, so one without a path posts to `/`, which no
+ * OTLP receiver serves: every export would fail.
+ */
+function checkMetricsUrl(name: string, raw: string): string {
+  if (checkUrl(name, raw).pathname === '/') {
+    throw new TelemetryConfigError(
+      name,
+      `${JSON.stringify(raw)} has no path, so exports would be posted to "/"; OTLP/HTTP receivers take metrics at /v1/metrics ` +
+        `(use ${JSON.stringify(`${raw.replace(/\/+$/, '')}/v1/metrics`)}, or set OTEL_EXPORTER_OTLP_ENDPOINT to the base URL: /v1/metrics is appended to it)`,
+    );
+  }
   return raw;
+}
+
+/** `key=value` pairs separated by commas, percent-encoded (what the OTLP exporter parses; it skips bad entries silently). */
+function checkHeaderList(name: string, raw: string): void {
+  for (const entry of raw.split(',')) {
+    if (entry.trim() === '') continue;
+    const separator = entry.indexOf('=');
+    const key = entry.slice(0, Math.max(separator, 0)).trim();
+    const value = entry.slice(separator + 1).trim();
+    let decodes = true;
+    try {
+      decodeURIComponent(key);
+      decodeURIComponent(value);
+    } catch {
+      decodes = false;
+    }
+    if (separator <= 0 || key === '' || value === '' || !decodes) {
+      const shown = JSON.stringify(entry.length > 40 ? `${entry.slice(0, 40)}…` : entry);
+      throw new TelemetryConfigError(name, `expected comma-separated key=value pairs (percent-encoded), got the entry ${shown}`);
+    }
+  }
+}
+
+const LOG_LEVELS: readonly string[] = ['none', 'error', 'warn', 'info', 'debug', 'verbose', 'all'];
+
+/** OTEL_LOG_LEVEL, checked: undefined when unset. */
+export function parseLogLevel(env: EnvSource): string | undefined {
+  const raw = read(env, 'OTEL_LOG_LEVEL');
+  return raw === undefined ? undefined : oneOf('OTEL_LOG_LEVEL', raw, LOG_LEVELS);
 }
 
 function oneOf<T extends string>(name: string, raw: string, allowed: readonly string[]): T {
@@ -144,7 +207,14 @@ function resolvePrometheus(options: PrometheusOptions, env: EnvSource): Resolved
     withoutScopeInfo: options.withoutScopeInfo ?? false,
     withoutTargetInfo: options.withoutTargetInfo ?? false,
     bearerToken: options.bearerToken,
-    scrapeTimeoutMs: checkNumber('prometheus.scrapeTimeoutMs', options.scrapeTimeoutMs ?? DEFAULT_SCRAPE_TIMEOUT_MS, 1, 2 ** 31 - 1),
+    scrapeTimeoutMs: checkNumber('prometheus.scrapeTimeoutMs', options.scrapeTimeoutMs ?? DEFAULT_SCRAPE_TIMEOUT_MS, 1, MAX_TIMER_MS),
+    scrapeCacheMs: checkNumber('prometheus.scrapeCacheMs', options.scrapeCacheMs ?? DEFAULT_SCRAPE_CACHE_MS, 0, MAX_TIMER_MS),
+    maxConcurrentScrapes: checkNumber(
+      'prometheus.maxConcurrentScrapes',
+      options.maxConcurrentScrapes ?? DEFAULT_MAX_CONCURRENT_SCRAPES,
+      1,
+      MAX_CONCURRENT_SCRAPES_LIMIT,
+    ),
   };
 }
 
@@ -169,21 +239,31 @@ function resolveOtlp(options: OtlpOptions, env: EnvSource): ResolvedOtlp {
   const exportTimeoutMs = Math.min(explicitTimeout ?? DEFAULT_EXPORT_TIMEOUT_MS, intervalMs);
 
   // Endpoint, headers, request timeout and compression are read by the OTLP exporter
-  // itself when not given in code; validate the endpoints here so a typo fails at startup.
-  for (const name of ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', 'OTEL_EXPORTER_OTLP_ENDPOINT']) {
+  // itself when not given in code (it warns through diag and falls back on bad values);
+  // validate them here so a typo fails at startup.
+  const specificEndpoint = read(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
+  if (specificEndpoint !== undefined) checkMetricsUrl('OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', specificEndpoint);
+  const genericEndpoint = read(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (genericEndpoint !== undefined) checkUrl('OTEL_EXPORTER_OTLP_ENDPOINT', genericEndpoint);
+  for (const name of ['OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', 'OTEL_EXPORTER_OTLP_TIMEOUT']) {
     const raw = read(env, name);
-    if (raw !== undefined) checkUrl(name, raw);
+    if (raw !== undefined) parseInteger(name, raw, 1, MAX_TIMER_MS);
+  }
+  for (const name of ['OTEL_EXPORTER_OTLP_METRICS_HEADERS', 'OTEL_EXPORTER_OTLP_HEADERS']) {
+    const raw = read(env, name);
+    if (raw !== undefined) checkHeaderList(name, raw);
   }
   for (const name of ['OTEL_EXPORTER_OTLP_METRICS_COMPRESSION', 'OTEL_EXPORTER_OTLP_COMPRESSION']) {
     const raw = read(env, name);
     if (raw !== undefined) oneOf(name, raw, ['none', 'gzip']);
   }
-  const rawTemporality = read(env, 'OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE');
-  if (rawTemporality !== undefined) oneOf('OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', rawTemporality, TEMPORALITIES);
+  otlpTemporalityFromEnv(env);
 
+  const url = options.url !== undefined ? checkMetricsUrl('otlp.url', options.url) : undefined;
   return {
     protocol,
-    url: options.url !== undefined ? checkUrl('otlp.url', options.url) : undefined,
+    url,
+    destination: url ?? specificEndpoint ?? (genericEndpoint !== undefined ? `${genericEndpoint.replace(/\/$/, '')}/v1/metrics` : DEFAULT_OTLP_URL),
     headers: options.headers,
     intervalMs,
     exportTimeoutMs,
@@ -206,7 +286,8 @@ function asOptions<T extends object>(value: T | boolean | undefined): T | undefi
  * the variable for any value it cannot use.
  */
 export function resolveConfig(options: TelemetryOptions = {}, env: EnvSource = {}): ResolvedConfig {
-  if (read(env, 'OTEL_SDK_DISABLED')?.toLowerCase() === 'true') {
+  const disabled = read(env, 'OTEL_SDK_DISABLED');
+  if (disabled !== undefined && oneOf('OTEL_SDK_DISABLED', disabled, ['true', 'false']) === 'true') {
     return { exporters: [], prometheus: undefined, otlp: undefined };
   }
   const fromCode = options.prometheus !== undefined || options.otlp !== undefined;

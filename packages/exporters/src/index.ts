@@ -7,6 +7,7 @@ export type { MetricsRequestHandler, PrometheusEndpoint, PrometheusEndpointOptio
 export { startPrometheusServer } from './server.js';
 export type { PrometheusServer, PrometheusServerOptions } from './server.js';
 export { createOtlpMetricReader } from './otlp.js';
+export type { ExportOutcome, OtlpHealth } from './export-health.js';
 export { buildResource } from './resource.js';
 export type { ResourceOptions } from './resource.js';
 export { TelemetryConfigError } from './errors.js';

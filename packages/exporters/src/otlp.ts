@@ -1,7 +1,9 @@
 import { OTLPMetricExporter as OTLPJsonMetricExporter, AggregationTemporalityPreference } from '@opentelemetry/exporter-metrics-otlp-http';
 import { OTLPMetricExporter as OTLPProtoMetricExporter } from '@opentelemetry/exporter-metrics-otlp-proto';
-import { PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import type { MeterProvider } from '@opentelemetry/api';
+import { PeriodicExportingMetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import { resolveConfig, type ResolvedOtlp } from './env.js';
+import { ObservedMetricExporter, type OtlpHealth } from './export-health.js';
 import type { EnvSource, OtlpOptions, OtlpTemporality } from './types.js';
 
 type JsonExporterConfig = NonNullable<ConstructorParameters<typeof OTLPJsonMetricExporter>[0]>;
@@ -30,26 +32,60 @@ export function otlpExporterConfig(config: ResolvedOtlp): JsonExporterConfig {
   return exporterConfig;
 }
 
-export function createOtlpExporter(config: ResolvedOtlp): PushMetricExporter {
+type OtelOtlpExporter = OTLPJsonMetricExporter | OTLPProtoMetricExporter;
+
+export function createOtlpExporter(config: ResolvedOtlp): OtelOtlpExporter {
   const exporterConfig = otlpExporterConfig(config);
   return config.protocol === 'http/json' ? new OTLPJsonMetricExporter(exporterConfig) : new OTLPProtoMetricExporter(exporterConfig);
 }
 
-/** A periodic push reader; its timer is unref'd by the SDK, so call shutdown() for the final export. */
-export function createOtlpReader(config: ResolvedOtlp): PeriodicExportingMetricReader {
-  return new PeriodicExportingMetricReader({
-    exporter: createOtlpExporter(config),
+export interface OtlpPush {
+  /** The periodic push reader; its timer is unref'd by the SDK, so call shutdown() for the final export. */
+  readonly reader: PeriodicExportingMetricReader;
+  /** Where exports go and the last one's outcome; failures and recoveries are reported once each. */
+  readonly health: OtlpHealth;
+  /**
+   * Counts export outcomes as OTel's own self-observability metrics
+   * (`otel.sdk.exporter.metric_data_point.exported` with `error.type`,
+   * `otel.sdk.exporter.metric_data_point.inflight`, `otel.sdk.exporter.operation.duration`)
+   * on `provider`. False when the installed OTLP exporter cannot (it is experimental there).
+   */
+  countExportsOn(provider: MeterProvider): boolean;
+}
+
+export function createOtlpPush(config: ResolvedOtlp, metricProducers?: MetricProducer[]): OtlpPush {
+  const exporter = createOtlpExporter(config);
+  const observed = new ObservedMetricExporter(exporter, config.destination);
+  const reader = new PeriodicExportingMetricReader({
+    exporter: observed,
     exportIntervalMillis: config.intervalMs,
     exportTimeoutMillis: config.exportTimeoutMs,
+    ...(metricProducers ? { metricProducers } : {}),
   });
+  return {
+    reader,
+    health: {
+      url: observed.url,
+      get lastExport() {
+        return observed.lastExport;
+      },
+    },
+    countExportsOn(provider) {
+      const selfObservable = exporter as Partial<Pick<OtelOtlpExporter, 'setSelfObsMeterProvider'>>;
+      if (typeof selfObservable.setSelfObsMeterProvider !== 'function') return false;
+      selfObservable.setSelfObsMeterProvider(provider);
+      return true;
+    },
+  };
 }
 
 /**
  * An OTLP/HTTP push reader from user-facing options, with the same env fallbacks as
  * startTelemetry: for applications that build their own MeterProvider or NodeSDK.
+ * Its first failed export and its recovery are reported once each, like startTelemetry's.
  */
 export function createOtlpMetricReader(options: OtlpOptions = {}, env: EnvSource = process.env): PeriodicExportingMetricReader {
   const resolved = resolveConfig({ otlp: options }, env).otlp;
   if (resolved === undefined) throw new Error('unreachable: otlp options always resolve');
-  return createOtlpReader(resolved);
+  return createOtlpPush(resolved).reader;
 }

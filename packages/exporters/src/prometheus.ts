@@ -1,8 +1,10 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { diag } from '@opentelemetry/api';
-import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { DEFAULT_SCRAPE_TIMEOUT_MS } from './env.js';
+import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
+import type { MetricProducer } from '@opentelemetry/sdk-metrics';
+import { DEFAULT_MAX_CONCURRENT_SCRAPES, DEFAULT_SCRAPE_CACHE_MS, DEFAULT_SCRAPE_TIMEOUT_MS } from './env.js';
+import { ScrapeTimeoutError, beforeDeadline, createExpositionSource } from './exposition.js';
 
 /** The Prometheus text exposition format 0.0.4 content type (OTel's own handler sends a bare `text/plain`). */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -17,31 +19,29 @@ export interface PrometheusEndpointOptions {
   withoutTargetInfo?: boolean;
   /** Require `Authorization: Bearer <token>`. */
   bearerToken?: string;
-  /** Upper bound for one collection; slower scrapes answer 503. Default 10000 ms. */
+  /** Upper bound for collecting, serializing and compressing one exposition (503 past it), and again for sending it. Default 10000 ms. */
   scrapeTimeoutMs?: number;
+  /** A finished exposition also serves scrapes that arrive within this many ms of its collection's start; 0 disables. Default 500. */
+  scrapeCacheMs?: number;
+  /** Scrapes served at once; more answer 503 with Retry-After. Default 10. */
+  maxConcurrentScrapes?: number;
+  /** Extra producers the reader collects beside the SDK (OTel's experimental `metricProducers`). */
+  metricProducers?: MetricProducer[];
 }
 
 export interface PrometheusEndpoint {
   /** The pull reader; pass it to a MeterProvider (or sdk-node's `metricReaders`). */
   readonly reader: PrometheusExporter;
-  /** Serves the exposition: GET/HEAD only, optional bearer auth, 500/503 when collection fails. */
+  /** Serves the exposition: GET/HEAD only, optional bearer auth, gzip on request, 500/503 when collection fails. */
   readonly handler: MetricsRequestHandler;
-  /** Collects and serializes once; rejects when collection fails or times out. */
+  /** Collects and serializes once, sharing nothing with scrapes; rejects when collection fails or times out. */
   render(): Promise<string>;
 }
 
-class ScrapeTimeoutError extends Error {
-  override readonly name = 'ScrapeTimeoutError';
-}
-
-function withTimeout<T>(promise: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ScrapeTimeoutError(`collection took longer than ${timeoutMs} ms`)), timeoutMs);
-    timer.unref();
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
+/** Seconds a refused scrape is told to wait. */
+const RETRY_AFTER_S = 1;
+/** At most one "too many scrapes" warning per this many ms. */
+const CAP_WARNING_INTERVAL_MS = 60_000;
 
 function digest(value: string): Buffer {
   return createHash('sha256').update(value, 'utf8').digest();
@@ -65,26 +65,80 @@ function sendText(res: ServerResponse, status: number, body: string, headers: Re
   res.end(body);
 }
 
+/** Whether an Accept-Encoding header admits gzip: listed (or `*`) without `q=0` (RFC 9110 section 12.5.3). */
+export function acceptsGzip(header: string | string[] | undefined): boolean {
+  const value = Array.isArray(header) ? header.join(',') : header;
+  if (value === undefined) return false;
+  let wildcard = false;
+  for (const entry of value.split(',')) {
+    const [coding, ...parameters] = entry.split(';').map((part) => part.trim().toLowerCase());
+    const quality = parameters.find((parameter) => parameter.startsWith('q='));
+    const accepted = quality === undefined || Number(quality.slice(2)) > 0;
+    if (coding === 'gzip' || coding === 'x-gzip') return accepted;
+    if (coding === '*') wildcard = accepted;
+  }
+  return wildcard;
+}
+
 /**
  * A Prometheus pull reader plus a request handler for it. The handler replaces OTel's
  * getMetricsRequestHandler, which ignores the method, always answers 200 (a failed
- * collect becomes a comment) and sends a content type without `version=0.0.4`.
+ * collect becomes a comment), sends a content type without `version=0.0.4`, and runs
+ * a full collect and serialization per request. Here concurrent scrapes share one
+ * collect-and-serialize, serialization yields to the event loop between metric
+ * families, gzip is sent to scrapers that accept it, and scrapes past
+ * `maxConcurrentScrapes` answer 503 at once.
  */
 export function createPrometheusEndpoint(options: PrometheusEndpointOptions = {}): PrometheusEndpoint {
-  const withoutScopeInfo = options.withoutScopeInfo ?? false;
-  const withoutTargetInfo = options.withoutTargetInfo ?? false;
   const timeoutMs = options.scrapeTimeoutMs ?? DEFAULT_SCRAPE_TIMEOUT_MS;
+  const maxConcurrent = options.maxConcurrentScrapes ?? DEFAULT_MAX_CONCURRENT_SCRAPES;
   const bearerToken = options.bearerToken;
-  const reader = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo, withoutTargetInfo });
-  const serializer = new PrometheusSerializer(undefined, false, undefined, withoutTargetInfo, withoutScopeInfo);
+  const source = createExpositionSource({
+    withoutScopeInfo: options.withoutScopeInfo ?? false,
+    withoutTargetInfo: options.withoutTargetInfo ?? false,
+    timeoutMs,
+    cacheMs: options.scrapeCacheMs ?? DEFAULT_SCRAPE_CACHE_MS,
+    ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}),
+  });
+  let active = 0;
+  let lastCapWarning = -Infinity;
 
-  async function render(): Promise<string> {
-    const { resourceMetrics, errors } = await withTimeout(reader.collect({ timeoutMillis: timeoutMs }), timeoutMs);
-    for (const error of errors) {
-      // A failing observable callback loses its own series only; the rest is still served.
-      diag.warn('@ryot/exporters: an observable callback failed during a scrape', error);
+  function refuseOverCap(res: ServerResponse): void {
+    const now = performance.now();
+    if (now - lastCapWarning >= CAP_WARNING_INTERVAL_MS) {
+      lastCapWarning = now;
+      diag.warn(`@ryot/exporters: ${maxConcurrent} scrapes already in progress (maxConcurrentScrapes); answering 503 to more`);
     }
-    return serializer.serialize(resourceMetrics);
+    sendText(res, 503, '# too many concurrent scrapes\n', { 'retry-after': String(RETRY_AFTER_S) });
+  }
+
+  async function respond(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    let body: Buffer;
+    let gzip = false;
+    try {
+      const exposition = await beforeDeadline(source.shared(), deadline, 'collection');
+      gzip = acceptsGzip(req.headers['accept-encoding']);
+      body = gzip ? await beforeDeadline(exposition.gzipped(), deadline, 'compression') : exposition.body;
+    } catch (error) {
+      const timedOut = error instanceof ScrapeTimeoutError;
+      diag.error('@ryot/exporters: metrics collection failed', error);
+      sendText(res, timedOut ? 503 : 500, `# metrics collection failed: ${timedOut ? 'timeout' : 'error'}\n`);
+      return;
+    }
+    if (res.destroyed) return; // the scraper left while it waited
+    // A scraper that stops reading gives its slot back after another scrape timeout.
+    const stalled = setTimeout(() => res.destroy(), timeoutMs);
+    stalled.unref();
+    res.once('close', () => clearTimeout(stalled));
+    res.writeHead(200, {
+      'content-type': PROMETHEUS_CONTENT_TYPE,
+      'content-length': String(body.length),
+      'cache-control': 'no-store',
+      vary: 'Accept-Encoding',
+      ...(gzip ? { 'content-encoding': 'gzip' } : {}),
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
   }
 
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -96,21 +150,13 @@ export function createPrometheusEndpoint(options: PrometheusEndpointOptions = {}
       sendText(res, 401, 'Unauthorized\n', { 'www-authenticate': 'Bearer realm="metrics"' });
       return;
     }
-    let body: string;
-    try {
-      body = await render();
-    } catch (error) {
-      const timedOut = error instanceof ScrapeTimeoutError;
-      diag.error('@ryot/exporters: metrics collection failed', error);
-      sendText(res, timedOut ? 503 : 500, `# metrics collection failed: ${timedOut ? 'timeout' : 'error'}\n`);
+    if (active >= maxConcurrent) {
+      refuseOverCap(res);
       return;
     }
-    res.writeHead(200, {
-      'content-type': PROMETHEUS_CONTENT_TYPE,
-      'content-length': String(Buffer.byteLength(body)),
-      'cache-control': 'no-store',
-    });
-    res.end(req.method === 'HEAD' ? undefined : body);
+    active++;
+    res.once('close', () => active--);
+    await respond(req, res);
   }
 
   const handler: MetricsRequestHandler = (req, res) => {
@@ -121,5 +167,9 @@ export function createPrometheusEndpoint(options: PrometheusEndpointOptions = {}
     });
   };
 
-  return { reader, handler, render };
+  return {
+    reader: source.reader,
+    handler,
+    render: async () => (await source.fresh()).body.toString('utf8'),
+  };
 }

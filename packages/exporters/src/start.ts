@@ -1,11 +1,14 @@
-import { diag, metrics } from '@opentelemetry/api';
+import { DiagConsoleLogger, diag, metrics } from '@opentelemetry/api';
+import { diagLogLevelFromString } from '@opentelemetry/core';
 import type { Resource } from '@opentelemetry/resources';
 import { MeterProvider, type IMetricReader } from '@opentelemetry/sdk-metrics';
-import { ryotViews } from '@ryot/metrics';
-import { resolveConfig } from './env.js';
+import { ryotMetricProducer, ryotViews } from '@ryot/metrics';
+import { declareAggregation } from '@ryot/metrics/instrumentation';
+import { otlpTemporalityFromEnv, parseLogLevel, resolveConfig } from './env.js';
 import { TelemetryConfigError } from './errors.js';
+import { diagLoggerRegistered, type OtlpHealth } from './export-health.js';
 import { startGpuMetrics, type GpuModuleLoader } from './gpu.js';
-import { createOtlpReader } from './otlp.js';
+import { createOtlpPush } from './otlp.js';
 import { createPrometheusEndpoint, type MetricsRequestHandler } from './prometheus.js';
 import { buildResource } from './resource.js';
 import { startPrometheusServer, type PrometheusServer } from './server.js';
@@ -28,6 +31,8 @@ export interface TelemetryHandle {
   /** The readers that were built, in order. */
   readonly exporters: readonly ExporterName[];
   readonly prometheus: PrometheusHandle | undefined;
+  /** The OTLP push: where it posts and the last export's outcome; undefined without OTLP. */
+  readonly otlp: OtlpHealth | undefined;
   /** Whether @ryot/nvml GPU gauges were started. */
   readonly gpu: boolean;
   /** Exports now (OTLP); resolves even when the export failed, like the SDK. */
@@ -49,23 +54,31 @@ function delay(ms: number): Promise<'timeout'> {
  * Builds one MeterProvider (resource, Ryot views, the chosen readers), registers it as
  * the global provider that the Ryot tracking API records into, and returns a handle.
  * With no options everything comes from OTEL_* environment variables.
+ *
+ * The provider is registered before the first await, so what the application records
+ * while the returned promise is pending (the server binding, NVML answering) is kept.
  */
 export async function startTelemetry(options: TelemetryOptions = {}, internals: StartInternals = {}): Promise<TelemetryHandle> {
-  const config = resolveConfig(options, options.env ?? process.env);
+  const env = options.env ?? process.env;
+  const config = resolveConfig(options, env);
+  const logLevel = parseLogLevel(env);
   const resource = buildResource(options);
+  if (logLevel !== undefined && !diagLoggerRegistered()) {
+    // What sdk-node does with OTEL_LOG_LEVEL; a logger the application set stays.
+    diag.setLogger(new DiagConsoleLogger(), { logLevel: diagLogLevelFromString(logLevel) });
+  }
   const readers: IMetricReader[] = [];
 
-  let prometheus: PrometheusHandle | undefined;
-  let server: PrometheusServer | undefined;
-  if (config.prometheus) {
-    const endpoint = createPrometheusEndpoint(config.prometheus);
-    readers.push(endpoint.reader);
-    if (config.prometheus.server) {
-      server = await startPrometheusServer(endpoint.handler, config.prometheus);
-    }
-    prometheus = { handler: endpoint.handler, render: endpoint.render, host: server?.host, port: server?.port, url: server?.url };
-  }
-  if (config.otlp) readers.push(createOtlpReader(config.otlp));
+  // Ryot's own aggregation of the per-request series reaches each reader through a producer, created before the
+  // provider is registered so every request lands in it; a delta reader gets a producer of its own.
+  const aggregation = options.ryotAggregation ?? true;
+  const endpoint = config.prometheus
+    ? createPrometheusEndpoint({ ...config.prometheus, ...(aggregation ? { metricProducers: [ryotMetricProducer()] } : {}) })
+    : undefined;
+  if (endpoint) readers.push(endpoint.reader);
+  const otlpTemporality = config.otlp ? (config.otlp.temporality ?? otlpTemporalityFromEnv(env) ?? 'cumulative') : 'cumulative';
+  const push = config.otlp ? createOtlpPush(config.otlp, aggregation ? [ryotMetricProducer({ temporality: otlpTemporality })] : undefined) : undefined;
+  if (push) readers.push(push.reader);
 
   const meterProvider = new MeterProvider({
     resource,
@@ -73,13 +86,29 @@ export async function startTelemetry(options: TelemetryOptions = {}, internals: 
     readers,
   });
 
+  declareAggregation(meterProvider, aggregation);
   if (!metrics.setGlobalMeterProvider(meterProvider)) {
-    await Promise.allSettled([meterProvider.shutdown(), server?.close()]);
+    await meterProvider.shutdown();
     throw new TelemetryConfigError(
       'global MeterProvider',
       'another MeterProvider is already registered (for example by @opentelemetry/sdk-node); pass ryotViews() and your readers to it instead, or call metrics.disable() first',
     );
   }
+  push?.countExportsOn(meterProvider);
+
+  let server: PrometheusServer | undefined;
+  if (endpoint && config.prometheus?.server) {
+    try {
+      server = await startPrometheusServer(endpoint.handler, config.prometheus);
+    } catch (error) {
+      if (metrics.getMeterProvider() === meterProvider) metrics.disable();
+      await meterProvider.shutdown();
+      throw error;
+    }
+  }
+  const prometheus: PrometheusHandle | undefined = endpoint
+    ? { handler: endpoint.handler, render: endpoint.render, host: server?.host, port: server?.port, url: server?.url }
+    : undefined;
 
   const gpuOption = options.gpu ?? true;
   const stopGpu = gpuOption === false
@@ -128,6 +157,7 @@ export async function startTelemetry(options: TelemetryOptions = {}, internals: 
     resource,
     exporters: config.exporters,
     prometheus,
+    otlp: push?.health,
     gpu: stopGpu !== undefined,
     forceFlush: () => meterProvider.forceFlush(),
     shutdown,

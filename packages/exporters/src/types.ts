@@ -33,8 +33,15 @@ export interface PrometheusOptions {
   withoutTargetInfo?: boolean;
   /** When set, scrapes must send `Authorization: Bearer <token>`; others get 401. */
   bearerToken?: string;
-  /** Upper bound for one collection; a slower scrape answers 503. Default 10000 ms. */
+  /** Upper bound for collecting, serializing and compressing one exposition; a slower scrape answers 503. Default 10000 ms. */
   scrapeTimeoutMs?: number;
+  /**
+   * A finished exposition also answers scrapes that arrive within this many ms of the start
+   * of its collection (concurrent scrapes always share one). 0 disables reuse. Default 500.
+   */
+  scrapeCacheMs?: number;
+  /** Scrapes served at once; more answer 503 with `Retry-After`. Default 10. */
+  maxConcurrentScrapes?: number;
 }
 
 /** Options for the OTLP/HTTP push reader. Unset fields fall back to the OTEL_* environment. */
@@ -79,6 +86,12 @@ export interface TelemetryOptions {
   prometheus?: PrometheusOptions | boolean;
   /** OTLP push: options, true for defaults, false for none. */
   otlp?: OtlpOptions | boolean;
+  /**
+   * Aggregate the per-token and per-request series in Ryot and hand them to the readers through
+   * `ryotMetricProducer()` (fast, and replaced info labels leave the exposition). `false` records them through OTel
+   * instruments instead, as a MeterProvider built without the producer does. Default true.
+   */
+  ryotAggregation?: boolean;
   /** Views added after ryotViews(). */
   views?: ViewOptions[];
   /** Per-stream cardinality limit applied by ryotViews(). Default: the SDK's 2000. */

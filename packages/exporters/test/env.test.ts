@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { TelemetryConfigError, parseExporterList, resolveConfig } from '../src/index.js';
+import { parseLogLevel } from '../src/env.js';
 import type { EnvSource, TelemetryOptions } from '../src/index.js';
 
 describe('parseExporterList (OTEL_METRICS_EXPORTER)', () => {
@@ -83,6 +84,7 @@ describe('resolveConfig', () => {
         expect(c.otlp).toEqual({
           protocol: 'http/protobuf',
           url: 'http://collector:4318/v1/metrics',
+          destination: 'http://collector:4318/v1/metrics',
           headers: undefined,
           intervalMs: 10_000,
           exportTimeoutMs: 2000,
@@ -126,8 +128,27 @@ describe('resolveConfig', () => {
     ['prometheus.port', undefined, { prometheus: { port: 1.5 } }],
     ['prometheus.path', undefined, { prometheus: { path: 'metrics' } }],
     ['otlp.url', undefined, { otlp: { url: 'ftp://x' } }],
+    ['otlp.url', undefined, { otlp: { url: 'http://collector:4318' } }],
+    ['otlp.url', undefined, { otlp: { url: 'http://collector:4318/' } }],
+    ['OTEL_EXPORTER_OTLP_METRICS_ENDPOINT', { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://collector:4318' }, undefined],
+    ['OTEL_EXPORTER_OTLP_TIMEOUT', { OTEL_EXPORTER_OTLP_TIMEOUT: 'abc' }, undefined],
+    ['OTEL_EXPORTER_OTLP_TIMEOUT', { OTEL_EXPORTER_OTLP_TIMEOUT: '0' }, undefined],
+    ['OTEL_EXPORTER_OTLP_METRICS_TIMEOUT', { OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '10s' }, undefined],
+    ['OTEL_EXPORTER_OTLP_HEADERS', { OTEL_EXPORTER_OTLP_HEADERS: 'authorization' }, undefined],
+    ['OTEL_EXPORTER_OTLP_HEADERS', { OTEL_EXPORTER_OTLP_HEADERS: 'a=b,=c' }, undefined],
+    ['OTEL_EXPORTER_OTLP_METRICS_HEADERS', { OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-key=%E0%A4%A' }, undefined],
+    ['OTEL_EXPORTER_OTLP_METRICS_COMPRESSION', { OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'zstd' }, undefined],
+    ['OTEL_SDK_DISABLED', { OTEL_SDK_DISABLED: 'yes' }, undefined],
+    ['prometheus.scrapeTimeoutMs', undefined, { prometheus: { scrapeTimeoutMs: 0 } }],
+    ['prometheus.scrapeCacheMs', undefined, { prometheus: { scrapeCacheMs: -1 } }],
+    ['prometheus.maxConcurrentScrapes', undefined, { prometheus: { maxConcurrentScrapes: 0 } }],
+    ['prometheus.bearerToken', undefined, { prometheus: { bearerToken: '' } }],
+    ['otlp.timeoutMs', undefined, { otlp: { timeoutMs: 1.5 } }],
+    ['otlp.protocol', undefined, { otlp: { protocol: 'grpc' as never } }],
+    ['otlp.compression', undefined, { otlp: { compression: 'br' as never } }],
+    ['otlp.temporality', undefined, { otlp: { temporality: 'weekly' as never } }],
     ['otlp.intervalMs', undefined, { otlp: { intervalMs: 0 } }],
-  ])('a bad %s is a TelemetryConfigError naming it', (variable, env, options) => {
+  ])('a bad %s is a TelemetryConfigError naming it (%j %j)', (variable, env, options) => {
     let caught: unknown;
     try {
       resolveConfig(options, env);
@@ -137,5 +158,48 @@ describe('resolveConfig', () => {
     expect(caught).toBeInstanceOf(TelemetryConfigError);
     expect((caught as TelemetryConfigError).variable).toBe(variable);
     expect((caught as Error).message.startsWith(`${variable}: `)).toBe(true);
+  });
+});
+
+describe('values the OTLP exporter reads itself are accepted when well-formed', () => {
+  it.each<[string, EnvSource]>([
+    ['timeouts in ms', { OTEL_EXPORTER_OTLP_TIMEOUT: '5000', OTEL_EXPORTER_OTLP_METRICS_TIMEOUT: '2500' }],
+    ['headers, percent-encoded, empty entries ignored', { OTEL_EXPORTER_OTLP_HEADERS: 'authorization=Bearer%20abc, x-tenant=t1,', OTEL_EXPORTER_OTLP_METRICS_HEADERS: 'x-a=b' }],
+    ['a metrics endpoint with a path', { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'https://collector.example:4318/v1/metrics' }],
+    ['a base endpoint without a path (/v1/metrics is appended)', { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' }],
+    ['compression', { OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip', OTEL_EXPORTER_OTLP_METRICS_COMPRESSION: 'none' }],
+    ['empty values, which count as unset', { OTEL_EXPORTER_OTLP_TIMEOUT: '', OTEL_EXPORTER_OTLP_HEADERS: ' ', OTEL_SDK_DISABLED: '' }],
+    ['OTEL_SDK_DISABLED=false', { OTEL_SDK_DISABLED: 'False' }],
+  ])('%s', (_name, env) => {
+    expect(resolveConfig({}, env).otlp).toBeDefined();
+  });
+});
+
+describe('the OTLP destination named in reports and on the handle', () => {
+  it.each<[string, TelemetryOptions, EnvSource, string]>([
+    ['default', {}, {}, 'http://localhost:4318/v1/metrics'],
+    ['base endpoint: /v1/metrics appended', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318' }, 'http://c:4318/v1/metrics'],
+    ['base endpoint with a trailing slash', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318/' }, 'http://c:4318/v1/metrics'],
+    ['base endpoint with a path prefix', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://gw/otlp' }, 'http://gw/otlp/v1/metrics'],
+    ['metrics endpoint wins', {}, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://m:4318/custom' }, 'http://m:4318/custom'],
+    ['code url wins', { otlp: { url: 'http://code:4318/v1/metrics' } }, { OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'http://m:4318/custom' }, 'http://code:4318/v1/metrics'],
+  ])('%s', (_name, options, env, destination) => {
+    expect(resolveConfig({ otlp: true, ...options }, env).otlp?.destination).toBe(destination);
+  });
+});
+
+describe('parseLogLevel (OTEL_LOG_LEVEL)', () => {
+  it.each([
+    [undefined, undefined],
+    ['debug', 'debug'],
+    ['WARN', 'warn'],
+    ['none', 'none'],
+    ['all', 'all'],
+  ])('%j -> %j', (raw, expected) => {
+    expect(parseLogLevel(raw === undefined ? {} : { OTEL_LOG_LEVEL: raw })).toBe(expected);
+  });
+
+  it('rejects an unknown level naming the variable', () => {
+    expect(() => parseLogLevel({ OTEL_LOG_LEVEL: 'loud' })).toThrow(/^OTEL_LOG_LEVEL: /);
   });
 });

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { ryotViews } from '@ryot/metrics';
 import { METRICS, RYOT_METER_NAME, createInstrument } from '@ryot/metrics/instrumentation';
 import { PROMETHEUS_CONTENT_TYPE, bearerTokenMatches, createPrometheusEndpoint, type PrometheusEndpointOptions } from '../src/index.js';
-import { listen, sampleValue } from './helpers.js';
+import { gunzipSync } from 'node:zlib';
+import { listen, rawRequest, sampleValue } from './helpers.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -30,9 +31,10 @@ describe('the Prometheus request handler', () => {
     const { endpoint } = endpointWithTraffic();
     const server = await listen(endpoint.handler);
     cleanups.push(server.close);
-    const response = await fetch(`${server.url}/metrics`);
+    const response = await fetch(`${server.url}/metrics`, { headers: { 'accept-encoding': 'identity' } });
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE);
+    expect(response.headers.get('content-encoding')).toBeNull();
     const body = await response.text();
     expect(Number(response.headers.get('content-length'))).toBe(Buffer.byteLength(body));
     expect(sampleValue(body, 'ryot_inference_requests_total{model="llama",status="success"')).toBe(3);
@@ -137,6 +139,12 @@ describe('the Prometheus request handler', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE);
     expect(await response.text()).toContain('ryot_inference_requests_total{model="llama",status="success"} 3');
+    const gzipped = await rawRequest(`http://127.0.0.1:${port}/metrics`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gzipped.body).toString()).toContain('ryot_inference_requests_total{model="llama",status="success"} 3');
+    const head = await rawRequest(`http://127.0.0.1:${port}/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
   });
 
   it('mounts on Fastify through reply.hijack()', async () => {
@@ -153,5 +161,47 @@ describe('the Prometheus request handler', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toBe(PROMETHEUS_CONTENT_TYPE);
     expect(await response.text()).toContain('ryot_inference_requests_total{model="llama",status="error"} 1');
+    const gzipped = await rawRequest(`${base}/metrics`, { headers: { 'accept-encoding': 'gzip', authorization: 'Bearer tok' } });
+    expect(gzipped.status).toBe(200);
+    expect(gzipped.headers['content-encoding']).toBe('gzip');
+    expect(Number(gzipped.headers['content-length'])).toBe(gzipped.body.length);
+    expect(gunzipSync(gzipped.body).toString()).toContain('ryot_inference_requests_total{model="llama",status="error"} 1');
+    // Fastify routes HEAD to the GET handler.
+    const head = await rawRequest(`${base}/metrics`, { method: 'HEAD', headers: { authorization: 'Bearer tok' } });
+    expect(head.status).toBe(200);
+    expect(head.headers['content-type']).toBe(PROMETHEUS_CONTENT_TYPE);
+    expect(head.body.length).toBe(0);
+  });
+
+  it('caps concurrent scrapes through Express and Fastify alike', async () => {
+    const { endpoint, provider } = endpointWithTraffic({ maxConcurrentScrapes: 1, scrapeCacheMs: 0 });
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    provider.getMeter('cap').createObservableGauge('held').addCallback(async (result) => {
+      await held;
+      result.observe(1);
+    });
+    const app = express();
+    app.get('/metrics', endpoint.handler);
+    const expressServer = app.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => expressServer.once('listening', resolve));
+    cleanups.push(() => new Promise((resolve) => expressServer.close(resolve)));
+    const expressUrl = `http://127.0.0.1:${(expressServer.address() as { port: number }).port}/metrics`;
+    const fastify = Fastify();
+    fastify.get('/metrics', (request, reply) => {
+      reply.hijack();
+      endpoint.handler(request.raw, reply.raw);
+    });
+    const fastifyUrl = `${await fastify.listen({ port: 0, host: '127.0.0.1' })}/metrics`;
+    cleanups.push(() => fastify.close());
+
+    const first = rawRequest(expressUrl);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const refused = await rawRequest(fastifyUrl);
+    expect(refused.status).toBe(503);
+    expect(refused.headers['retry-after']).toBe('1');
+    release();
+    expect((await first).status).toBe(200);
+    expect((await rawRequest(fastifyUrl)).status).toBe(200);
   });
 });

@@ -50,6 +50,35 @@ describe('startTelemetry with the Prometheus preset', () => {
     expect((await fetch(handle.prometheus!.url!.replace('/metrics', '/other'))).status).toBe(404);
   });
 
+  it('registers its provider before it first yields: records made before the promise resolves are kept', async () => {
+    const call = trackInferenceRequest({ model: 'early' })(async () => 'ok');
+    // Not awaited: binding the server takes at least one turn of the event loop.
+    const pending = startTelemetry({ prometheus: { port: 0, host: '127.0.0.1' }, gpu: false });
+    expect(metrics.getMeterProvider()).toBeInstanceOf(MeterProvider);
+    const early = call();
+    const handle = await pending;
+    handles.push(handle);
+    await early;
+    await call();
+    const body = await (await fetch(handle.prometheus!.url!)).text();
+    expect(sampleValue(body, 'ryot_inference_requests_total{model="early",status="success"')).toBe(2);
+  });
+
+  it('a failed listen unregisters the provider it had registered', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      await expect(startTelemetry({ prometheus: { port, host: '127.0.0.1' }, gpu: false })).rejects.toThrow(/EADDRINUSE/);
+      expect(metrics.getMeterProvider()).not.toBeInstanceOf(MeterProvider);
+      // Nothing is left registered: a new start succeeds.
+      const handle = await start({ prometheus: { port: 0, host: '127.0.0.1' }, gpu: false });
+      expect(metrics.getMeterProvider()).toBe(handle.meterProvider);
+    } finally {
+      blocker.close();
+    }
+  });
+
   it('takes service.name and resource attributes from OTel env vars, code options winning', async () => {
     vi.stubEnv('OTEL_SERVICE_NAME', 'from-env');
     vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'deployment.environment=staging,team=ml');
@@ -59,6 +88,15 @@ describe('startTelemetry with the Prometheus preset', () => {
     await fromEnv.shutdown();
     const fromCode = await start({ prometheus: { port: 0, host: '127.0.0.1' }, gpu: false, serviceName: 'from-code', serviceVersion: '1.2.3' });
     expect(fromCode.resource.attributes).toMatchObject({ 'service.name': 'from-code', 'service.version': '1.2.3', team: 'ml' });
+  });
+
+  it('refuses an OTEL_RESOURCE_ATTRIBUTES that OTel would drop whole', async () => {
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'deployment.environment=staging,team');
+    await expect(startTelemetry({ prometheus: { server: false }, gpu: false })).rejects.toThrow(/^OTEL_RESOURCE_ATTRIBUTES: /);
+    expect(metrics.getMeterProvider()).not.toBeInstanceOf(MeterProvider);
+    vi.stubEnv('OTEL_RESOURCE_ATTRIBUTES', 'deployment.environment=staging,team=ml%20infra');
+    const handle = await start({ prometheus: { server: false }, gpu: false });
+    expect(handle.resource.attributes).toMatchObject({ 'deployment.environment': 'staging', team: 'ml infra' });
   });
 
   it('is configured from env alone: OTEL_METRICS_EXPORTER=prometheus with host and port', async () => {
@@ -76,6 +114,10 @@ describe('startTelemetry with the Prometheus preset', () => {
       /OTEL_EXPORTER_PROMETHEUS_PORT/,
     );
     await expect(startTelemetry({ env: { OTEL_METRICS_EXPORTER: 'statsd' } })).rejects.toBeInstanceOf(TelemetryConfigError);
+    await expect(startTelemetry({ env: { OTEL_EXPORTER_OTLP_TIMEOUT: 'abc' } })).rejects.toThrow(/^OTEL_EXPORTER_OTLP_TIMEOUT: expected an integer/);
+    await expect(startTelemetry({ otlp: { url: 'http://collector:4318' }, gpu: false })).rejects.toThrow(
+      /^otlp\.url: .*no path.*"http:\/\/collector:4318\/v1\/metrics"/,
+    );
     expect(metrics.getMeterProvider()).not.toBeInstanceOf(MeterProvider);
   });
 

@@ -2,6 +2,9 @@
  * `@ryot/metrics/instrumentation`: the building blocks integrations and exporters use: the catalog, instrument
  * creation, the vocabularies, the built-in classifier and the default API object.
  */
+import type { MeterProvider } from '@opentelemetry/api';
+import type { RyotApi } from './api.js';
+import { recorderOf } from './recorder.js';
 export {
   METRICS,
   ALL_METRICS,
@@ -29,3 +32,12 @@ export { defaultApi } from './api.js';
 export type { RyotApi } from './api.js';
 export type { InstrumentationScope } from './recorder.js';
 export type { GenAiClientOptions, InferenceSummary } from './inference.js';
+
+/**
+ * Declares whether the readers of `provider` carry the instance's `ryotMetricProducer()` (default: the default
+ * instance). The per-request series then go to Ryot's aggregation (true) or to the OTel instruments (false) for
+ * requests that start while `provider` is the one recorded into. startTelemetry() declares its own provider.
+ */
+export function declareAggregation(provider: MeterProvider, owned: boolean, api?: RyotApi): void {
+  recorderOf(api).setAggregation(provider, owned);
+}

@@ -96,7 +96,7 @@ export class RyotMetricProducer implements MetricProducer {
     const metrics: MetricData[] = [];
     const series = [...this.recorder.allSeries()].filter((s) => s.recordedAggregates !== undefined);
     if (series.length > 0) this.collectRequests(metrics, series, endTime, since);
-    const { system, models } = this.recorder.infoSets();
+    const { system, models } = this.recorder.infoThroughProducer ? this.recorder.infoSets() : { system: undefined, models: [] };
     const info = (definition: MetricDefinition, sets: Iterable<Attributes>) => {
       const dataPoints = [...sets].map((attributes) => ({ startTime: endTime, endTime, attributes, value: 1 }));
       if (dataPoints.length > 0) metrics.push({ descriptor: descriptor(definition), aggregationTemporality: CUMULATIVE, dataPointType: GAUGE, dataPoints } as MetricData);

@@ -122,6 +122,8 @@ export class Recorder {
   /** Producer collections seen since the last SDK collection; SDK collections without one are counted. */
   private producerCollections = 0;
   private sdkCollectionsWithoutProducer = 0;
+  /** Providers whose readers are known to carry (true) or not carry (false) a producer. */
+  private readonly providerAggregation = new WeakMap<MeterProvider, boolean>();
 
   constructor(options: RyotOptions = {}) {
     this.configure(options);
@@ -224,6 +226,12 @@ export class Recorder {
     return { system: this.systemInfo, models: this.modelInfo.values() };
   }
 
+  /** Whether the info metrics reach the readers through the producer (else through the SDK's observable instruments). */
+  get infoThroughProducer(): boolean {
+    const binding = this.binding;
+    return binding ? binding.sink === ownedSink : this.producerAttached;
+  }
+
   /** Where a request starting now records its per-token and per-request series. */
   requestSink(): RequestSink {
     const binding = this.bind();
@@ -250,6 +258,15 @@ export class Recorder {
   /** Whether a producer exists (info metrics then leave the SDK path). */
   get producerAttached(): boolean {
     return this.producers.length > 0;
+  }
+
+  /**
+   * Declares whether the readers of `provider` carry this recorder's producer (startTelemetry() knows; a provider
+   * built by hand is assumed to carry it once a producer exists). Takes effect at the next binding to it.
+   */
+  setAggregation(provider: MeterProvider, owned: boolean): void {
+    this.providerAggregation.set(provider, owned);
+    if (this.binding?.provider === provider && !this.binding.used) this.unbind();
   }
 
   /** Every series the guard admitted, the overflow series last. */
@@ -281,7 +298,7 @@ export class Recorder {
     const callback: BatchObservableCallback = (result) => this.observe(result, instruments);
     meter.addBatchObservableCallback(callback, observables);
     const genAiServer = this.genAi ? createInstruments(meter, GENAI_SERVER_KEYS) : undefined;
-    const owned = this.producerAttached;
+    const owned = this.providerAggregation.get(provider) ?? this.producerAttached;
     diag.debug(
       owned
         ? '@ryot/metrics: per-request series are aggregated by Ryot and exported through ryotMetricProducer()'
@@ -301,7 +318,7 @@ export class Recorder {
   }
 
   private noteInfoReplaced(previous: Attributes | undefined, next: Attributes): void {
-    if (this.producerAttached || previous === undefined || sameAttributes(previous, next)) return;
+    if (this.infoThroughProducer || previous === undefined || sameAttributes(previous, next)) return;
     this.diagnostics.warnOnce(
       'info-replaced-without-producer',
       'info labels were replaced, but the OTel SDK keeps exporting the earlier set too: pass ryotMetricProducer() to your readers (startTelemetry() does) so replaced labels leave the exposition.',
@@ -311,7 +328,7 @@ export class Recorder {
   private observe(result: Parameters<BatchObservableCallback>[0], instruments: RecorderInstruments): void {
     const now = this.now();
     for (const series of this.modelGuard.entries()) this.observeSeries(result, instruments, series, now);
-    if (this.producerAttached) {
+    if (this.binding?.sink === ownedSink) {
       this.checkProducerCollected();
       return;
     }

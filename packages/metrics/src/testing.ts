@@ -44,6 +44,18 @@ export class ManualClock {
   }
 }
 
+/**
+ * The two ways the per-request series reach a reader: Ryot's own aggregation through `ryotMetricProducer()`, or
+ * the OTel instruments (a provider built without the producer). Truth tests run against both.
+ */
+export const AGGREGATION_PATHS = ['ryot', 'instruments'] as const;
+export type AggregationPath = (typeof AGGREGATION_PATHS)[number];
+
+export interface TestRyotOptions extends Omit<RyotOptions, 'meterProvider'> {
+  /** Which path the per-request series take. Default 'ryot'. */
+  aggregation?: AggregationPath;
+}
+
 export interface TestRyot {
   api: RyotApi;
   provider: MeterProvider;
@@ -65,10 +77,11 @@ export type { Labels, Sample } from './exposition.js';
  * and read by a TestReader that also collects the instance's MetricProducer, timed by a ManualClock unless
  * `options.clock` gives another (e.g. `() => performance.now()` for tests against real servers).
  */
-export function createTestRyot(options: Omit<RyotOptions, 'meterProvider'> = {}, withViews = true): TestRyot {
+export function createTestRyot(options: TestRyotOptions = {}, withViews = true): TestRyot {
+  const { aggregation = 'ryot', ...ryotOptions } = options;
   const clock = new ManualClock();
-  const api = createRyot({ clock: clock.now, ...options });
-  const reader = new TestReader({ metricProducers: [api.metricProducer()] });
+  const api = createRyot({ clock: clock.now, ...ryotOptions });
+  const reader = new TestReader(aggregation === 'ryot' ? { metricProducers: [api.metricProducer()] } : {});
   const provider = new MeterProvider({ readers: [reader], ...(withViews ? { views: ryotViews() } : {}) });
   api.configure({ meterProvider: provider });
   const prometheusText = async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AggregationType } from '@opentelemetry/sdk-metrics';
 import { ryotViews } from '../src/index.js';
 import { ALL_METRICS, prometheusName } from '../src/instrumentation.js';
-import { createTestRyot, parseExposition } from '../src/testing.js';
+import { AGGREGATION_PATHS, createTestRyot, parseExposition, type AggregationPath } from '../src/testing.js';
 
 /**
  * Ryot's exposition contract, typed in from the issue texts (not derived from the catalog): the seed text's names,
@@ -70,8 +70,8 @@ const EXPECTED: Record<string, { type: string; unit: string; labels: string[]; b
   ryot_model_info: { type: 'gauge', unit: '', labels: ['model', 'family', 'quantization'] },
 };
 
-async function exerciseEverySeedMetric() {
-  const harness = createTestRyot();
+async function exerciseEverySeedMetric(aggregation: AggregationPath) {
+  const harness = createTestRyot({ aggregation });
   const { api, clock } = harness;
   const ctx = api.startInference({ model: 'm', promptTokens: 12 });
   clock.advance(40);
@@ -93,9 +93,9 @@ async function exerciseEverySeedMetric() {
   return harness;
 }
 
-describe('Prometheus exposition through the real OTel serializer', () => {
+describe.each(AGGREGATION_PATHS)('Prometheus exposition through the real OTel serializer, per-request series through %s', (aggregation) => {
   it('has exactly the seed names, types, units, labels and bucket boundaries', async () => {
-    const text = await (await exerciseEverySeedMetric()).prometheusText();
+    const text = await (await exerciseEverySeedMetric(aggregation)).prometheusText();
     const exposition = parseExposition(text);
     expect(exposition.errors).toEqual([]);
     for (const [name, expected] of Object.entries(EXPECTED)) {
@@ -113,13 +113,13 @@ describe('Prometheus exposition through the real OTel serializer', () => {
   });
 
   it('emits no ryot metric the seed contract does not list', async () => {
-    const text = await (await exerciseEverySeedMetric()).prometheusText();
+    const text = await (await exerciseEverySeedMetric(aggregation)).prometheusText();
     const ryotFamilies = [...parseExposition(text).families.keys()].filter((name) => name.startsWith('ryot_'));
     expect(ryotFamilies.sort()).toEqual(Object.keys(EXPECTED).sort());
   });
 
   it('keeps the right buckets without ryotViews(), through histogram advice', async () => {
-    const harness = createTestRyot({}, false);
+    const harness = createTestRyot({ aggregation }, false);
     harness.api.startInference({ model: 'm' }).end();
     const text = await harness.prometheusText();
     const les = text

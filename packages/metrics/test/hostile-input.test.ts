@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { createTestRyot, findMetric, TestReader, value, type TestRyot } from '../src/testing.js';
+import { createTestRyot, findMetric, TestReader, value, type TestRyot, AGGREGATION_PATHS, type TestRyotOptions } from '../src/testing.js';
 import { createRyot, ryotViews } from '../src/index.js';
 
 let warnings: string[] = [];
@@ -33,193 +33,197 @@ function hostileValues(): [string, unknown][] {
   ];
 }
 
-describe('hostile thrown values come back untouched and are recorded once', () => {
-  for (const [what, thrown] of hostileValues()) {
-    it(`${what}: request and stream paths`, async () => {
-      const harness = createTestRyot();
-      const request = harness.api.trackInferenceRequest({ model: 'm' })(async () => {
-        throw thrown;
+describe.each(AGGREGATION_PATHS)('per-request series through %s', (aggregation) => {
+  const testRyot = (options: TestRyotOptions = {}, withViews?: boolean) => createTestRyot({ ...options, aggregation }, withViews);
+
+  describe('hostile thrown values come back untouched and are recorded once', () => {
+    for (const [what, thrown] of hostileValues()) {
+      it(`${what}: request and stream paths`, async () => {
+        const harness = testRyot();
+        const request = harness.api.trackInferenceRequest({ model: 'm' })(async () => {
+          throw thrown;
+        });
+        await expect(request()).rejects.toBe(thrown);
+        const syncRequest = harness.api.trackInferenceRequest({ model: 'm' })(() => {
+          throw thrown;
+        });
+        // (Checked by identity: the test runner's own toThrow() would read the hostile value's properties.)
+        let syncCaught: unknown = 'nothing thrown';
+        try {
+          syncRequest();
+        } catch (error) {
+          syncCaught = error;
+        }
+        expect(syncCaught).toBe(thrown);
+        const stream = harness.api.trackTokenGeneration({ model: 'm' })(async function* () {
+          yield 'a';
+          throw thrown;
+        });
+        let caught: unknown;
+        try {
+          for await (const _ of stream()) void _;
+        } catch (error) {
+          caught = error;
+        }
+        expect(caught).toBe(thrown);
+        const ctx = harness.api.startInference({ model: 'm' });
+        ctx.fail(thrown);
+        const all = await harness.metrics();
+        expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'error' })).toBe(4);
+        expect(value(all, 'ryot_inference_errors', { model: 'm', error_type: 'unknown' })).toBe(4);
       });
-      await expect(request()).rejects.toBe(thrown);
-      const syncRequest = harness.api.trackInferenceRequest({ model: 'm' })(() => {
-        throw thrown;
-      });
-      // (Checked by identity: the test runner's own toThrow() would read the hostile value's properties.)
-      let syncCaught: unknown = 'nothing thrown';
-      try {
-        syncRequest();
-      } catch (error) {
-        syncCaught = error;
-      }
-      expect(syncCaught).toBe(thrown);
-      const stream = harness.api.trackTokenGeneration({ model: 'm' })(async function* () {
-        yield 'a';
-        throw thrown;
-      });
-      let caught: unknown;
-      try {
-        for await (const _ of stream()) void _;
-      } catch (error) {
-        caught = error;
-      }
-      expect(caught).toBe(thrown);
+    }
+
+    it('a user classifier that throws a hostile value falls back to the built-in one with one diagnostic', async () => {
+      const hostile = { toString: () => { throw new Error('toString'); } };
+      const harness = testRyot({ classifyError: () => { throw hostile; } });
+      const error = new Error('CUDA out of memory');
+      await expect(harness.api.trackInferenceRequest({ model: 'm' })(() => Promise.reject(error))()).rejects.toBe(error);
+      expect(value(await harness.metrics(), 'ryot_inference_errors', { model: 'm', error_type: 'oom' })).toBe(1);
+      expect(warnings.filter((w) => w.includes('classifyError threw'))).toHaveLength(1);
+    });
+  });
+
+  describe('symbols, nulls and other wrong types never throw out of a record', () => {
+    it('context methods drop them with one diagnostic per kind', async () => {
+      const harness = testRyot();
+      const sym = Symbol('n') as unknown as number;
       const ctx = harness.api.startInference({ model: 'm' });
-      ctx.fail(thrown);
+      expect(() => {
+        ctx.recordToken(sym);
+        ctx.recordItl(sym);
+        ctx.recordInterTokenLatency(10n as unknown as number);
+        ctx.setPromptTokens(sym);
+        ctx.setCompletionTokens(sym);
+        ctx.setTokenCount(sym);
+        ctx.setTtft(sym);
+        ctx.end();
+      }).not.toThrow();
       const all = await harness.metrics();
-      expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'error' })).toBe(4);
-      expect(value(all, 'ryot_inference_errors', { model: 'm', error_type: 'unknown' })).toBe(4);
+      expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(1);
+      expect(value(all, 'ryot_tokens_generated', { model: 'm' })).toBeUndefined();
+      // One per (metric, problem): token count, ITL (recordItl and recordInterTokenLatency), prompt tokens, generated
+      // tokens (setCompletionTokens and setTokenCount), TTFT.
+      expect(warnings).toHaveLength(5);
     });
-  }
 
-  it('a user classifier that throws a hostile value falls back to the built-in one with one diagnostic', async () => {
-    const hostile = { toString: () => { throw new Error('toString'); } };
-    const harness = createTestRyot({ classifyError: () => { throw hostile; } });
-    const error = new Error('CUDA out of memory');
-    await expect(harness.api.trackInferenceRequest({ model: 'm' })(() => Promise.reject(error))()).rejects.toBe(error);
-    expect(value(await harness.metrics(), 'ryot_inference_errors', { model: 'm', error_type: 'oom' })).toBe(1);
-    expect(warnings.filter((w) => w.includes('classifyError threw'))).toHaveLength(1);
-  });
-});
-
-describe('symbols, nulls and other wrong types never throw out of a record', () => {
-  it('context methods drop them with one diagnostic per kind', async () => {
-    const harness = createTestRyot();
-    const sym = Symbol('n') as unknown as number;
-    const ctx = harness.api.startInference({ model: 'm' });
-    expect(() => {
-      ctx.recordToken(sym);
-      ctx.recordItl(sym);
-      ctx.recordInterTokenLatency(10n as unknown as number);
-      ctx.setPromptTokens(sym);
-      ctx.setCompletionTokens(sym);
-      ctx.setTokenCount(sym);
-      ctx.setTtft(sym);
-      ctx.end();
-    }).not.toThrow();
-    const all = await harness.metrics();
-    expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(1);
-    expect(value(all, 'ryot_tokens_generated', { model: 'm' })).toBeUndefined();
-    // One per (metric, problem): token count, ITL (recordItl and recordInterTokenLatency), prompt tokens, generated
-    // tokens (setCompletionTokens and setTokenCount), TTFT.
-    expect(warnings).toHaveLength(5);
-  });
-
-  it('record calls with symbols, null options or a throwing proxy are dropped, never thrown', async () => {
-    const harness = createTestRyot();
-    const api = harness.api as unknown as Record<string, (...args: unknown[]) => unknown>;
-    const trap = new Proxy({}, { get: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('ownKeys'); } });
-    const calls: [string, unknown[]][] = [
-      ['recordCacheLookup', [{ model: 'm', hits: Symbol('h'), lookups: 2 }]],
-      ['recordCacheLookup', [null]],
-      ['recordCacheLookup', [trap]],
-      ['recordBatch', [{ model: 'm', size: Symbol('s') }]],
-      ['recordBatch', [undefined]],
-      ['recordRetry', [{ model: 'm', count: Symbol('c') }]],
-      ['recordModelLoad', ['m', Symbol('t')]],
-      ['updateGpuMetrics', [{ model: 'm', gpuId: 0, usedBytes: Symbol('u'), utilization: Symbol('p') }]],
-      ['setQueueSize', [null]],
-      ['recordQueueWait', [{ model: 'm', seconds: Symbol('w') }]],
-      ['setTokenThroughput', [{ model: 'm', tokensPerSecond: Symbol('t') }]],
-      ['setCacheHitRatio', [{ model: 'm', ratio: Symbol('r') }]],
-      ['recordError', [{ model: 'm', errorType: Symbol('e') }]],
-    ];
-    for (const [name, args] of calls) expect(() => api[name]!(...args), name).not.toThrow();
-    expect(() => harness.api.systemInfo.info(null as never)).not.toThrow();
-    expect(() => harness.api.systemInfo.info(trap as never)).not.toThrow();
-    expect(() => harness.api.modelInfo.info(undefined as never)).not.toThrow();
-    expect(() => harness.api.startInference(null as never).end()).not.toThrow();
-    const all = await harness.metrics();
-    expect(findMetric(all, 'ryot_cache_lookups')).toBeUndefined();
-    expect(findMetric(all, 'ryot_batch_size')).toBeUndefined();
-    expect(value(all, 'ryot_inference_errors', { model: 'm', error_type: 'unknown' })).toBe(1);
-  });
-
-  it('a usage option returning a symbol, or symbol counts, never fails the successful call', async () => {
-    const harness = createTestRyot();
-    const results: unknown[] = [];
-    for (const usage of [() => Symbol('u'), () => ({ completionTokens: Symbol('c') }), () => ({ promptTokens: Symbol('p'), ttftSeconds: Symbol('t') }), () => 42]) {
-      const call = harness.api.trackInferenceRequest({ model: 'm', usage: usage as never })(async () => 'answer');
-      results.push(await call());
-    }
-    expect(results).toEqual(['answer', 'answer', 'answer', 'answer']);
-    const all = await harness.metrics();
-    expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(4);
-  });
-
-  it('countTokens returning a symbol does not break the stream', async () => {
-    const harness = createTestRyot();
-    const stream = harness.api.trackTokenGeneration({ model: 'm', countTokens: () => Symbol('n') as unknown as number })(async function* () {
-      yield 'a';
-      yield 'b';
+    it('record calls with symbols, null options or a throwing proxy are dropped, never thrown', async () => {
+      const harness = testRyot();
+      const api = harness.api as unknown as Record<string, (...args: unknown[]) => unknown>;
+      const trap = new Proxy({}, { get: () => { throw new Error('trap'); }, ownKeys: () => { throw new Error('ownKeys'); } });
+      const calls: [string, unknown[]][] = [
+        ['recordCacheLookup', [{ model: 'm', hits: Symbol('h'), lookups: 2 }]],
+        ['recordCacheLookup', [null]],
+        ['recordCacheLookup', [trap]],
+        ['recordBatch', [{ model: 'm', size: Symbol('s') }]],
+        ['recordBatch', [undefined]],
+        ['recordRetry', [{ model: 'm', count: Symbol('c') }]],
+        ['recordModelLoad', ['m', Symbol('t')]],
+        ['updateGpuMetrics', [{ model: 'm', gpuId: 0, usedBytes: Symbol('u'), utilization: Symbol('p') }]],
+        ['setQueueSize', [null]],
+        ['recordQueueWait', [{ model: 'm', seconds: Symbol('w') }]],
+        ['setTokenThroughput', [{ model: 'm', tokensPerSecond: Symbol('t') }]],
+        ['setCacheHitRatio', [{ model: 'm', ratio: Symbol('r') }]],
+        ['recordError', [{ model: 'm', errorType: Symbol('e') }]],
+      ];
+      for (const [name, args] of calls) expect(() => api[name]!(...args), name).not.toThrow();
+      expect(() => harness.api.systemInfo.info(null as never)).not.toThrow();
+      expect(() => harness.api.systemInfo.info(trap as never)).not.toThrow();
+      expect(() => harness.api.modelInfo.info(undefined as never)).not.toThrow();
+      expect(() => harness.api.startInference(null as never).end()).not.toThrow();
+      const all = await harness.metrics();
+      expect(findMetric(all, 'ryot_cache_lookups')).toBeUndefined();
+      expect(findMetric(all, 'ryot_batch_size')).toBeUndefined();
+      expect(value(all, 'ryot_inference_errors', { model: 'm', error_type: 'unknown' })).toBe(1);
     });
-    const seen: string[] = [];
-    for await (const chunk of stream()) seen.push(chunk);
-    expect(seen).toEqual(['a', 'b']);
-    expect(value(await harness.metrics(), 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(1);
-  });
-});
 
-describe('closed vocabularies are checked at run time, diagnostics stay bounded', () => {
-  it('end(status) with outside values records status="error", one diagnostic, bounded series across cycles', async () => {
-    const harness = createTestRyot();
-    for (let cycle = 0; cycle < 5; cycle++) {
-      for (let i = 0; i < 1500; i++) harness.api.startInference({ model: 'm' }).end(`status-${cycle}-${i}` as never);
-      const requests = findMetric(await harness.metrics(), 'ryot_inference_requests')!;
-      expect(requests.dataPoints.map((p) => p.attributes['status'])).toEqual(['error']);
-    }
-    const all = await harness.metrics();
-    expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'error' })).toBe(7500);
-    expect(value(all, 'ryot_inference_errors', { model: 'm', error_type: 'unknown' })).toBe(7500);
-    expect(warnings).toHaveLength(1);
+    it('a usage option returning a symbol, or symbol counts, never fails the successful call', async () => {
+      const harness = testRyot();
+      const results: unknown[] = [];
+      for (const usage of [() => Symbol('u'), () => ({ completionTokens: Symbol('c') }), () => ({ promptTokens: Symbol('p'), ttftSeconds: Symbol('t') }), () => 42]) {
+        const call = harness.api.trackInferenceRequest({ model: 'm', usage: usage as never })(async () => 'answer');
+        results.push(await call());
+      }
+      expect(results).toEqual(['answer', 'answer', 'answer', 'answer']);
+      const all = await harness.metrics();
+      expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(4);
+    });
+
+    it('countTokens returning a symbol does not break the stream', async () => {
+      const harness = testRyot();
+      const stream = harness.api.trackTokenGeneration({ model: 'm', countTokens: () => Symbol('n') as unknown as number })(async function* () {
+        yield 'a';
+        yield 'b';
+      });
+      const seen: string[] = [];
+      for await (const chunk of stream()) seen.push(chunk);
+      expect(seen).toEqual(['a', 'b']);
+      expect(value(await harness.metrics(), 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(1);
+    });
   });
 
-  it('300k distinct bad info keys give one warning, not one each', () => {
-    const harness = createTestRyot();
-    for (let i = 0; i < 300; i++) {
-      const labels: Record<string, string> = {};
-      for (let j = 0; j < 1000; j++) labels[`bad-key-${i}-${j}`] = 'v';
+  describe('closed vocabularies are checked at run time, diagnostics stay bounded', () => {
+    it('end(status) with outside values records status="error", one diagnostic, bounded series across cycles', async () => {
+      const harness = testRyot();
+      for (let cycle = 0; cycle < 5; cycle++) {
+        for (let i = 0; i < 1500; i++) harness.api.startInference({ model: 'm' }).end(`status-${cycle}-${i}` as never);
+        const requests = findMetric(await harness.metrics(), 'ryot_inference_requests')!;
+        expect(requests.dataPoints.map((p) => p.attributes['status'])).toEqual(['error']);
+      }
+      const all = await harness.metrics();
+      expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'error' })).toBe(7500);
+      expect(value(all, 'ryot_inference_errors', { model: 'm', error_type: 'unknown' })).toBe(7500);
+      expect(warnings).toHaveLength(1);
+    });
+
+    it('300k distinct bad info keys give one warning, not one each', () => {
+      const harness = testRyot();
+      for (let i = 0; i < 300; i++) {
+        const labels: Record<string, string> = {};
+        for (let j = 0; j < 1000; j++) labels[`bad-key-${i}-${j}`] = 'v';
+        harness.api.modelInfo.info({ model: 'm', ...labels });
+      }
+      expect(warnings.filter((w) => w.includes('not a valid Prometheus label name'))).toHaveLength(1);
+      expect(warnings).toHaveLength(1);
+    });
+
+    it('info labels are bounded in number and length', async () => {
+      const harness = testRyot();
+      const labels: Record<string, string> = { long: 'x'.repeat(5000) };
+      for (let j = 0; j < 100; j++) labels[`k${j}`] = 'v';
       harness.api.modelInfo.info({ model: 'm', ...labels });
-    }
-    expect(warnings.filter((w) => w.includes('not a valid Prometheus label name'))).toHaveLength(1);
-    expect(warnings).toHaveLength(1);
-  });
-
-  it('info labels are bounded in number and length', async () => {
-    const harness = createTestRyot();
-    const labels: Record<string, string> = { long: 'x'.repeat(5000) };
-    for (let j = 0; j < 100; j++) labels[`k${j}`] = 'v';
-    harness.api.modelInfo.info({ model: 'm', ...labels });
-    const info = findMetric(await harness.metrics(), 'ryot_model_info')!;
-    const attributes = info.dataPoints[0]!.attributes;
-    expect(Object.keys(attributes)).toHaveLength(64 + 1); // 64 labels, then `model`
-    expect(String(attributes['long'])).toHaveLength(1024);
-  });
-});
-
-describe('AbortSignal: a deadline is a timeout, an abort is a cancellation', () => {
-  async function streamWith(harness: TestRyot, signal: AbortSignal): Promise<void> {
-    const stream = harness.api.trackTokenGeneration({ model: 'm', signal })(async function* () {
-      yield 'a';
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      yield 'b';
+      const info = findMetric(await harness.metrics(), 'ryot_model_info')!;
+      const attributes = info.dataPoints[0]!.attributes;
+      expect(Object.keys(attributes)).toHaveLength(64 + 1); // 64 labels, then `model`
+      expect(String(attributes['long'])).toHaveLength(1024);
     });
-    for await (const _ of stream()) void _;
-  }
+  });
 
-  it('AbortSignal.timeout() ends the stream as timeout, abort() and abort(reason) as cancelled', async () => {
-    const harness = createTestRyot();
-    await streamWith(harness, AbortSignal.timeout(10));
-    const plain = new AbortController();
-    setTimeout(() => plain.abort(), 10);
-    await streamWith(harness, plain.signal);
-    const withReason = new AbortController();
-    setTimeout(() => withReason.abort(new Error('user left')), 10);
-    await streamWith(harness, withReason.signal);
-    const all = await harness.metrics();
-    expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'timeout' })).toBe(1);
-    expect(value(all, 'ryot_inference_errors', { model: 'm', error_type: 'timeout' })).toBe(1);
-    expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'cancelled' })).toBe(2);
-    expect(value(all, 'ryot_inference_errors', { model: 'm', error_type: 'cancelled' })).toBe(2);
+  describe('AbortSignal: a deadline is a timeout, an abort is a cancellation', () => {
+    async function streamWith(harness: TestRyot, signal: AbortSignal): Promise<void> {
+      const stream = harness.api.trackTokenGeneration({ model: 'm', signal })(async function* () {
+        yield 'a';
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        yield 'b';
+      });
+      for await (const _ of stream()) void _;
+    }
+
+    it('AbortSignal.timeout() ends the stream as timeout, abort() and abort(reason) as cancelled', async () => {
+      const harness = testRyot();
+      await streamWith(harness, AbortSignal.timeout(10));
+      const plain = new AbortController();
+      setTimeout(() => plain.abort(), 10);
+      await streamWith(harness, plain.signal);
+      const withReason = new AbortController();
+      setTimeout(() => withReason.abort(new Error('user left')), 10);
+      await streamWith(harness, withReason.signal);
+      const all = await harness.metrics();
+      expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'timeout' })).toBe(1);
+      expect(value(all, 'ryot_inference_errors', { model: 'm', error_type: 'timeout' })).toBe(1);
+      expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'cancelled' })).toBe(2);
+      expect(value(all, 'ryot_inference_errors', { model: 'm', error_type: 'cancelled' })).toBe(2);
+    });
   });
 });
 

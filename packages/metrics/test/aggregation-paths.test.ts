@@ -1,0 +1,180 @@
+/**
+ * The two paths of the per-request series (Ryot's aggregation through the MetricProducer, and the OTel
+ * instruments) give the same data; the producer's temporality and start times are right; switching never counts
+ * anything twice.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
+import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
+import { createRyot, ryotViews, type RyotApi } from '../src/index.js';
+import { AGGREGATION_PATHS, createTestRyot, findMetric, histogram, TestReader, value, type TestRyot } from '../src/testing.js';
+
+let warnings: string[] = [];
+beforeEach(() => {
+  warnings = [];
+  const record = (message: string) => void warnings.push(message);
+  const logger: DiagLogger = { error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} };
+  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+});
+afterEach(() => diag.disable());
+
+/** A scripted workload touching every per-request series: two models, every outcome, prompt tokens, reported usage. */
+async function workload(h: TestRyot): Promise<void> {
+  const { api, clock } = h;
+  for (const model of ['llama', 'mistral']) {
+    const stream = api.trackTokenGeneration({ model, promptTokens: 11 })(async function* () {
+      for (const gap of [40, 3, 7, 30, 120]) {
+        clock.advance(gap);
+        yield 't';
+      }
+    });
+    for await (const _ of stream()) void _;
+    await api.trackInferenceRequest({ model, usage: () => ({ completionTokens: 42, promptTokens: 5 }) })(async () => clock.advance(250))();
+    await expect(api.trackInferenceRequest({ model })(() => Promise.reject(new Error('CUDA out of memory')))()).rejects.toThrow();
+    const ctx = api.startInference({ model });
+    clock.advance(5);
+    ctx.recordToken();
+    ctx.end('cancelled');
+    api.startInference({ model }).fail(Object.assign(new Error('slow'), { name: 'TimeoutError' }));
+  }
+  api.startInference({ model: 'llama' }); // still in flight
+}
+
+/**
+ * The exposition as a set of family blocks (HELP/UNIT/TYPE, then the samples). The one documented difference
+ * between the paths is order: families the producer serves follow the SDK's, and within a family the producer
+ * lists a model's series together (statuses and error types in vocabulary order) where the SDK lists them in the
+ * order they were first recorded. So blocks are compared as sets, and samples sorted within them.
+ */
+function familyBlocks(text: string): string[] {
+  return text
+    .split(/\n(?=# HELP )/)
+    .map((block) => block.trim())
+    .filter((block) => block.length > 0)
+    .map((block) => {
+      const lines = block.split('\n');
+      const header = lines.filter((line) => line.startsWith('#'));
+      const samples = lines.filter((line) => !line.startsWith('#')).sort();
+      return [...header, ...samples].join('\n');
+    })
+    .sort();
+}
+
+describe('the two aggregation paths', () => {
+  it('are what they say: the per-request series come from the producer, or from the SDK instruments', async () => {
+    for (const aggregation of AGGREGATION_PATHS) {
+      const api = createRyot({});
+      const sdkOnly = new TestReader();
+      const readers = aggregation === 'ryot' ? [sdkOnly, new TestReader({ metricProducers: [api.metricProducer()] })] : [sdkOnly];
+      const provider = new MeterProvider({ readers, views: ryotViews() });
+      api.configure({ meterProvider: provider });
+      api.startInference({ model: 'm' }).end();
+      const fromSdk = findMetric(await sdkOnly.metrics(), 'ryot_inference_requests') !== undefined;
+      const fromProducer = aggregation === 'ryot' && findMetric(await readers[1]!.metrics(), 'ryot_inference_requests') !== undefined;
+      expect({ aggregation, fromSdk, fromProducer }).toEqual({ aggregation, fromSdk: aggregation === 'instruments', fromProducer: aggregation === 'ryot' });
+    }
+  });
+
+  it('give the same Prometheus exposition, family for family, for the same workload', async () => {
+    const texts: string[] = [];
+    for (const aggregation of AGGREGATION_PATHS) {
+      const h = createTestRyot({ aggregation });
+      await workload(h);
+      texts.push(await h.prometheusText());
+    }
+    const [ryot, instruments] = texts.map(familyBlocks);
+    expect(ryot).toEqual(instruments);
+    // The workload reached every per-request family.
+    for (const family of ['ryot_inference_requests_total', 'ryot_inference_errors_total', 'ryot_inference_requests_in_flight', 'ryot_prompt_tokens_total', 'ryot_request_tokens_per_second']) {
+      expect(texts[0]).toContain(`# TYPE ${family} `);
+    }
+  });
+
+  it('give the same data points, min and max included', async () => {
+    const collected: MetricData[][] = [];
+    for (const aggregation of AGGREGATION_PATHS) {
+      const h = createTestRyot({ aggregation });
+      await workload(h);
+      collected.push(await h.metrics());
+    }
+    const [ryot, instruments] = collected;
+    for (const name of ['ryot_inference_ttft_seconds', 'ryot_inference_inter_token_latency_seconds', 'ryot_inference_request_duration_seconds', 'ryot_tokens_per_request']) {
+      for (const model of ['llama', 'mistral']) {
+        const a = histogram(ryot!, name, { model })!;
+        const b = histogram(instruments!, name, { model })!;
+        expect({ name, ...a }).toEqual({ name, ...b });
+      }
+    }
+    expect(value(ryot!, 'ryot_inference_requests_in_flight', { model: 'llama' })).toBe(1);
+  });
+});
+
+describe('the producer', () => {
+  it('reports deltas since its previous collection to a delta reader, cumulative totals to a cumulative one', async () => {
+    const api = createRyot({});
+    const exporter = new InMemoryMetricExporter(AggregationTemporality.DELTA);
+    const deltaReader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000, metricProducers: [api.metricProducer({ temporality: 'delta' })] });
+    const cumulative = new TestReader({ metricProducers: [api.metricProducer()] });
+    const provider = new MeterProvider({ readers: [deltaReader, cumulative], views: ryotViews() });
+    api.configure({ meterProvider: provider });
+    const requests = (n: number, tokens: number) => {
+      for (let i = 0; i < n; i++) {
+        const ctx = api.startInference({ model: 'm' });
+        for (let t = 0; t < tokens; t++) ctx.recordToken();
+        ctx.end();
+      }
+    };
+    requests(3, 2);
+    await deltaReader.forceFlush();
+    requests(2, 4);
+    await deltaReader.forceFlush();
+    const last = exporter.getMetrics().at(-1)!.scopeMetrics.flatMap((scope) => scope.metrics);
+    expect(findMetric(last, 'ryot_inference_requests')?.aggregationTemporality).toBe(AggregationTemporality.DELTA);
+    expect(value(last, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(2);
+    expect(value(last, 'ryot_tokens_generated', { model: 'm' })).toBe(8);
+    expect(histogram(last, 'ryot_inference_inter_token_latency_seconds', { model: 'm' })?.count).toBe(2 * 3);
+    // In flight is an up-down counter: cumulative in every temporality, as OTel's own preferences have it.
+    expect(findMetric(last, 'ryot_inference_requests_in_flight')?.aggregationTemporality).toBe(AggregationTemporality.CUMULATIVE);
+    // The cumulative reader still sees every request.
+    const all = await cumulative.metrics();
+    expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(5);
+    expect(value(all, 'ryot_tokens_generated', { model: 'm' })).toBe(14);
+    await provider.shutdown();
+  });
+
+  it('keeps the series start time across a new reader: cumulative points start when the series did', async () => {
+    const api = createRyot({});
+    const producer = api.metricProducer();
+    const first = new TestReader({ metricProducers: [producer] });
+    const providerA = new MeterProvider({ readers: [first] });
+    api.configure({ meterProvider: providerA });
+    api.startInference({ model: 'm' }).end();
+    const before = findMetric(await first.metrics(), 'ryot_inference_requests')!.dataPoints[0]!;
+    await providerA.shutdown();
+    const second = new TestReader({ metricProducers: [producer] });
+    api.configure({ meterProvider: new MeterProvider({ readers: [second] }) });
+    api.startInference({ model: 'm' }).end();
+    const after = findMetric(await second.metrics(), 'ryot_inference_requests')!.dataPoints[0]!;
+    expect(after.startTime).toEqual(before.startTime);
+    expect(after.value).toBe(2);
+    const startMs = before.startTime[0] * 1000 + before.startTime[1] / 1e6;
+    expect(startMs).toBeLessThanOrEqual(Date.now());
+    expect(Date.now() - startMs).toBeLessThan(60_000);
+  });
+
+  it('created after requests went through the instruments: nothing counted twice, and said once', async () => {
+    const api: RyotApi = createRyot({});
+    const reader = new TestReader();
+    const provider = new MeterProvider({ readers: [reader], views: ryotViews() });
+    api.configure({ meterProvider: provider });
+    api.startInference({ model: 'm' }).end();
+    // A producer now, wired to a second reader of the same provider: the series stay on the instruments.
+    const late = new TestReader({ metricProducers: [api.metricProducer()] });
+    void late;
+    api.startInference({ model: 'm' }).end();
+    const all = await reader.metrics();
+    expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(2);
+    expect(all.filter((metric) => metric.descriptor.name === 'ryot_inference_requests')).toHaveLength(1);
+    expect(warnings.filter((w) => w.includes('created after requests were recorded'))).toHaveLength(1);
+  });
+});
