@@ -10,6 +10,7 @@ export default defineConfig({
     alias: [
       { find: /^@ryot\/metrics$/, replacement: `${root}packages/metrics/src/index.ts` },
       { find: /^@ryot\/metrics\/(instrumentation|compat|testing|exposition)$/, replacement: `${root}packages/metrics/src/$1.ts` },
+      { find: /^@ryot\/(exporters|nvml|openai|anthropic|ai-sdk|langchain)$/, replacement: `${root}packages/$1/src/index.ts` },
     ],
   },
   test: {

@@ -22,7 +22,7 @@ import {
   updateQueueMetrics,
   updateTokenThroughput,
 } from '@ryot/metrics/compat';
-import { startTelemetry, type TelemetryHandle } from '../../packages/exporters/src/index.js';
+import { startTelemetry, type TelemetryHandle } from '@ryot/exporters';
 import { PROMETHEUS_BIN, failIfMissing, requireBinary, startPrometheus, type RunningPrometheus, type VectorSample } from '../helpers/prometheus.js';
 import { REFERENCE } from './reference-metrics.js';
 

@@ -64,7 +64,12 @@ function writeConsumer(name: keyof typeof consumers, api: string): string {
     private: true,
     dependencies: { ...ryot, '@opentelemetry/api': api },
     // The package linters run offline against the tarballs; installed once, in the 2.x project.
-    devDependencies: { '@types/node': '^20.19.0', ...(name === 'otel2' ? { publint: '^0.3.12', '@arethetypeswrong/cli': '^0.18.2' } : {}) },
+    devDependencies: {
+      '@types/node': '^20.19.0',
+      ...(name === 'otel2' ? { publint: '^0.3.12', '@arethetypeswrong/cli': '^0.18.2' } : {}),
+      // ai 7 needs Node >= 22: the middleware runs against it on the Node 24 leg.
+      ...(name === 'otel3' ? { ai: '^7.0.0', '@ai-sdk/openai-compatible': '^3.0.0' } : {}),
+    },
   };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   for (const file of readdirSync(FIXTURES)) cpSync(join(FIXTURES, file), join(dir, file));
@@ -341,6 +346,19 @@ describe.skipIf(skip)('packed packages installed by npm in a clean project', () 
       }
       expect(result.text).toMatch(/^hw_gpu_memory_limit\{[^}]*hw_id="GPU-11111111-2222-3333-4444-555555555555"[^}]*\} 150754820096$/m);
       expect(result.top).toContain('NVIDIA H200');
+    });
+
+    it.runIf(consumer === 'otel3')('ai 7 on Node 24: the packed @ryot/ai-sdk middleware measures streamText against a scripted server', async () => {
+      const dir = consumers[consumer];
+      const result = lastJson<{ node: string; ai: string; text: string; summary: Record<string, unknown>; itlCount: number; cacheRead: number }>((await run(node(), ['ai-sdk.mjs'], dir, cleanEnv({}, node()))).stdout);
+      expect(result.node.startsWith('v24.')).toBe(true);
+      expect(result.ai).toMatch(/^7\./);
+      expect(result.text).toBe(' t0 t1 t2 t3 t4');
+      expect(result.summary).toMatchObject({ outcome: 'completed', providerName: 'scripted', contentChunks: 5, gaps: 4, promptTokens: 7, completionTokens: 5, cacheReadTokens: 3, finishReason: 'stop' });
+      // Scripted: the first content 60 ms after the call, then 20 ms apart (lower bounds only: a shared machine).
+      expect(result.summary['timeToFirstChunk'] as number).toBeGreaterThanOrEqual(0.057);
+      expect(result.summary['minGap'] as number).toBeGreaterThanOrEqual(0.015);
+      expect([result.itlCount, result.cacheRead]).toEqual([4, 3]);
     });
 
     it('TypeScript (strict, NodeNext): an .mts and a .cts file type-check against the published declarations', async () => {

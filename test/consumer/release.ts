@@ -18,7 +18,7 @@ import { findExecutable } from '../../packages/nvml/scripts/native-env.mjs';
 const execFileAsync = promisify(execFile);
 
 export const REPO = fileURLToPath(new URL('../..', import.meta.url));
-export const PACKAGES = ['metrics', 'exporters', 'nvml', 'top', 'openai'] as const;
+export const PACKAGES = ['metrics', 'exporters', 'nvml', 'top', 'openai', 'anthropic', 'ai-sdk', 'langchain'] as const;
 export type PackageName = (typeof PACKAGES)[number];
 export type Tarballs = Record<PackageName, string>;
 export const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];

@@ -5,7 +5,7 @@ import { diag, metrics } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { trackInferenceRequest } from '@ryot/metrics';
 import { METRICS } from '@ryot/metrics/instrumentation';
-import { startTelemetry, type OtlpProtocol, type TelemetryHandle } from '../../packages/exporters/src/index.js';
+import { startTelemetry, type OtlpProtocol, type TelemetryHandle } from '@ryot/exporters';
 import { AGGREGATION_PATHS, aggregationOption, uniqueModel, type AggregationPath } from '../helpers/telemetry.js';
 import { OtlpReceiver } from './receiver.js';
 import { captureDiag } from './reports.js';

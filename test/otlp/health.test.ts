@@ -12,7 +12,7 @@ import { diag, metrics } from '@opentelemetry/api';
 import { afterEach, describe, expect, it } from 'vitest';
 import { trackInferenceRequest } from '@ryot/metrics';
 import { METRICS } from '@ryot/metrics/instrumentation';
-import { startTelemetry, type OtlpProtocol, type TelemetryHandle } from '../../packages/exporters/src/index.js';
+import { startTelemetry, type OtlpProtocol, type TelemetryHandle } from '@ryot/exporters';
 import { uniqueModel } from '../helpers/telemetry.js';
 import { OtlpReceiver, attributeMap } from './receiver.js';
 import { EXPORT_REPORT as FAILED, captureDiag } from './reports.js';

@@ -4,8 +4,7 @@ import { startInference, trackInferenceRequest } from '@ryot/metrics';
 import { METRICS } from '@ryot/metrics/instrumentation';
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
-import { resolveConfig, startTelemetry, type OtlpOptions, type TelemetryHandle } from '../../packages/exporters/src/index.js';
-import { createOtlpPush } from '../../packages/exporters/src/otlp.js';
+import { createOtlpMetricReader, startTelemetry, type OtlpOptions, type TelemetryHandle } from '@ryot/exporters';
 import { AGGREGATION_PATHS, aggregationOption, uniqueModel, type AggregationPath } from '../helpers/telemetry.js';
 import { OtlpReceiver, attributeMap, attributesMatch } from './receiver.js';
 
@@ -121,19 +120,18 @@ describe.each(AGGREGATION_PATHS)('OTLP push, decoded by a real OTLP decoder, per
   });
 });
 
-describe('createOtlpPush', () => {
+describe('createOtlpMetricReader', () => {
   it('exports what extra metricProducers return, beside the SDK', async () => {
     const r = await receiver();
     const other = new PrometheusExporter({ preventServerStart: true });
     const otherProvider = new MeterProvider({ readers: [other] });
     cleanups.push(() => otherProvider.shutdown());
     otherProvider.getMeter('produced').createCounter('produced.things').add(7, { kind: 'x' });
-    const config = resolveConfig({ otlp: { url: r.url, intervalMs: 60_000 } }, {}).otlp!;
-    const push = createOtlpPush(config, [{ collect: (options) => other.collect(options) }]);
-    const provider = new MeterProvider({ readers: [push.reader] });
+    const reader = createOtlpMetricReader({ url: r.url, intervalMs: 60_000, metricProducers: [{ collect: (options) => other.collect(options) }] }, {});
+    const provider = new MeterProvider({ readers: [reader] });
     cleanups.push(() => provider.shutdown());
     provider.getMeter('own').createCounter('own.things').add(1);
-    await push.reader.forceFlush();
+    await reader.forceFlush();
     expect(r.lastSum('produced.things', { kind: 'x' })).toBe(7);
     expect(r.metrics('own.things')).toHaveLength(1);
   });

@@ -9,7 +9,7 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ryotViews, trackInferenceRequest } from '@ryot/metrics';
 import { METRICS } from '@ryot/metrics/instrumentation';
-import { PROMETHEUS_CONTENT_TYPE, createOtlpMetricReader, createPrometheusEndpoint } from '../../packages/exporters/src/index.js';
+import { PROMETHEUS_CONTENT_TYPE, createOtlpMetricReader, createPrometheusEndpoint } from '@ryot/exporters';
 import { listen } from '../../packages/exporters/test/helpers.js';
 import { OtlpReceiver, attributesMatch } from './receiver.js';
 

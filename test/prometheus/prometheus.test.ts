@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { metrics } from '@opentelemetry/api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { enqueue, recordBatch, recordCacheLookup, trackTokenGeneration, updateGpuMetrics } from '@ryot/metrics';
-import { startTelemetry, type TelemetryHandle } from '../../packages/exporters/src/index.js';
+import { startTelemetry, type TelemetryHandle } from '@ryot/exporters';
 import { AGGREGATION_PATHS, aggregationOption } from '../helpers/telemetry.js';
 import { PROMETHEUS_BIN, failIfMissing, promqlBlocks, requireBinary, startPrometheus, valueOf, type RunningPrometheus } from '../helpers/prometheus.js';
 

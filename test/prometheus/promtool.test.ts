@@ -14,7 +14,7 @@ import { parse } from 'yaml';
 import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { createRyot, ryotViews } from '@ryot/metrics';
 import { ALL_METRICS, METRICS, RYOT_METER_NAME, createInstrument } from '@ryot/metrics/instrumentation';
-import { createPrometheusEndpoint } from '../../packages/exporters/src/index.js';
+import { createPrometheusEndpoint } from '@ryot/exporters';
 import {
   ALERT_RULES,
   PROMETHEUS_CONFIG,

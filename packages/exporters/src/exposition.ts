@@ -3,6 +3,7 @@ import { gzip } from 'node:zlib';
 import { diag } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import type { MetricProducer, ResourceMetrics, ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import { FastFamilySerializer, fastSerializable } from './fast-serializer.js';
 
 const gzipAsync = promisify(gzip);
 
@@ -89,19 +90,21 @@ function slices(resourceMetrics: ResourceMetrics): ResourceMetrics[] {
  */
 async function serializeInSlices(
   resourceMetrics: ResourceMetrics,
-  withTargetInfo: PrometheusSerializer,
-  withoutTargetInfo: PrometheusSerializer,
+  serializers: { withTargetInfo: PrometheusSerializer; withoutTargetInfo: PrometheusSerializer; fast: FastFamilySerializer; targetInfo: boolean },
   deadline: number,
 ): Promise<Buffer> {
   const parts = slices(resourceMetrics);
-  if (parts.length === 0) return Buffer.from(withTargetInfo.serialize(resourceMetrics), 'utf8');
+  if (parts.length === 0) return Buffer.from(serializers.withTargetInfo.serialize(resourceMetrics), 'utf8');
   const buffers: Buffer[] = [];
+  if (serializers.targetInfo) buffers.push(Buffer.from(serializers.fast.targetInfo(resourceMetrics.resource), 'utf8'));
   for (const [index, part] of parts.entries()) {
     if (index > 0) {
       await nextTurn();
       if (performance.now() > deadline) throw new ScrapeTimeoutError('serialization did not finish within the scrape timeout');
     }
-    const text = (index === 0 ? withTargetInfo : withoutTargetInfo).serialize(part);
+    const [only] = part.scopeMetrics;
+    const single = part.scopeMetrics.length === 1 && only!.metrics.length === 1 ? only!.metrics[0]! : undefined;
+    const text = single && fastSerializable(single) ? serializers.fast.family(single, only!.scope) : serializers.withoutTargetInfo.serialize(part);
     buffers.push(Buffer.from(text.endsWith('\n') ? text : `${text}\n`, 'utf8'));
   }
   return Buffer.concat(buffers);
@@ -142,8 +145,12 @@ export function createExpositionSource(options: ExpositionSourceOptions): Exposi
       cached = undefined;
     },
   );
-  const serializer = new PrometheusSerializer(undefined, false, undefined, options.withoutTargetInfo, options.withoutScopeInfo);
-  const sliceSerializer = new PrometheusSerializer(undefined, false, undefined, true, options.withoutScopeInfo);
+  const serializers = {
+    withTargetInfo: new PrometheusSerializer(undefined, false, undefined, options.withoutTargetInfo, options.withoutScopeInfo),
+    withoutTargetInfo: new PrometheusSerializer(undefined, false, undefined, true, options.withoutScopeInfo),
+    fast: new FastFamilySerializer(options.withoutScopeInfo),
+    targetInfo: !options.withoutTargetInfo,
+  };
 
   async function produce(): Promise<Exposition> {
     collections++;
@@ -154,7 +161,7 @@ export function createExpositionSource(options: ExpositionSourceOptions): Exposi
       // A failing observable callback loses its own series only; the rest is still served.
       diag.warn('@ryot/exporters: an observable callback failed during a scrape', error);
     }
-    const body = await serializeInSlices(resourceMetrics, serializer, sliceSerializer, deadline);
+    const body = await serializeInSlices(resourceMetrics, serializers, deadline);
     let compressed: Promise<Buffer> | undefined;
     return { body, collectedAt, gzipped: () => (compressed ??= gzipAsync(body)) };
   }

@@ -1,11 +1,5 @@
 import { diag, type MeterProvider } from '@opentelemetry/api';
 
-/** The part of @ryot/nvml that startTelemetry uses. */
-export interface GpuMetricsHandle {
-  shutdown?(): Promise<void> | void;
-  stop?(): Promise<void> | void;
-}
-
 export type RegisterGpuMetrics = (options?: { meterProvider?: MeterProvider; intervalMs?: number }) => unknown;
 
 export type GpuModuleLoader = () => Promise<unknown>;

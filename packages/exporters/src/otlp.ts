@@ -81,11 +81,17 @@ export function createOtlpPush(config: ResolvedOtlp, metricProducers?: MetricPro
 
 /**
  * An OTLP/HTTP push reader from user-facing options, with the same env fallbacks as
- * startTelemetry: for applications that build their own MeterProvider or NodeSDK.
- * Its first failed export and its recovery are reported once each, like startTelemetry's.
+ * startTelemetry: for applications that build their own MeterProvider or NodeSDK (pass
+ * `metricProducers: [ryotMetricProducer()]` for Ryot's own aggregation; a delta reader needs
+ * `ryotMetricProducer({ temporality: 'delta' })`). Its first failed export and its recovery
+ * are reported once each, like startTelemetry's.
  */
-export function createOtlpMetricReader(options: OtlpOptions = {}, env: EnvSource = process.env): PeriodicExportingMetricReader {
-  const resolved = resolveConfig({ otlp: options }, env).otlp;
+export function createOtlpMetricReader(
+  options: OtlpOptions & { metricProducers?: MetricProducer[] } = {},
+  env: EnvSource = process.env,
+): PeriodicExportingMetricReader {
+  const { metricProducers, ...otlp } = options;
+  const resolved = resolveConfig({ otlp }, env).otlp;
   if (resolved === undefined) throw new Error('unreachable: otlp options always resolve');
-  return createOtlpPush(resolved).reader;
+  return createOtlpPush(resolved, metricProducers).reader;
 }

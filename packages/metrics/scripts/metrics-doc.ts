@@ -10,6 +10,7 @@ const GROUP_TITLES: Record<MetricGroup, string> = {
   info: 'Info metrics',
   genai_server: 'OTel GenAI server semantic conventions (opt-in)',
   genai_client: 'OTel GenAI client semantic conventions (client integrations, opt-in)',
+  genai_client_usage: 'Unreleased GenAI client usage counters (client integrations, opt-in: genAiUsageCounters)',
   hardware: 'GPU devices through NVML (@ryot/nvml, OTel hardware semantic conventions)',
 };
 

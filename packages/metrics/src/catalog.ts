@@ -25,9 +25,21 @@ export type InstrumentKind =
 
 /**
  * Who records a metric: the recorder (`requests` … `info`, and `genai_server` when enabled), a client integration
- * (`genai_client`, under the integration's own meter) or @ryot/nvml (`hardware`, under its meter).
+ * (`genai_client`, and `genai_client_usage` when its option is on, under the integration's own meter) or @ryot/nvml
+ * (`hardware`, under its meter).
  */
-export type MetricGroup = 'requests' | 'tokens' | 'model' | 'gpu' | 'errors' | 'queue' | 'info' | 'genai_server' | 'genai_client' | 'hardware';
+export type MetricGroup =
+  | 'requests'
+  | 'tokens'
+  | 'model'
+  | 'gpu'
+  | 'errors'
+  | 'queue'
+  | 'info'
+  | 'genai_server'
+  | 'genai_client'
+  | 'genai_client_usage'
+  | 'hardware';
 
 export interface MetricDefinition {
   readonly name: string;
@@ -65,10 +77,10 @@ export const RYOT_METER_NAME = '@ryot/metrics';
 /** The meter @ryot/nvml records the `hardware` group under. */
 export const HARDWARE_METER_NAME = '@ryot/nvml';
 
-/** The meter each group is recorded under; undefined for `genai_client`, which each integration records under its own. */
+/** The meter each group is recorded under; undefined for the client groups, which each integration records under its own. */
 export function meterNameOf(group: MetricGroup): string | undefined {
   if (group === 'hardware') return HARDWARE_METER_NAME;
-  if (group === 'genai_client') return undefined;
+  if (group === 'genai_client' || group === 'genai_client_usage') return undefined;
   return RYOT_METER_NAME;
 }
 
@@ -102,6 +114,12 @@ const GEN_AI_ATTRIBUTES = [
   'server.address',
   'server.port',
 ] as const;
+
+/**
+ * The client metrics also carry the deprecated `gen_ai.system` (same value as `gen_ai.provider.name`) unless
+ * OTEL_SEMCONV_STABILITY_OPT_IN has `gen_ai_latest_experimental`.
+ */
+const GEN_AI_CLIENT_ATTRIBUTES = [...GEN_AI_ATTRIBUTES, 'gen_ai.system'] as const;
 
 const HW_ATTRIBUTES = ['hw.id', 'hw.name', 'hw.vendor', 'hw.type'] as const;
 
@@ -165,6 +183,33 @@ export const METRICS = {
     kind: 'counter',
     unit: '{token}',
     description: 'Input (prompt) tokens, for requests where the count is known.',
+    attributes: [ATTR_MODEL],
+    group: 'tokens',
+    integer: true,
+  },
+  cacheReadTokens: {
+    name: 'ryot_cache_read_tokens',
+    kind: 'counter',
+    unit: '{token}',
+    description: "Input tokens the provider served from its prompt cache, as the API reports them (a part of ryot_prompt_tokens); counted when the request finishes.",
+    attributes: [ATTR_MODEL],
+    group: 'tokens',
+    integer: true,
+  },
+  cacheWriteTokens: {
+    name: 'ryot_cache_write_tokens',
+    kind: 'counter',
+    unit: '{token}',
+    description: "Input tokens the provider wrote to its prompt cache, as the API reports them (a part of ryot_prompt_tokens); counted when the request finishes.",
+    attributes: [ATTR_MODEL],
+    group: 'tokens',
+    integer: true,
+  },
+  reasoningTokens: {
+    name: 'ryot_reasoning_tokens',
+    kind: 'counter',
+    unit: '{token}',
+    description: 'Output tokens spent on reasoning, as the API reports them (a part of ryot_tokens_generated); counted when the request finishes.',
     attributes: [ATTR_MODEL],
     group: 'tokens',
     integer: true,
@@ -374,7 +419,7 @@ export const METRICS = {
     kind: 'histogram',
     unit: 's',
     description: 'GenAI client operation duration, measured by the caller.',
-    attributes: [...GEN_AI_ATTRIBUTES, 'error.type'],
+    attributes: [...GEN_AI_CLIENT_ATTRIBUTES, 'error.type'],
     group: 'genai_client',
     buckets: GEN_AI_DURATION_BUCKETS,
   },
@@ -383,7 +428,7 @@ export const METRICS = {
     kind: 'histogram',
     unit: '{token}',
     description: 'GenAI client input and output tokens per operation.',
-    attributes: [...GEN_AI_ATTRIBUTES, 'gen_ai.token.type'],
+    attributes: [...GEN_AI_CLIENT_ATTRIBUTES, 'gen_ai.token.type'],
     group: 'genai_client',
     buckets: GEN_AI_TOKEN_USAGE_BUCKETS,
   },
@@ -392,7 +437,7 @@ export const METRICS = {
     kind: 'histogram',
     unit: 's',
     description: 'GenAI client time from the call to the first streamed chunk.',
-    attributes: GEN_AI_ATTRIBUTES,
+    attributes: GEN_AI_CLIENT_ATTRIBUTES,
     group: 'genai_client',
     buckets: GEN_AI_DURATION_BUCKETS,
   },
@@ -401,9 +446,54 @@ export const METRICS = {
     kind: 'histogram',
     unit: 's',
     description: 'GenAI client gap between consecutive streamed chunks; one observation per chunk after the first.',
-    attributes: GEN_AI_ATTRIBUTES,
+    attributes: GEN_AI_CLIENT_ATTRIBUTES,
     group: 'genai_client',
     buckets: GEN_AI_DURATION_BUCKETS,
+  },
+  genAiClientUsageInputTokens: {
+    name: 'gen_ai.client.inference.usage.input_tokens',
+    kind: 'counter',
+    unit: '{token}',
+    description: 'Input tokens, as the API reports them (cached tokens included). Unreleased GenAI conventions (names may change): recorded only with the integration\'s genAiUsageCounters option.',
+    attributes: GEN_AI_CLIENT_ATTRIBUTES,
+    group: 'genai_client_usage',
+    integer: true,
+  },
+  genAiClientUsageOutputTokens: {
+    name: 'gen_ai.client.inference.usage.output_tokens',
+    kind: 'counter',
+    unit: '{token}',
+    description: 'Output tokens, as the API reports them (reasoning tokens included). Unreleased GenAI conventions (names may change): recorded only with the integration\'s genAiUsageCounters option.',
+    attributes: GEN_AI_CLIENT_ATTRIBUTES,
+    group: 'genai_client_usage',
+    integer: true,
+  },
+  genAiClientUsageCacheReadInputTokens: {
+    name: 'gen_ai.client.inference.usage.cache_read.input_tokens',
+    kind: 'counter',
+    unit: '{token}',
+    description: 'Input tokens served from the prompt cache. Unreleased GenAI conventions (names may change): recorded only with the integration\'s genAiUsageCounters option.',
+    attributes: GEN_AI_CLIENT_ATTRIBUTES,
+    group: 'genai_client_usage',
+    integer: true,
+  },
+  genAiClientUsageCacheWriteInputTokens: {
+    name: 'gen_ai.client.inference.usage.cache_write.input_tokens',
+    kind: 'counter',
+    unit: '{token}',
+    description: 'Input tokens written to the prompt cache. Unreleased GenAI conventions (names may change): recorded only with the integration\'s genAiUsageCounters option.',
+    attributes: GEN_AI_CLIENT_ATTRIBUTES,
+    group: 'genai_client_usage',
+    integer: true,
+  },
+  genAiClientUsageReasoningOutputTokens: {
+    name: 'gen_ai.client.inference.usage.reasoning.output_tokens',
+    kind: 'counter',
+    unit: '{token}',
+    description: 'Output tokens spent on reasoning. Unreleased GenAI conventions (names may change): recorded only with the integration\'s genAiUsageCounters option.',
+    attributes: GEN_AI_CLIENT_ATTRIBUTES,
+    group: 'genai_client_usage',
+    integer: true,
   },
   hwGpuMemoryUsage: {
     name: 'hw.gpu.memory.usage',

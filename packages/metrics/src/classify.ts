@@ -29,6 +29,22 @@ const OOM_PATTERN = /out of memory|\boom\b|CUDA_ERROR_OUT_OF_MEMORY|cudaErrorMem
 const CUDA_PATTERN = /\bcuda|cublas|cudnn|nccl|\bxid\b|illegal memory access|device-side assert/i;
 const TIMEOUT_PATTERN = /timed? ?out|deadline exceeded/i;
 
+/**
+ * The `type` of provider API error bodies (OpenAI's and Anthropic's, also sent inside a stream's error event), for
+ * errors that carry no HTTP status. `overloaded_error` (Anthropic's 529) is the provider shedding load: rate_limit.
+ */
+const PROVIDER_ERROR_TYPES: Readonly<Record<string, ErrorType>> = {
+  rate_limit_error: 'rate_limit',
+  rate_limit_exceeded: 'rate_limit',
+  overloaded_error: 'rate_limit',
+  invalid_request_error: 'invalid_request',
+  authentication_error: 'invalid_request',
+  permission_error: 'invalid_request',
+  not_found_error: 'invalid_request',
+  request_too_large: 'invalid_request',
+  timeout_error: 'timeout',
+};
+
 /** Reads a property of a thrown value; a throwing getter or proxy trap reads as absent. */
 function field(error: object, key: string): unknown {
   try {
@@ -46,6 +62,19 @@ function httpStatus(error: object): number | undefined {
   if (response && typeof response === 'object') {
     const status = field(response, 'status');
     if (typeof status === 'number') return status;
+  }
+  return undefined;
+}
+
+/** The error_type of a provider error body's `type` or `code`: on the error itself, or in its `error` (or `error.error`) body. */
+function providerErrorType(error: object): ErrorType | undefined {
+  let candidate: unknown = error;
+  for (let level = 0; level < 3 && candidate && typeof candidate === 'object'; level++) {
+    for (const key of ['type', 'code']) {
+      const type = field(candidate, key);
+      if (typeof type === 'string' && Object.prototype.hasOwnProperty.call(PROVIDER_ERROR_TYPES, type)) return PROVIDER_ERROR_TYPES[type];
+    }
+    candidate = field(candidate, 'error');
   }
   return undefined;
 }
@@ -76,12 +105,14 @@ export function classifyError(error: unknown, depth = 0): ErrorType {
   }
   const status = httpStatus(error);
   if (status !== undefined) {
-    if (status === 429) return 'rate_limit';
+    if (status === 429 || status === 529) return 'rate_limit';
     if (status === 408 || status === 504) return 'timeout';
     if (status === 499) return 'cancelled';
     if (status === 507) return 'oom';
     if (status >= 400 && status < 500) return 'invalid_request';
   }
+  const providerType = providerErrorType(error);
+  if (providerType !== undefined) return providerType;
   if (OOM_PATTERN.test(text)) return 'oom';
   if (CUDA_PATTERN.test(text)) return 'cuda';
   if (typeof code === 'string' && CONNECTION_CODES.has(code)) return 'connection';

@@ -18,6 +18,10 @@ export interface GenAiClientOptions {
   providerName: string;
   serverAddress?: string | undefined;
   serverPort?: number | undefined;
+  /** Also set the deprecated `gen_ai.system` to the provider name (migration from the v1.36 conventions). */
+  legacySystemAttribute?: boolean | undefined;
+  /** Also record the unreleased gen_ai.client.inference.usage.* counters, from the usage the API reported. */
+  usageCounters?: boolean | undefined;
 }
 
 /** What one request measured, handed to `onEnd` once. Times in seconds. */
@@ -41,6 +45,10 @@ export interface InferenceSummary {
   promptTokens: number | undefined;
   /** The output token count as reported (setCompletionTokens), when it was. */
   completionTokens: number | undefined;
+  /** Token categories as reported (setCacheReadTokens, setCacheWriteTokens, setReasoningTokens), when they were. */
+  cacheReadTokens: number | undefined;
+  cacheWriteTokens: number | undefined;
+  reasoningTokens: number | undefined;
 }
 
 export interface InferenceContextOptions {
@@ -87,6 +95,9 @@ export class InferenceContext implements Disposable {
   private tokens = 0;
   private promptTokens: number | undefined;
   private reportedTokens: number | undefined;
+  private cacheReadTokens: number | undefined;
+  private cacheWriteTokens: number | undefined;
+  private reasoningTokens: number | undefined;
   /** Seconds to the first token, once known (from the first token, or set by the caller). */
   private ttftSeconds: number | undefined;
   /** When the previous token arrived; -1 before the first one with a timestamp. */
@@ -218,6 +229,27 @@ export class InferenceContext implements Disposable {
     this.reportedTokens = count;
   }
 
+  /** Input tokens served from the provider's prompt cache, as reported; counted once when the request ends. */
+  setCacheReadTokens(count: number): void {
+    if (this.validCount('ryot_cache_read_tokens', count)) this.cacheReadTokens = count;
+  }
+
+  /** Input tokens written to the provider's prompt cache, as reported; counted once when the request ends. */
+  setCacheWriteTokens(count: number): void {
+    if (this.validCount('ryot_cache_write_tokens', count)) this.cacheWriteTokens = count;
+  }
+
+  /** Output tokens spent on reasoning, as reported; counted once when the request ends. */
+  setReasoningTokens(count: number): void {
+    if (this.validCount('ryot_reasoning_tokens', count)) this.reasoningTokens = count;
+  }
+
+  private validCount(metric: string, count: number): boolean {
+    if (isNonNegativeInteger(count)) return true;
+    this.recorder.rejectValue(metric, count, 'a non-negative integer');
+    return false;
+  }
+
   /** `gen_ai.response.model` for the gen_ai.client.* metrics; effective until their first record. */
   setResponseModel(model: string): void {
     if (this.responseModel === undefined && typeof model === 'string') this.responseModel = model;
@@ -270,6 +302,13 @@ export class InferenceContext implements Disposable {
     const { recorder } = this;
     const duration = Math.max(0, (recorder.now() - this.startedAt) / 1000);
     this.sink.finish(this.series, status, errorType, duration, this.reportedTokens ?? this.tokens, this.promptTokens);
+    if (this.cacheReadTokens !== undefined || this.cacheWriteTokens !== undefined || this.reasoningTokens !== undefined) {
+      const { attributes } = this.series;
+      const instruments = recorder.instruments();
+      if (this.cacheReadTokens !== undefined) instruments.cacheReadTokens.add(this.cacheReadTokens, attributes);
+      if (this.cacheWriteTokens !== undefined) instruments.cacheWriteTokens.add(this.cacheWriteTokens, attributes);
+      if (this.reasoningTokens !== undefined) instruments.reasoningTokens.add(this.reasoningTokens, attributes);
+    }
     if (recorder.genAi) this.recordGenAiServer(status, duration, error === undefined ? status : errorType);
     if (this.genAiClient) this.recordGenAiClient(duration, errorType);
     if (this.onEnd) this.report(status, errorType, error, duration);
@@ -303,6 +342,19 @@ export class InferenceContext implements Disposable {
     client.genAiClientOperationDuration.record(duration, errorType === undefined ? base : { ...base, 'error.type': errorType });
     if (this.promptTokens !== undefined) client.genAiClientTokenUsage.record(this.promptTokens, { ...base, 'gen_ai.token.type': 'input' });
     if (this.reportedTokens !== undefined) client.genAiClientTokenUsage.record(this.reportedTokens, { ...base, 'gen_ai.token.type': 'output' });
+    if (this.genAiClient!.usageCounters) this.recordUsageCounters(base);
+  }
+
+  private recordUsageCounters(attributes: Attributes): void {
+    const usage = this.recorder.genAiClientUsageInstruments(this.genAiClient!.scope);
+    const counts: Array<[keyof typeof usage, number | undefined]> = [
+      ['genAiClientUsageInputTokens', this.promptTokens],
+      ['genAiClientUsageOutputTokens', this.reportedTokens],
+      ['genAiClientUsageCacheReadInputTokens', this.cacheReadTokens],
+      ['genAiClientUsageCacheWriteInputTokens', this.cacheWriteTokens],
+      ['genAiClientUsageReasoningOutputTokens', this.reasoningTokens],
+    ];
+    for (const [key, count] of counts) if (count !== undefined) usage[key].add(count, attributes);
   }
 
   private client(): GenAiClientInstruments {
@@ -318,6 +370,7 @@ export class InferenceContext implements Disposable {
       'gen_ai.provider.name': options.providerName,
       'gen_ai.request.model': this.series.label,
     };
+    if (options.legacySystemAttribute) attributes['gen_ai.system'] = options.providerName;
     if (this.responseModel !== undefined) attributes['gen_ai.response.model'] = this.recorder.series(this.responseModel).label;
     if (options.serverAddress !== undefined) {
       attributes['server.address'] = options.serverAddress;
@@ -342,6 +395,9 @@ export class InferenceContext implements Disposable {
         maxGap: this.gaps > 0 ? this.maxGap : undefined,
         promptTokens: this.promptTokens,
         completionTokens: this.reportedTokens,
+        cacheReadTokens: this.cacheReadTokens,
+        cacheWriteTokens: this.cacheWriteTokens,
+        reasoningTokens: this.reasoningTokens,
       });
     } catch (callbackError) {
       this.recorder.diagnostics.warnOnce('on-end-threw', () => `the onEnd callback threw (${safeString(callbackError)}); ignored.`);

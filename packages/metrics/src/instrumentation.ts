@@ -1,6 +1,8 @@
 /**
  * `@ryot/metrics/instrumentation`: the building blocks integrations and exporters use: the catalog, instrument
- * creation, the vocabularies, the built-in classifier and the default API object.
+ * creation, the vocabularies, the built-in classifier, the default API object, and what every client integration
+ * (@ryot/openai, @ryot/anthropic, @ryot/ai-sdk, @ryot/langchain) shares: the client request, the measured
+ * iterator, server attributes from a base URL, the GenAI stability switch and the Stainless SDK hooks.
  */
 import type { MeterProvider } from '@opentelemetry/api';
 import type { RyotApi } from './api.js';
@@ -32,6 +34,24 @@ export { defaultApi } from './api.js';
 export type { RyotApi } from './api.js';
 export type { InstrumentationScope } from './recorder.js';
 export type { GenAiClientOptions, InferenceSummary } from './inference.js';
+export { ClientRequest, resolveClientOptions } from './client/request.js';
+export type {
+  ClientOutcome,
+  ClientUsage,
+  ClientRequestSummary,
+  ClientMeasureOptions,
+  ClientRequestConfig,
+  ResolvedClientOptions,
+  ResolvedGenAi,
+  PayloadReader,
+} from './client/request.js';
+export { MeasuredIterator } from './client/measured-iterator.js';
+export type { StreamObserver } from './client/measured-iterator.js';
+export { serverAttributes } from './client/server-address.js';
+export type { ServerAttributes } from './client/server-address.js';
+export { emitsLegacyGenAiSystem, GEN_AI_LATEST_EXPERIMENTAL } from './client/stability.js';
+export { instrumentStainlessClient, hookStream, retryCountHeader } from './client/stainless.js';
+export type { Instrumentation, MeasuredCreate, StreamLike } from './client/stainless.js';
 
 /**
  * Declares whether the readers of `provider` carry the instance's `ryotMetricProducer()` (default: the default

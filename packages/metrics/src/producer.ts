@@ -177,7 +177,8 @@ export class RyotMetricProducer implements MetricProducer {
 
   private histogramPoint(points: Point<HistogramValue>[], histogram: OwnedHistogram, attributes: Attributes, startTime: HrTime, endTime: HrTime): void {
     if (histogram.count === 0) return;
-    const boundaries = [...histogram.boundaries];
+    // The same array at every collection: serializers may cache per boundary list.
+    const boundaries = histogram.boundaries as number[];
     if (!this.delta) {
       points.push({
         startTime,

@@ -51,10 +51,12 @@ const ERROR_TYPE_SET: ReadonlySet<unknown> = new Set(ERROR_TYPES);
 const RECORDER_KEYS = metricKeysIn('requests', 'tokens', 'model', 'gpu', 'errors', 'queue', 'info');
 const GENAI_SERVER_KEYS = metricKeysIn('genai_server');
 const GENAI_CLIENT_KEYS = metricKeysIn('genai_client');
+const GENAI_CLIENT_USAGE_KEYS = metricKeysIn('genai_client_usage');
 type RecorderKey = MetricKeyIn<'requests' | 'tokens' | 'model' | 'gpu' | 'errors' | 'queue' | 'info'>;
 export type RecorderInstruments = InstrumentSet<RecorderKey>;
 export type GenAiServerInstruments = InstrumentSet<MetricKeyIn<'genai_server'>>;
 export type GenAiClientInstruments = InstrumentSet<MetricKeyIn<'genai_client'>>;
+export type GenAiClientUsageInstruments = InstrumentSet<MetricKeyIn<'genai_client_usage'>>;
 
 /** The instruments of one MeterProvider, and the callback registered on it; undone by `unbind`. */
 interface Binding {
@@ -67,6 +69,7 @@ interface Binding {
   used: boolean;
   readonly genAiServer: GenAiServerInstruments | undefined;
   readonly clients: Map<string, GenAiClientInstruments>;
+  readonly clientUsage: Map<string, GenAiClientUsageInstruments>;
   readonly callback: BatchObservableCallback;
   readonly observables: Observable[];
 }
@@ -173,6 +176,17 @@ export class Recorder {
     if (instruments === undefined) {
       instruments = createInstruments(binding.provider.getMeter(scope.name, scope.version), GENAI_CLIENT_KEYS);
       binding.clients.set(scope.name, instruments);
+    }
+    return instruments;
+  }
+
+  /** The opt-in gen_ai.client.inference.usage.* counters on the current provider, under an integration's scope. */
+  genAiClientUsageInstruments(scope: InstrumentationScope): GenAiClientUsageInstruments {
+    const binding = this.bind();
+    let instruments = binding.clientUsage.get(scope.name);
+    if (instruments === undefined) {
+      instruments = createInstruments(binding.provider.getMeter(scope.name, scope.version), GENAI_CLIENT_USAGE_KEYS);
+      binding.clientUsage.set(scope.name, instruments);
     }
     return instruments;
   }
@@ -305,7 +319,7 @@ export class Recorder {
         : '@ryot/metrics: per-request series are recorded through OTel instruments (no ryotMetricProducer() created)',
     );
     const sink = owned ? ownedSink : instrumentSink(instruments);
-    this.binding = { provider, meter, instruments, sink, used: false, genAiServer, clients: new Map(), callback, observables };
+    this.binding = { provider, meter, instruments, sink, used: false, genAiServer, clients: new Map(), clientUsage: new Map(), callback, observables };
     return this.binding;
   }
 

@@ -22,6 +22,11 @@ const cases: Array<[string, unknown, ErrorType]> = [
   ['null', null, 'unknown'],
   ['plain error', new Error('something else'), 'unknown'],
   ['HTTP 500', Object.assign(new Error('Internal'), { status: 500 }), 'unknown'],
+  ["Anthropic's HTTP 529 (overloaded)", Object.assign(new Error('Overloaded'), { status: 529 }), 'rate_limit'],
+  ['a stream error event: overloaded_error in the body, no status', Object.assign(new Error('Overloaded'), { error: { type: 'error', error: { type: 'overloaded_error', message: 'Overloaded' } } }), 'rate_limit'],
+  ['an error type on the error itself', Object.assign(new Error('bad'), { type: 'invalid_request_error' }), 'invalid_request'],
+  ['the status wins over the body type', Object.assign(new Error('x'), { status: 429, type: 'invalid_request_error' }), 'rate_limit'],
+  ['an unknown body type', Object.assign(new Error('x'), { type: 'api_error' }), 'unknown'],
 ];
 
 describe('classifyError', () => {

@@ -160,7 +160,7 @@ describe('catalog', () => {
       const definition = ALL_METRICS[i]!;
       expect(view.instrumentName).toBe(definition.name);
       // Each view selects the meter that records its metric: nvml's own for hardware, any meter for the client metrics.
-      const expectedMeter = definition.group === 'hardware' ? '@ryot/nvml' : definition.group === 'genai_client' ? undefined : '@ryot/metrics';
+      const expectedMeter = definition.group === 'hardware' ? '@ryot/nvml' : definition.group === 'genai_client' || definition.group === 'genai_client_usage' ? undefined : '@ryot/metrics';
       expect(view.meterName, definition.name).toBe(expectedMeter);
       expect(view.aggregationCardinalityLimit).toBe(500);
       if (definition.buckets) {

@@ -14,11 +14,10 @@ import { performance } from 'node:perf_hooks';
 import type { Attributes, Histogram } from '@opentelemetry/api';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { createRyot, ryotViews } from '@ryot/metrics';
-import { METRICS, RYOT_METER_NAME, createInstrument } from '@ryot/metrics/instrumentation';
+import { ClientRequest, METRICS, MeasuredIterator, RYOT_METER_NAME, createInstrument, hookStream, resolveClientOptions } from '@ryot/metrics/instrumentation';
 import { Stream } from 'openai/core/streaming';
-import { MeasuredIterator } from '../src/iterator.js';
-import { RequestMeasurement } from '../src/measurement.js';
-import { hookStream } from '../src/openai.js';
+import { readChatChunk } from '../src/chat-format.js';
+import { OPENAI_SCOPE } from '../src/version.js';
 
 class Reader extends MetricReader {
   constructor() {
@@ -73,8 +72,9 @@ async function* memoryChunks(): AsyncGenerator<unknown> {
   for (let i = 0; i < CHUNKS; i++) yield chunkObjects[i];
 }
 
-function measurement(semconv: boolean): RequestMeasurement {
-  return new RequestMeasurement({ api, genAiProvider: semconv ? 'openai' : undefined, operation: 'chat', requestModel: 'bench', streaming: true, server: { address: 'localhost', port: 443 }, onRequestEnd: undefined });
+function measurement(semconv: boolean): ClientRequest {
+  const options = resolveClientOptions({ ryot: api, genAiSemconv: semconv, legacyGenAiSystem: false }, 'openai');
+  return new ClientRequest({ options, scope: OPENAI_SCOPE, operation: 'chat', requestModel: 'bench', streaming: true, server: { address: 'localhost', port: 443 }, readChunk: readChatChunk });
 }
 
 type Variant = (semconv: boolean) => Promise<void>;

@@ -1,9 +1,8 @@
-import { MeasuredIterator } from './iterator.js';
-import { RequestMeasurement } from './measurement.js';
-import { resolveOptions, type MeasureOptions } from './options.js';
-import { serverAttributes } from './server-address.js';
+import { ClientRequest, MeasuredIterator, RyotError, resolveClientOptions, serverAttributes } from '@ryot/metrics/instrumentation';
+import { readChatChunk } from './chat-format.js';
+import { DEFAULT_PROVIDER, type MeasureOptions, type OperationName } from './options.js';
 import { sseEvents } from './sse.js';
-import type { OperationName } from './chunks.js';
+import { OPENAI_SCOPE } from './version.js';
 
 export interface InstrumentSseOptions extends MeasureOptions {
   /** The `model` label (and gen_ai.request.model). */
@@ -17,8 +16,8 @@ export interface InstrumentSseOptions extends MeasureOptions {
 }
 
 /** An HTTP error status on an SSE request, classified by its `status` (429 → rate_limit, 4xx → invalid_request, …). */
-export class SseHttpError extends Error {
-  override readonly name = 'SseHttpError';
+export class SseHttpError extends RyotError {
+  readonly code = 'RYOT_SSE_HTTP_STATUS';
   constructor(
     readonly status: number,
     readonly body: string,
@@ -27,14 +26,17 @@ export class SseHttpError extends Error {
   }
 }
 
-/** An `{"error": …}` payload inside the stream. */
-export class SseStreamError extends Error {
-  override readonly name = 'SseStreamError';
+/** An `{"error": …}` payload inside the stream (classified by its `type`/`code`, e.g. rate_limit_exceeded). */
+export class SseStreamError extends RyotError {
+  readonly code = 'RYOT_SSE_STREAM_ERROR';
+  /** The payload, where the classifier reads a provider error's `type` and `code`. */
+  readonly error: unknown;
   constructor(
     readonly payload: unknown,
     readonly status: number | undefined,
   ) {
     super(typeof payload === 'object' && payload !== null && typeof (payload as { message?: unknown }).message === 'string' ? (payload as { message: string }).message : 'error event in stream');
+    this.error = payload;
   }
 }
 
@@ -73,15 +75,14 @@ async function* parsedChunks<T>(response: Response | PromiseLike<Response>): Asy
  * from the iteration (never as an unhandled rejection).
  */
 export function instrumentSseResponse<T = unknown>(response: Response | PromiseLike<Response>, options: InstrumentSseOptions): InstrumentedSse<T> {
-  const resolved = resolveOptions(options);
-  const measurement = new RequestMeasurement({
-    api: resolved.api,
-    genAiProvider: resolved.genAiProvider,
+  const measurement = new ClientRequest({
+    options: resolveClientOptions(options, DEFAULT_PROVIDER),
+    scope: OPENAI_SCOPE,
     operation: options.operation ?? 'chat',
     requestModel: options.model,
     streaming: true,
     server: serverAttributes(options.url),
-    onRequestEnd: resolved.onRequestEnd,
+    readChunk: readChatChunk,
   });
   measurement.watch(options.signal);
   // Failures before the first read are recorded even if nobody iterates; the rejection is handled here.

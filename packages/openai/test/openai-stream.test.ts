@@ -5,6 +5,7 @@ import {
   PREFILL_MS_PER_TOKEN,
   STEP_MS,
   clientHarness,
+  expectWithin,
   histogram,
   openaiClient,
   sleep,
@@ -64,12 +65,6 @@ function setup(extra: Parameters<typeof instrumentOpenAI>[1] = {}): { h: ClientH
   return { h, client };
 }
 
-function expectWithin(seconds: number | undefined, expectedS: number, earlyMs: number, lateMs: number): void {
-  expect(seconds).toBeDefined();
-  expect(seconds!).toBeGreaterThanOrEqual(expectedS - earlyMs / 1000);
-  expect(seconds!).toBeLessThanOrEqual(expectedS + lateMs / 1000);
-}
-
 const model = { model: 'm1' };
 
 describe('streaming chat completions against the example server', () => {
@@ -114,6 +109,8 @@ describe('streaming chat completions against the example server', () => {
     const attributes = {
       'gen_ai.operation.name': 'chat',
       'gen_ai.provider.name': 'openai',
+      // The pre-v1.37 name, kept beside its replacement unless OTEL_SEMCONV_STABILITY_OPT_IN has gen_ai_latest_experimental.
+      'gen_ai.system': 'openai',
       'gen_ai.request.model': 'm1',
       'gen_ai.response.model': 'm1',
       'server.address': '127.0.0.1',
@@ -163,7 +160,7 @@ describe('streaming chat completions against the example server', () => {
     expect(h.summaries[0]).toMatchObject({ operation: 'text_completion', outcome: 'completed', contentChunks: OUTPUT_TOKENS, completionTokens: OUTPUT_TOKENS, promptTokens: PROMPT_TOKENS });
     expectWithin(h.summaries[0]!.timeToFirstChunk, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);
     const all = await h.metrics();
-    expect(histogram(all, 'gen_ai.client.operation.duration', { 'gen_ai.operation.name': 'text_completion', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'm1', 'gen_ai.response.model': 'm1', 'server.address': '127.0.0.1', 'server.port': server.port })?.count).toBe(1);
+    expect(histogram(all, 'gen_ai.client.operation.duration', { 'gen_ai.operation.name': 'text_completion', 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai', 'gen_ai.request.model': 'm1', 'gen_ai.response.model': 'm1', 'server.address': '127.0.0.1', 'server.port': server.port })?.count).toBe(1);
   });
 });
 
@@ -245,7 +242,7 @@ describe('the SDK objects keep their whole API', () => {
     // Streaming-only metrics are not reported for non-streaming calls.
     expect(histogram(all, 'ryot_inference_ttft_seconds', model)).toBeUndefined();
     expect(all.find((m) => m.descriptor.name === 'gen_ai.client.operation.time_to_first_chunk')?.dataPoints ?? []).toHaveLength(0);
-    expect(histogram(all, 'gen_ai.client.token.usage', { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'm1', 'gen_ai.response.model': 'm1', 'server.address': '127.0.0.1', 'server.port': server.port, 'gen_ai.token.type': 'output' })?.sum).toBe(OUTPUT_TOKENS);
+    expect(histogram(all, 'gen_ai.client.token.usage', { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai', 'gen_ai.request.model': 'm1', 'gen_ai.response.model': 'm1', 'server.address': '127.0.0.1', 'server.port': server.port, 'gen_ai.token.type': 'output' })?.sum).toBe(OUTPUT_TOKENS);
   });
 });
 

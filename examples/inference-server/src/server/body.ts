@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { RequestError } from './openai-format.js';
+import { RequestError } from './dialect.js';
 
 /** Reads the request body as UTF-8, refusing more than `limit` bytes with a 413. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {

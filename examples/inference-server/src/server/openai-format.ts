@@ -1,46 +1,27 @@
-/** Parsing and shaping of the OpenAI-compatible request and response bodies. */
+/** The OpenAI chat and text-completion formats: request parsing, streamed chunks, whole responses, errors. */
+import type { ServerResponse } from 'node:http';
+import {
+  RequestError,
+  contentText,
+  isRecord,
+  parseJsonObject,
+  readModel,
+  readPositiveInteger,
+  reasoningForEffort,
+  type Dialect,
+  type FinishKind,
+  type GenerationRequest,
+  type GenerationUsage,
+  type ResponseIds,
+  type StreamShape,
+} from './dialect.js';
+import { SseWriter } from './respond.js';
 
 export type Endpoint = 'chat' | 'completions';
 
-export interface ParsedRequest {
-  endpoint: Endpoint;
-  model: string;
-  stream: boolean;
-  includeUsage: boolean;
-  maxTokens: number | undefined;
-  promptText: string;
-  prefixKey: string;
-}
+export { RequestError };
 
-export class RequestError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly code: string,
-    readonly param: string | null = null,
-  ) {
-    super(message);
-    this.name = 'RequestError';
-  }
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function readMaxTokens(body: Record<string, unknown>): number | undefined {
-  for (const key of ['max_completion_tokens', 'max_tokens']) {
-    const value = body[key];
-    if (value === undefined || value === null) continue;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-      throw new RequestError(400, `${key} must be a positive integer, got ${JSON.stringify(value)}`, 'invalid_value', key);
-    }
-    return value;
-  }
-  return undefined;
-}
-
-function chatPrompt(body: Record<string, unknown>): { text: string; prefix: string } {
+function chatPrompt(body: Record<string, unknown>): { text: string; prefix: string; system: string | undefined } {
   const messages = body['messages'];
   if (!Array.isArray(messages) || messages.length === 0) {
     throw new RequestError(400, 'messages must be a non-empty array', 'invalid_value', 'messages');
@@ -50,35 +31,26 @@ function chatPrompt(body: Record<string, unknown>): { text: string; prefix: stri
     if (!isRecord(message) || typeof message['role'] !== 'string') {
       throw new RequestError(400, `messages[${index}] must be an object with a role`, 'invalid_value', `messages[${index}]`);
     }
-    const content = message['content'];
-    if (typeof content === 'string') parts.push(content);
-    else if (Array.isArray(content)) {
-      for (const part of content) if (isRecord(part) && typeof part['text'] === 'string') parts.push(part['text']);
-    }
+    const text = contentText(message['content']);
+    if (text) parts.push(text);
   }
   const first = messages[0] as Record<string, unknown>;
-  const prefix = first['role'] === 'system' && typeof first['content'] === 'string' ? first['content'] : parts.join('\n').slice(0, 64);
-  return { text: parts.join('\n'), prefix };
+  const system = first['role'] === 'system' || first['role'] === 'developer' ? contentText(first['content']) || undefined : undefined;
+  return { text: parts.join('\n'), prefix: system ?? parts.join('\n').slice(0, 64), system };
 }
 
-export function parseRequest(endpoint: Endpoint, raw: string, knownModels: ReadonlySet<string>): ParsedRequest {
-  let body: unknown;
-  try {
-    body = JSON.parse(raw);
-  } catch (error) {
-    throw new RequestError(400, `request body is not valid JSON: ${(error as Error).message}`, 'invalid_json');
-  }
-  if (!isRecord(body)) throw new RequestError(400, 'request body must be a JSON object', 'invalid_json');
-  const model = body['model'];
-  if (typeof model !== 'string' || model.length === 0) throw new RequestError(400, 'model is required', 'invalid_value', 'model');
-  if (!knownModels.has(model)) throw new RequestError(404, `The model '${model.slice(0, 100)}' does not exist`, 'model_not_found', 'model');
-  const maxTokens = readMaxTokens(body);
+export function parseRequest(endpoint: Endpoint, raw: string, knownModels: ReadonlySet<string>): GenerationRequest {
+  const body = parseJsonObject(raw);
+  const model = readModel(body, knownModels);
+  const maxTokens = readPositiveInteger(body, ['max_completion_tokens', 'max_tokens']);
   let promptText: string;
   let prefixKey: string;
+  let system: string | undefined;
   if (endpoint === 'chat') {
     const prompt = chatPrompt(body);
     promptText = prompt.text;
     prefixKey = prompt.prefix;
+    system = prompt.system;
   } else {
     const prompt = body['prompt'];
     if (typeof prompt !== 'string') throw new RequestError(400, 'prompt must be a string', 'invalid_value', 'prompt');
@@ -87,61 +59,82 @@ export function parseRequest(endpoint: Endpoint, raw: string, knownModels: Reado
   }
   const streamOptions = body['stream_options'];
   return {
-    endpoint,
     model,
     stream: body['stream'] === true,
     includeUsage: isRecord(streamOptions) && streamOptions['include_usage'] === true,
     maxTokens,
     promptText,
     prefixKey,
+    reasoningTokens: endpoint === 'chat' ? reasoningForEffort(body['reasoning_effort']) : 0,
+    // OpenAI caches prompt prefixes automatically: reads are reported, writes are not.
+    cacheablePrefix: system,
+    cacheWrite: false,
   };
-}
-
-/** A rough tokenizer: about four characters a token, as for English BPE vocabularies. */
-export function countPromptTokens(text: string): number {
-  return Math.max(1, Math.ceil(text.length / 4));
 }
 
 export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  prompt_tokens_details?: { cached_tokens: number };
+  completion_tokens_details?: { reasoning_tokens: number };
 }
 
-export function usage(promptTokens: number, completionTokens: number): Usage {
-  return { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens };
+/** `usage`; the details objects only when there are cached or reasoning tokens to report. */
+export function usage(totals: GenerationUsage): Usage {
+  const result: Usage = { prompt_tokens: totals.promptTokens, completion_tokens: totals.completionTokens, total_tokens: totals.promptTokens + totals.completionTokens };
+  if (totals.cacheReadTokens > 0) result.prompt_tokens_details = { cached_tokens: totals.cacheReadTokens };
+  if (totals.reasoningTokens > 0) result.completion_tokens_details = { reasoning_tokens: totals.reasoningTokens };
+  return result;
 }
 
-export interface ResponseIds {
-  id: string;
-  created: number;
-  model: string;
-}
-
-export function chunk(endpoint: Endpoint, ids: ResponseIds, content: string | undefined, finishReason: string | null, first = false): unknown {
+function chunk(endpoint: Endpoint, ids: ResponseIds, delta: Record<string, unknown> | undefined, text: string | undefined, finishReason: string | null): unknown {
   if (endpoint === 'completions') {
-    return { ...ids, object: 'text_completion', choices: [{ index: 0, text: content ?? '', logprobs: null, finish_reason: finishReason }] };
+    return { ...ids, object: 'text_completion', choices: [{ index: 0, text: text ?? '', logprobs: null, finish_reason: finishReason }] };
   }
-  const delta = first ? { role: 'assistant', content: '' } : content === undefined ? {} : { content };
-  return { ...ids, object: 'chat.completion.chunk', choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] };
-}
-
-export function usageChunk(endpoint: Endpoint, ids: ResponseIds, totals: Usage): unknown {
-  return { ...ids, object: endpoint === 'chat' ? 'chat.completion.chunk' : 'text_completion', choices: [], usage: totals };
-}
-
-export function completion(endpoint: Endpoint, ids: ResponseIds, text: string, finishReason: string, totals: Usage): unknown {
-  if (endpoint === 'completions') {
-    return { ...ids, object: 'text_completion', choices: [{ index: 0, text, logprobs: null, finish_reason: finishReason }], usage: totals };
-  }
-  return {
-    ...ids,
-    object: 'chat.completion',
-    choices: [{ index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: finishReason }],
-    usage: totals,
-  };
+  return { ...ids, object: 'chat.completion.chunk', choices: [{ index: 0, delta: delta ?? {}, logprobs: null, finish_reason: finishReason }] };
 }
 
 export function errorBody(message: string, type: string, code: string | null, param: string | null = null): unknown {
   return { error: { message, type, param, code } };
+}
+
+const FINISH: Record<FinishKind, string> = { stop: 'stop', length: 'length' };
+
+export function openAIDialect(endpoint: Endpoint): Dialect {
+  return {
+    idPrefix: endpoint === 'chat' ? 'chatcmpl' : 'cmpl',
+    parse: (raw, knownModels) => parseRequest(endpoint, raw, knownModels),
+    errorBody,
+    stream(res: ServerResponse, ids: ResponseIds, request: GenerationRequest): StreamShape {
+      const sse = new SseWriter(res);
+      return {
+        start() {
+          if (endpoint === 'chat') sse.send(chunk(endpoint, ids, { role: 'assistant', content: '' }, undefined, null));
+        },
+        token(text, reasoning) {
+          sse.send(chunk(endpoint, ids, reasoning ? { reasoning_content: text } : { content: text }, reasoning ? '' : text, null));
+        },
+        finish(finish, totals) {
+          sse.send(chunk(endpoint, ids, undefined, endpoint === 'chat' ? undefined : '', FINISH[finish]));
+          if (request.includeUsage) {
+            sse.send({ ...ids, object: endpoint === 'chat' ? 'chat.completion.chunk' : 'text_completion', choices: [], usage: usage(totals) });
+          }
+          sse.done();
+        },
+        fail(message, errorType) {
+          sse.send(errorBody(message, errorType === 'oom' || errorType === 'cuda' ? 'server_error' : errorType, errorType));
+          sse.done();
+        },
+      };
+    },
+    body(ids, output, finish, totals) {
+      if (endpoint === 'completions') {
+        return { ...ids, object: 'text_completion', choices: [{ index: 0, text: output.text, logprobs: null, finish_reason: FINISH[finish] }], usage: usage(totals) };
+      }
+      const message: Record<string, unknown> = { role: 'assistant', content: output.text };
+      if (output.reasoning) message['reasoning_content'] = output.reasoning;
+      return { ...ids, object: 'chat.completion', choices: [{ index: 0, message, logprobs: null, finish_reason: FINISH[finish] }], usage: usage(totals) };
+    },
+  };
 }

@@ -6,7 +6,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(text);
 }
 
-/** Server-sent events as the OpenAI API streams them: `data: <json>` lines, then `data: [DONE]`. */
+/** Server-sent events: `data: <json>` lines (OpenAI's `data: [DONE]` to close), or named `event:` lines. */
 export class SseWriter {
   constructor(private readonly res: ServerResponse) {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -17,9 +17,18 @@ export class SseWriter {
     if (!this.res.writableEnded) this.res.write(`data: ${JSON.stringify(data)}\n\n`);
   }
 
+  /** A named event (Anthropic Messages, OpenAI Responses). */
+  event(name: string, data: unknown): void {
+    if (!this.res.writableEnded) this.res.write(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`);
+  }
+
   done(): void {
     if (this.res.writableEnded) return;
     this.res.write('data: [DONE]\n\n');
     this.res.end();
+  }
+
+  end(): void {
+    if (!this.res.writableEnded) this.res.end();
   }
 }

@@ -5,21 +5,13 @@ import { defaultApi } from '@ryot/metrics/instrumentation';
 import { ModelEngine } from '../engine/engine.js';
 import { DEFAULT_MODELS, NO_FAULTS, type FaultRates, type ModelSpec } from '../engine/model-spec.js';
 import { seededRandom } from '../engine/rng.js';
+import { anthropicDialect, anthropicErrorBody } from './anthropic-format.js';
 import { readBody } from './body.js';
-import {
-  RequestError,
-  chunk,
-  completion,
-  countPromptTokens,
-  errorBody,
-  parseRequest,
-  usage,
-  usageChunk,
-  type Endpoint,
-  type ParsedRequest,
-  type ResponseIds,
-} from './openai-format.js';
-import { sendJson, SseWriter } from './respond.js';
+import { countPromptTokens, RequestError, type Dialect, type GenerationRequest, type GenerationUsage, type ResponseIds } from './dialect.js';
+import { errorBody, openAIDialect } from './openai-format.js';
+import { PromptCache } from './prompt-cache.js';
+import { responsesDialect } from './responses-format.js';
+import { sendJson } from './respond.js';
 
 export type MetricsHandler = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
 
@@ -66,6 +58,8 @@ interface Job {
 }
 
 const UNKNOWN_MODEL = 'unknown';
+const CHAT = openAIDialect('chat');
+const COMPLETIONS = openAIDialect('completions');
 
 export async function createInferenceServer(options: InferenceServerOptions = {}): Promise<InferenceServer> {
   const api = options.api === null ? undefined : (options.api ?? defaultApi);
@@ -105,14 +99,28 @@ export async function createInferenceServer(options: InferenceServerOptions = {}
     api?.startInference({ model: knownModels.has(model) ? model : UNKNOWN_MODEL }).fail(error);
   };
 
-  async function handleCompletion(endpoint: Endpoint, req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let parsed: ParsedRequest;
+  const promptCache = new PromptCache(256);
+
+  /** The prompt side of the usage: cached prefix tokens are read on a hit, and written on a miss when the request asks. */
+  const promptUsage = (request: GenerationRequest): GenerationUsage => {
+    const promptTokens = countPromptTokens(request.promptText);
+    const totals: GenerationUsage = { promptTokens, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, reasoningTokens: 0 };
+    const prefix = request.cacheablePrefix;
+    if (prefix === undefined) return totals;
+    const cached = Math.min(countPromptTokens(prefix), promptTokens);
+    if (promptCache.hit(prefix)) totals.cacheReadTokens = cached;
+    else if (request.cacheWrite) totals.cacheWriteTokens = cached;
+    return totals;
+  };
+
+  async function handleGeneration(dialect: Dialect, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let parsed: GenerationRequest;
     try {
-      parsed = parseRequest(endpoint, await readBody(req, maxBodyBytes), knownModels);
+      parsed = dialect.parse(await readBody(req, maxBodyBytes), knownModels);
     } catch (error) {
       if (!(error instanceof RequestError)) throw error;
       reject(error, UNKNOWN_MODEL);
-      sendJson(res, error.status, errorBody(error.message, 'invalid_request_error', error.code, error.param));
+      sendJson(res, error.status, dialect.errorBody(error.message, 'invalid_request_error', error.code, error.param));
       return;
     }
     const controller = new AbortController();
@@ -120,44 +128,49 @@ export async function createInferenceServer(options: InferenceServerOptions = {}
       if (!res.writableFinished) controller.abort(new DOMException('client disconnected', 'AbortError'));
     });
     const length = lengthFor(parsed.maxTokens);
-    const promptTokens = countPromptTokens(parsed.promptText);
-    const job: Job = { model: parsed.model, promptTokens, prefixKey: parsed.prefixKey, maxTokens: length.tokens, signal: controller.signal };
-    const ids: ResponseIds = { id: `${endpoint === 'chat' ? 'chatcmpl' : 'cmpl'}-${Math.floor(random() * 1e12).toString(36)}`, created: Math.floor(Date.now() / 1000), model: parsed.model };
-    const finishReason = length.natural ? 'stop' : 'length';
+    const totals = promptUsage(parsed);
+    const job: Job = { model: parsed.model, promptTokens: totals.promptTokens, prefixKey: parsed.prefixKey, maxTokens: length.tokens, signal: controller.signal };
+    const ids: ResponseIds = { id: `${dialect.idPrefix}-${Math.floor(random() * 1e12).toString(36)}`, created: Math.floor(Date.now() / 1000), model: parsed.model };
+    const finish = length.natural ? 'stop' : 'length';
+    // The first tokens are reasoning when the request asked for it; at least one token stays text.
+    const reasoningTokens = Math.min(parsed.reasoningTokens, length.tokens - 1);
     const stream = generate(job);
+    const count = (generated: number) => {
+      totals.completionTokens = generated;
+      totals.reasoningTokens = Math.min(generated, reasoningTokens);
+    };
 
     if (!parsed.stream) {
-      let text = '';
+      const output = { text: '', reasoning: '' };
       let generated = 0;
       try {
         for await (const token of stream) {
-          text += token;
+          if (generated < reasoningTokens) output.reasoning += token;
+          else output.text += token;
           generated++;
         }
       } catch (error) {
-        if (!controller.signal.aborted) sendEngineError(res, error);
+        if (!controller.signal.aborted) sendEngineError(res, dialect, error);
         return;
       }
-      sendJson(res, 200, completion(endpoint, ids, text, finishReason, usage(promptTokens, generated)));
+      count(generated);
+      sendJson(res, 200, dialect.body(ids, output, finish, totals));
       return;
     }
 
-    const sse = new SseWriter(res);
+    const shape = dialect.stream(res, ids, parsed);
     let generated = 0;
     try {
-      if (endpoint === 'chat') sse.send(chunk(endpoint, ids, undefined, null, true));
+      shape.start(totals);
       for await (const token of stream) {
+        shape.token(token, generated < reasoningTokens);
         generated++;
-        sse.send(chunk(endpoint, ids, token, null));
       }
-      sse.send(chunk(endpoint, ids, endpoint === 'chat' ? undefined : '', finishReason));
-      if (parsed.includeUsage) sse.send(usageChunk(endpoint, ids, usage(promptTokens, generated)));
-      sse.done();
+      count(generated);
+      shape.finish(finish, totals);
     } catch (error) {
       if (controller.signal.aborted) return;
-      const type = classifyError(error);
-      sse.send(errorBody(error instanceof Error ? error.message : String(error), type === 'oom' || type === 'cuda' ? 'server_error' : type, type));
-      sse.done();
+      shape.fail(error instanceof Error ? error.message : String(error), classifyError(error));
     }
   }
 
@@ -166,7 +179,11 @@ export async function createInferenceServer(options: InferenceServerOptions = {}
     const method = req.method ?? 'GET';
     if (path === '/v1/chat/completions' || path === '/v1/completions') {
       if (method !== 'POST') return methodNotAllowed(res, 'POST');
-      return handleCompletion(path === '/v1/chat/completions' ? 'chat' : 'completions', req, res);
+      return handleGeneration(path === '/v1/chat/completions' ? CHAT : COMPLETIONS, req, res);
+    }
+    if (path === '/v1/messages' || path === '/v1/responses') {
+      if (method !== 'POST') return methodNotAllowed(res, 'POST');
+      return handleGeneration(path === '/v1/messages' ? anthropicDialect : responsesDialect, req, res);
     }
     if (path === '/v1/models') {
       if (method !== 'GET') return methodNotAllowed(res, 'GET');
@@ -214,8 +231,9 @@ function methodNotAllowed(res: ServerResponse, allow: string): void {
   sendJson(res, 405, errorBody(`method not allowed; use ${allow}`, 'invalid_request_error', 'method_not_allowed'));
 }
 
-function sendEngineError(res: ServerResponse, error: unknown): void {
+function sendEngineError(res: ServerResponse, dialect: Dialect, error: unknown): void {
   const type = classifyError(error);
   const status = type === 'timeout' ? 504 : type === 'oom' ? 503 : 500;
-  sendJson(res, status, errorBody(error instanceof Error ? error.message : String(error), 'server_error', type));
+  const message = error instanceof Error ? error.message : String(error);
+  sendJson(res, status, dialect === anthropicDialect ? anthropicErrorBody(message, status === 504 ? 'timeout_error' : 'api_error') : errorBody(message, 'server_error', type));
 }

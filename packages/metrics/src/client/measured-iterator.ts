@@ -1,15 +1,21 @@
-import type { RequestMeasurement } from './measurement.js';
+/** What a measured stream reports to: each item, and how the iteration ended. */
+export interface StreamObserver<T> {
+  chunk(value: T): void;
+  complete(): void;
+  abort(reason?: unknown): void;
+  fail(error: unknown): void;
+}
 
 /**
- * An async iterator that forwards every call to `source` unchanged and shows each chunk to the
- * measurement. The request completes when the source reports done (aborted if its signal had
- * aborted: the SDK ends its iteration quietly on `controller.abort()`), is aborted when the
- * consumer calls `return()` first (`break`), and errored when `next()` rejects.
+ * An async iterator that forwards every call to `source` unchanged and shows each item to the observer. The
+ * request completes when the source reports done (aborted if `signal` had aborted: Stainless SDKs end their
+ * iteration quietly on `controller.abort()`), is aborted when the consumer calls `return()` first (`break`), and
+ * errored when `next()` rejects.
  */
 export class MeasuredIterator<T> implements AsyncIterableIterator<T> {
   constructor(
     private readonly source: AsyncIterator<T>,
-    private readonly measurement: RequestMeasurement,
+    private readonly observer: StreamObserver<T>,
     private readonly signal: AbortSignal | undefined,
   ) {}
 
@@ -18,7 +24,7 @@ export class MeasuredIterator<T> implements AsyncIterableIterator<T> {
   }
 
   return(value?: unknown): Promise<IteratorResult<T>> {
-    this.measurement.abort();
+    this.observer.abort();
     const source = this.source;
     if (typeof source.return !== 'function') return Promise.resolve({ value: value as T, done: true });
     return source.return(value);
@@ -27,7 +33,7 @@ export class MeasuredIterator<T> implements AsyncIterableIterator<T> {
   throw(error?: unknown): Promise<IteratorResult<T>> {
     const source = this.source;
     if (typeof source.throw !== 'function') {
-      this.measurement.fail(error);
+      this.observer.fail(error);
       return Promise.reject(error);
     }
     return source.throw(error).then(this.onResult, this.onError);
@@ -38,15 +44,15 @@ export class MeasuredIterator<T> implements AsyncIterableIterator<T> {
   }
 
   private readonly onResult = (result: IteratorResult<T>): IteratorResult<T> => {
-    const measurement = this.measurement;
-    if (!result.done) measurement.chunk(result.value);
-    else if (this.signal?.aborted) measurement.abort(this.signal.reason);
-    else measurement.complete();
+    const observer = this.observer;
+    if (!result.done) observer.chunk(result.value);
+    else if (this.signal?.aborted) observer.abort(this.signal.reason);
+    else observer.complete();
     return result;
   };
 
   private readonly onError = (error: unknown): never => {
-    this.measurement.fail(error);
+    this.observer.fail(error);
     throw error;
   };
 }

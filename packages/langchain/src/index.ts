@@ -1,0 +1,2 @@
+export { RyotCallbackHandler } from './handler.js';
+export type { RyotCallbackHandlerOptions, RequestSummary } from './handler.js';

@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ChatOpenAI } from '@langchain/openai';
+import { ChatAnthropic } from '@langchain/anthropic';
+import { RyotCallbackHandler, type RyotCallbackHandlerOptions } from '../src/index.js';
+import { LANGCHAIN_SCOPE } from '../src/version.js';
+import packageJson from '../package.json' with { type: 'json' };
+import {
+  PREFILL_MS_PER_TOKEN,
+  STEP_MS,
+  clientHarness,
+  expectWithin,
+  expectNoUnhandledRejections,
+  histogram,
+  sleep,
+  startInferenceServer,
+  tinyServer,
+  total,
+  uniquePrompt,
+  value,
+  type ClientHarness,
+} from '../../../test/helpers/clients.js';
+
+const OUTPUT_TOKENS = 6;
+const PROMPT_TOKENS = 20;
+const EXPECTED_TTFT_S = (STEP_MS + PROMPT_TOKENS * PREFILL_MS_PER_TOKEN) / 1000;
+const model = { model: 'm1' };
+let server: Awaited<ReturnType<typeof startInferenceServer>>;
+
+expectNoUnhandledRejections();
+
+beforeAll(async () => {
+  server = await startInferenceServer(OUTPUT_TOKENS);
+});
+afterAll(async () => {
+  await server.shutdown();
+});
+
+function handler(h: ClientHarness, extra: RyotCallbackHandlerOptions = {}): RyotCallbackHandler {
+  return new RyotCallbackHandler({ ryot: h.api, meterProvider: h.provider, genAiSemconv: true, onRequestEnd: h.onRequestEnd, ...extra });
+}
+
+const chatOpenAI = (baseURL = `${server.url}/v1`, extra: Record<string, unknown> = {}) =>
+  new ChatOpenAI({ model: 'm1', apiKey: 'test-key', configuration: { baseURL }, maxRetries: 0, ...extra });
+
+describe('ChatOpenAI against the example server', () => {
+  test('.stream(): TTFT, every gap, usage from usage_metadata, finish reason, recorded once', async () => {
+    const h = clientHarness();
+    const stream = await chatOpenAI().stream(uniquePrompt(PROMPT_TOKENS), { callbacks: [handler(h)] });
+    let texts = 0;
+    for await (const chunk of stream) if (typeof chunk.content === 'string' && chunk.content) texts++;
+    expect(texts).toBe(OUTPUT_TOKENS);
+    await sleep(10);
+    expect(h.summaries).toHaveLength(1);
+    expect(h.summaries[0]).toMatchObject({ outcome: 'completed', providerName: 'openai', requestModel: 'm1', responseModel: 'm1', contentChunks: OUTPUT_TOKENS, gaps: OUTPUT_TOKENS - 1, promptTokens: PROMPT_TOKENS, completionTokens: OUTPUT_TOKENS, finishReason: 'length' });
+    const all = await h.metrics();
+    const ttft = histogram(all, 'ryot_inference_ttft_seconds', model)!;
+    expect(ttft.count).toBe(1);
+    expectWithin(ttft.sum, EXPECTED_TTFT_S, 3, 150);
+    const itl = histogram(all, 'ryot_inference_inter_token_latency_seconds', model)!;
+    expect(itl.count).toBe(OUTPUT_TOKENS - 1);
+    expectWithin(itl.sum! / itl.count, STEP_MS / 1000, 10, 40);
+    expect(value(all, 'ryot_prompt_tokens', model)).toBe(PROMPT_TOKENS);
+    // LangChain hands over the response model only at the end, after the chunk metrics: no gen_ai.response.model.
+    const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai', 'gen_ai.request.model': 'm1' };
+    expect(histogram(all, 'gen_ai.client.operation.time_per_output_chunk', attributes)?.count).toBe(OUTPUT_TOKENS - 1);
+    expect((await h.scopes())['gen_ai.client.operation.duration']).toBe(`@ryot/langchain@${packageJson.version}`);
+  });
+
+  test('without usage in the stream (streamUsage: false): output tokens are the tokens counted, no prompt tokens', async () => {
+    const h = clientHarness();
+    const stream = await chatOpenAI(undefined, { streamUsage: false }).stream(uniquePrompt(8), { callbacks: [handler(h)] });
+    for await (const chunk of stream) void chunk;
+    await sleep(10);
+    expect(h.summaries[0]).toMatchObject({ outcome: 'completed', contentChunks: OUTPUT_TOKENS, promptTokens: undefined, completionTokens: undefined });
+    const all = await h.metrics();
+    expect(value(all, 'ryot_tokens_generated', model)).toBe(OUTPUT_TOKENS);
+    expect(value(all, 'ryot_prompt_tokens', model)).toBeUndefined();
+  });
+
+  test('.invoke(): duration and usage, reasoning and cached tokens by category', async () => {
+    const h = clientHarness();
+    // ChatOpenAI sends reasoning settings only for reasoning models; the example server scripts them from reasoning_effort.
+    const chat = chatOpenAI(undefined, { modelKwargs: { reasoning_effort: 'medium' } });
+    const messages = [
+      { role: 'system', content: uniquePrompt(10) },
+      { role: 'user', content: uniquePrompt(PROMPT_TOKENS) },
+    ];
+    await chat.invoke(messages, { callbacks: [handler(h)] });
+    await chat.invoke(messages, { callbacks: [handler(h)] });
+    expect(h.summaries.map((s) => [s.outcome, s.streaming, s.promptTokens, s.cacheReadTokens, s.reasoningTokens, s.completionTokens])).toEqual([
+      ['completed', false, 31, undefined, 4, OUTPUT_TOKENS], // no cached tokens: LangChain leaves cache_read out
+      ['completed', false, 31, 10, 4, OUTPUT_TOKENS],
+    ]);
+    const all = await h.metrics();
+    expect(value(all, 'ryot_reasoning_tokens', model)).toBe(8);
+    expect(value(all, 'ryot_cache_read_tokens', model)).toBe(10);
+  });
+});
+
+describe('ChatAnthropic against /v1/messages', () => {
+  test('.stream(): TTFT, gaps, usage with cache write and read from usage_metadata, provider anthropic', async () => {
+    const h = clientHarness();
+    const chat = new ChatAnthropic({ model: 'm1', apiKey: 'test-key', anthropicApiUrl: server.url, maxRetries: 0, maxTokens: OUTPUT_TOKENS });
+    const system = uniquePrompt(10);
+    const messages = [
+      { role: 'system', content: [{ type: 'text', text: system, cache_control: { type: 'ephemeral' } }] },
+      { role: 'user', content: uniquePrompt(PROMPT_TOKENS) },
+    ];
+    for (let i = 0; i < 2; i++) {
+      const stream = await chat.stream(messages, { callbacks: [handler(h)] });
+      for await (const chunk of stream) void chunk;
+    }
+    await sleep(10);
+    // Usage is what LangChain reports: its streamed usage_metadata adds message_start's output_tokens (1) to
+    // message_delta's final count (6), so output is 7 where the API said 6 (the handler reports what it is given).
+    const langchainOutput = OUTPUT_TOKENS + 1;
+    expect(h.summaries.map((s) => [s.providerName, s.outcome, s.contentChunks, s.gaps, s.promptTokens, s.cacheWriteTokens, s.cacheReadTokens, s.completionTokens])).toEqual([
+      ['anthropic', 'completed', OUTPUT_TOKENS, OUTPUT_TOKENS - 1, 31, 10, 0, langchainOutput],
+      ['anthropic', 'completed', OUTPUT_TOKENS, OUTPUT_TOKENS - 1, 31, 0, 10, langchainOutput],
+    ]);
+  });
+});
+
+describe('outcomes', () => {
+  test('HTTP 429 → handleLLMError → rate_limit, once', async () => {
+    const tiny = await tinyServer((_req, res) => {
+      res.writeHead(429, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { message: 'slow down', type: 'rate_limit_error', code: 'rate_limit_exceeded' } }));
+    });
+    try {
+      const h = clientHarness();
+      await expect(chatOpenAI(tiny.url).invoke('hi', { callbacks: [handler(h)] })).rejects.toBeDefined();
+      await sleep(10);
+      expect(h.summaries).toHaveLength(1);
+      expect(h.summaries[0]).toMatchObject({ outcome: 'errored', errorType: 'rate_limit' });
+      const all = await h.metrics();
+      expect(total(all, 'ryot_inference_errors', { error_type: 'rate_limit' })).toBe(1);
+      expect(total(all, 'ryot_inference_requests_in_flight')).toBe(0);
+    } finally {
+      await tiny.close();
+    }
+  });
+
+  test('an AbortSignal aborting mid-stream → cancelled', async () => {
+    const h = clientHarness();
+    const abort = new AbortController();
+    const stream = await chatOpenAI(undefined, { maxTokens: 40 }).stream(uniquePrompt(8), { callbacks: [handler(h)], signal: abort.signal });
+    let seen = 0;
+    await expect(
+      (async () => {
+        for await (const chunk of stream) if (chunk.content && ++seen === 3) abort.abort();
+      })(),
+    ).rejects.toBeDefined();
+    await sleep(20);
+    expect(h.summaries).toHaveLength(1);
+    expect(h.summaries[0]).toMatchObject({ outcome: 'aborted', errorType: 'cancelled' });
+  });
+
+  test('a run LangChain never ends (a consumer that breaks out of .stream()) is ended as cancelled past maxOpenRuns', async () => {
+    const h = clientHarness();
+    const callbacks = [handler(h, { maxOpenRuns: 1 })];
+    const first = await chatOpenAI(undefined, { maxTokens: 40 }).stream(uniquePrompt(8), { callbacks });
+    for await (const chunk of first) if (chunk.content) break;
+    await sleep(20);
+    expect(h.summaries).toHaveLength(0); // LangChain called neither handleLLMEnd nor handleLLMError
+    expect(callbacks[0]!.openRuns).toBe(1);
+    const second = await chatOpenAI().stream(uniquePrompt(8), { callbacks });
+    for await (const chunk of second) void chunk;
+    await sleep(10);
+    expect(h.summaries.map((s) => s.outcome)).toEqual(['aborted', 'completed']);
+    expect(callbacks[0]!.openRuns).toBe(0);
+  });
+
+  test('the scope version equals package.json', () => {
+    expect(LANGCHAIN_SCOPE).toEqual({ name: packageJson.name, version: packageJson.version });
+  });
+});

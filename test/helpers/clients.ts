@@ -1,0 +1,154 @@
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Attributes } from '@opentelemetry/api';
+import { MeterProvider, type DataPoint, type MetricData } from '@opentelemetry/sdk-metrics';
+import { createRyot, type RyotApi } from '@ryot/metrics';
+import { createTestRyot, findMetric } from '@ryot/metrics/testing';
+import { createInferenceServer, type InferenceServer, type ModelSpec } from '@ryot/example-inference-server';
+import type { ClientRequestSummary } from '@ryot/metrics/instrumentation';
+
+export { histogram, value } from '@ryot/metrics/testing';
+
+/**
+ * What the client integrations' tests share: a client-side harness, the example server with a deterministic model,
+ * a hand-written server for the failure cases it does not script, and checks every integration's tests make.
+ */
+
+/** The client side's own MeterProvider and Ryot instance (real clock), separate from the server's. */
+export interface ClientHarness {
+  provider: MeterProvider;
+  api: RyotApi;
+  summaries: ClientRequestSummary[];
+  onRequestEnd: (summary: ClientRequestSummary) => void;
+  metrics(): Promise<MetricData[]>;
+  /** The instrumentation scope (`name@version`) each metric name was collected under. */
+  scopes(): Promise<Record<string, string>>;
+}
+
+export function clientHarness(): ClientHarness {
+  const test = createTestRyot({ clock: () => performance.now() });
+  const summaries: ClientRequestSummary[] = [];
+  return {
+    provider: test.provider,
+    api: test.api,
+    summaries,
+    onRequestEnd: (summary) => summaries.push(summary),
+    metrics: test.metrics,
+    async scopes() {
+      const { resourceMetrics } = await test.reader.collect();
+      return Object.fromEntries(
+        resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics.map((metric) => [metric.descriptor.name, `${scope.scope.name}@${scope.scope.version}`])),
+      );
+    },
+  };
+}
+
+export function points(all: MetricData[], name: string): DataPoint<unknown>[] {
+  return (findMetric(all, name)?.dataPoints as DataPoint<unknown>[] | undefined) ?? [];
+}
+
+/** Sum of a counter over every series whose attributes include `subset`. */
+export function total(all: MetricData[], name: string, subset: Attributes = {}): number {
+  return points(all, name)
+    .filter((p) => Object.entries(subset).every(([k, v]) => p.attributes[k] === v))
+    .reduce((sum, p) => sum + (p.value as number), 0);
+}
+
+export const STEP_MS = 30;
+export const PREFILL_MS_PER_TOKEN = 1;
+
+/** A deterministic model: first token after STEP_MS + prompt × PREFILL_MS_PER_TOKEN, then one every STEP_MS (batch of one, no jitter). */
+export function model(name: string, overrides: Partial<ModelSpec> = {}): ModelSpec {
+  return {
+    name,
+    family: 'test',
+    quantization: 'fp16',
+    loadMs: 1,
+    prefillMsPerToken: PREFILL_MS_PER_TOKEN,
+    stepMs: STEP_MS,
+    stepMsPerSequence: 0,
+    maxBatch: 4,
+    weightsBytes: 1024 * 1024,
+    kvBytesPerToken: 16,
+    reservedBytes: 4 * 1024 * 1024,
+    gpuId: 0,
+    ...overrides,
+  };
+}
+
+/** The example inference server, recording into its own Ryot instance (never the client's). */
+export async function startInferenceServer(defaultMaxTokens = 6): Promise<InferenceServer & { shutdown(): Promise<void> }> {
+  const provider = new MeterProvider();
+  const server = await createInferenceServer({
+    models: [model('m1')],
+    jitter: 0,
+    defaultMaxTokens,
+    api: createRyot({ meterProvider: provider }),
+  });
+  return Object.assign(server, {
+    async shutdown() {
+      await server.close();
+      await provider.shutdown();
+    },
+  });
+}
+
+let promptCounter = 0;
+/** A prompt unique to this call (no prefix-cache hits), ~`tokens` prompt tokens long (the server counts ceil(chars / 4)). */
+export function uniquePrompt(tokens = 20): string {
+  const id = `p${++promptCounter}-${process.pid}-${Date.now()} `;
+  return (id + 'x'.repeat(tokens * 4)).slice(0, tokens * 4);
+}
+
+export interface TinyServer {
+  url: string;
+  requests: IncomingMessage[];
+  close(): Promise<void>;
+}
+
+/** A hand-written HTTP server for the failure cases the example server does not script. `url` ends in /v1. */
+export async function tinyServer(handler: (req: IncomingMessage, res: ServerResponse, index: number) => void): Promise<TinyServer> {
+  const requests: IncomingMessage[] = [];
+  const server = createServer((req, res) => {
+    requests.push(req);
+    req.resume();
+    req.on('end', () => handler(req, res, requests.length - 1));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/v1`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Fails each test of the calling file that let a promise rejection go unhandled (checked 50 ms after it). */
+export function expectNoUnhandledRejections(): void {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => unhandled.push(reason);
+  beforeAll(() => void process.on('unhandledRejection', onUnhandled));
+  afterAll(() => void process.off('unhandledRejection', onUnhandled));
+  beforeEach(() => {
+    unhandled.length = 0;
+  });
+  afterEach(async () => {
+    // Give stray promises a chance to surface, then prove there were none.
+    await sleep(50);
+    expect(unhandled).toEqual([]);
+  });
+}
+
+/** A time in seconds within [expected − early, expected + late] ms: tight lower bounds, loose upper bounds. */
+export function expectWithin(seconds: number | undefined, expectedS: number, earlyMs: number, lateMs: number): void {
+  expect(seconds).toBeDefined();
+  expect(seconds!).toBeGreaterThanOrEqual(expectedS - earlyMs / 1000);
+  expect(seconds!).toBeLessThanOrEqual(expectedS + lateMs / 1000);
+}
