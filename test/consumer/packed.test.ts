@@ -197,6 +197,14 @@ describe.skipIf(skip)('packed packages installed by npm in a clean project', () 
     for (const fake of fakes) rmSync(fake.dir, { recursive: true, force: true });
   });
 
+  it('every published package of the workspace is packed here', () => {
+    const published = readdirSync(join(REPO, 'packages'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(REPO, 'packages', entry.name, 'package.json')))
+      .filter((entry) => JSON.parse(readFileSync(join(REPO, 'packages', entry.name, 'package.json'), 'utf8')).private !== true)
+      .map((entry) => entry.name);
+    expect([...PACKAGES].sort()).toEqual(published.sort());
+  });
+
   it('the tarballs carry dist (ESM, CJS, both declaration flavours), docs and the catalog\'s dependency ranges', async () => {
     for (const p of PACKAGES) {
       const listing = (await run('tar', ['-tzf', tarballs[p]], work)).stdout.split('\n');

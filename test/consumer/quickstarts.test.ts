@@ -2,17 +2,18 @@
  * Every Quick start in every README, run as written. A fenced block whose info string carries
  * `runnable` (```ts runnable) names its file and command on its first line
  * (`// app.ts (run: npx tsx app.ts)`); it is saved under that name and run with that command in
- * a fresh ESM project (`"type": "module"`) where plain npm installed the packed packages,
- * `openai` and `tsx`. TypeScript blocks are also type-checked (strict, NodeNext).
+ * a fresh ESM project (`"type": "module"`) where plain npm installed the packed packages, the
+ * SDKs the snippets use and `tsx`. TypeScript blocks are also type-checked (strict, NodeNext).
  *
  * What each block must show is listed in CHECKS, keyed by README and file name. A runnable block
  * without an entry, an entry without a block, and a ts/js block under a "Quick start" heading
  * that is not marked runnable all fail, so a new Quick start cannot go untested.
  *
  * The outside world is played on loopback: Prometheus ports come from
- * OTEL_EXPORTER_PROMETHEUS_PORT=0 (the snippets print the URL they got), the OpenAI API is the
- * example inference server serving a `gpt-4o-mini`, the Collector is the OTLP receiver the OTLP
- * tests use, and the GPU is the fake NVML.
+ * OTEL_EXPORTER_PROMETHEUS_PORT=0 (the snippets print the URL they got), the Collector is the OTLP
+ * receiver the OTLP tests use, the GPU is the fake NVML, and the OpenAI and Anthropic APIs are
+ * the example inference server (chat completions, Responses, Messages), reached through the
+ * SDKs' own base-URL variables.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -86,7 +87,8 @@ const key = (s: { readme: string; file: string }) => `${s.readme} ${s.file}`;
 // ---- what each snippet must show -------------------------------------------------------
 
 interface Context {
-  openai: InferenceServer;
+  /** The example inference server: OpenAI chat completions and Responses, Anthropic Messages. */
+  llm: InferenceServer;
   collector: OtlpReceiver;
   fake: FakeControl;
 }
@@ -114,6 +116,16 @@ function sixTokensPerRequest(_ctx: Context, output: { metrics?: string }): void 
   expect(value('ryot_inference_ttft_seconds_count')).toBe(requests);
 }
 const withFakeGpu = (ctx: Context) => ({ ...ctx.fake.env(), RYOT_NVML_LIBRARY: buildFakeLibrary() });
+/** The OpenAI SDK (and what is built on it) reads these; the example server plays the API. */
+const openAiEnv = (ctx: Context) => ({ OPENAI_BASE_URL: `${ctx.llm.url}/v1`, OPENAI_API_KEY: 'test-key' });
+/** What a client-side quick start prints for its one request: counted, timed to the first token, its tokens, the GenAI duration. */
+const clientMetrics = (model: string) => [
+  series('ryot_inference_requests_total', `model="${model}",status="success"`, '1'),
+  series('ryot_inference_ttft_seconds_count', `model="${model}"`, '1'),
+  // The output tokens the API reported (its usage), or counted: the example server picks each reply's length.
+  series('ryot_tokens_generated_total', `model="${model}"`, '[1-9]\\d*'),
+  new RegExp(`^gen_ai_client_operation_duration\\w*_count\\{[^}]*gen_ai_request_model="${model}"[^}]*\\} 1$`, 'm'),
+];
 
 const CHECKS: Record<string, Check> = {
   'README.md app.ts': { kind: 'serves', shows: LLAMA_STREAM, after: sixTokensPerRequest },
@@ -153,17 +165,14 @@ const CHECKS: Record<string, Check> = {
       series('ryot_inference_requests_total', 'model="mistral-7b",status="success"', '1'),
     ],
   },
-  'packages/openai/README.md chat.ts': {
+  'packages/openai/README.md chat.ts': { kind: 'exits', shows: clientMetrics('gpt-4o-mini'), env: openAiEnv },
+  'packages/anthropic/README.md claude.ts': {
     kind: 'exits',
-    shows: [
-      series('ryot_inference_requests_total', 'model="gpt-4o-mini",status="success"', '1'),
-      series('ryot_inference_ttft_seconds_count', 'model="gpt-4o-mini"', '1'),
-      // From the usage chunk (includeUsage); the example server picks each reply's length.
-      series('ryot_tokens_generated_total', 'model="gpt-4o-mini"', '[1-9]\\d*'),
-      /^gen_ai_client_operation_duration\w*_count\{[^}]*gen_ai_request_model="gpt-4o-mini"[^}]*\} 1$/m,
-    ],
-    env: (ctx) => ({ OPENAI_BASE_URL: `${ctx.openai.url}/v1`, OPENAI_API_KEY: 'test-key' }),
+    shows: clientMetrics('claude-sonnet-4-5'),
+    env: (ctx) => ({ ANTHROPIC_BASE_URL: ctx.llm.url, ANTHROPIC_API_KEY: 'test-key' }),
   },
+  'packages/ai-sdk/README.md ai.ts': { kind: 'exits', shows: clientMetrics('gpt-4o-mini'), env: openAiEnv },
+  'packages/langchain/README.md chain.ts': { kind: 'exits', shows: clientMetrics('gpt-4o-mini'), env: openAiEnv },
   'packages/nvml/README.md gpu.ts': {
     kind: 'exits',
     shows: [
@@ -240,7 +249,13 @@ describe.skipIf(skip)('README quick starts, run as written', () => {
       dependencies: {
         ...Object.fromEntries(PACKAGES.map((p) => [`@ryot/${p}`, `file:${tarballs[p]}`])),
         '@opentelemetry/api': '^1.9.0',
+        // The SDKs the client quick starts use, as their READMEs install them.
         openai: '>=6.0.0 <8.0.0',
+        '@anthropic-ai/sdk': '^1.0.0',
+        ai: '>=6.0.0 <8.0.0',
+        '@ai-sdk/openai': '*',
+        '@langchain/core': '^1.0.0',
+        '@langchain/openai': '^1.0.0',
       },
       devDependencies: { tsx: '^4.20.0', '@types/node': '^20.19.0' },
     };
@@ -254,11 +269,11 @@ describe.skipIf(skip)('README quick starts, run as written', () => {
       }),
     );
     ctx.fake = new FakeControl();
-    [ctx.openai, ctx.collector] = await Promise.all([
+    [ctx.llm, ctx.collector] = await Promise.all([
       createInferenceServer({
         api: null,
         jitter: 0,
-        models: [{ name: 'gpt-4o-mini', family: 'gpt', quantization: 'none', loadMs: 0, prefillMsPerToken: 0.05, stepMs: 2, stepMsPerSequence: 0, maxBatch: 8, weightsBytes: 1, kvBytesPerToken: 1, reservedBytes: 1 << 30, gpuId: 0 }],
+        models: ['gpt-4o-mini', 'claude-sonnet-4-5'].map((name) => ({ name, family: 'fake', quantization: 'none', loadMs: 0, prefillMsPerToken: 0.05, stepMs: 2, stepMsPerSequence: 0, maxBatch: 8, weightsBytes: 1, kvBytesPerToken: 1, reservedBytes: 1 << 30, gpuId: 0 })),
       }),
       new OtlpReceiver().start(),
       run('npm', ['install', ...NPM_FLAGS], project, cleanEnv(), 240_000),
@@ -266,7 +281,7 @@ describe.skipIf(skip)('README quick starts, run as written', () => {
   }, 480_000);
 
   afterAll(async () => {
-    await Promise.all([ctx.openai?.close(), ctx.collector?.stop()]);
+    await Promise.all([ctx.llm?.close(), ctx.collector?.stop()]);
     if (ctx.fake) rmSync(ctx.fake.dir, { recursive: true, force: true });
     if (project) rmSync(project, { recursive: true, force: true });
   });
