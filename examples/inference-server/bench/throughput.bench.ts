@@ -1,6 +1,7 @@
 /**
  * Example-server throughput with instrumentation on (Ryot recording into a MeterProvider
- * with a Prometheus reader) and off (the same server with no Ryot calls at all), engine
+ * with a Prometheus reader carrying its producer; and, for comparison, without the producer,
+ * through the OTel instruments) and off (the same server with no Ryot calls at all), engine
  * step time 0, fixed concurrency, interleaved rounds. The load comes from another process
  * (scripts/http-load.mjs), so this process's CPU time is the server's alone: it is reported
  * per request, on and off, and their difference is what Ryot costs a request. Prints; asserts nothing.
@@ -62,16 +63,27 @@ async function measure(server: InferenceServer, durationMs = ROUND_MS): Promise<
   };
 }
 
-const exporter = new PrometheusExporter({ preventServerStart: true });
-const provider = new MeterProvider({ readers: [exporter], views: ryotViews() });
-const on = await createInferenceServer({ models: [zeroCostModel], jitter: 0, api: createRyot({ meterProvider: provider }) });
+/** A server recording into its own instance: Ryot's aggregation through the producer, or the OTel instruments path. */
+async function instrumented(ownAggregation: boolean): Promise<{ server: InferenceServer; provider: MeterProvider }> {
+  const api = createRyot({});
+  const exporter = new PrometheusExporter({ preventServerStart: true, ...(ownAggregation ? { metricProducers: [api.metricProducer()] } : {}) });
+  const provider = new MeterProvider({ readers: [exporter], views: ryotViews() });
+  api.configure({ meterProvider: provider });
+  return { server: await createInferenceServer({ models: [zeroCostModel], jitter: 0, api }), provider };
+}
+
+const owned = await instrumented(true);
+const instruments = await instrumented(false);
 const off = await createInferenceServer({ models: [zeroCostModel], jitter: 0, api: null });
-const results = { on: [] as Round[], off: [] as Round[] };
-await measure(on, 1000); // warm both servers' JIT
+const on = owned.server;
+const results = { on: [] as Round[], instruments: [] as Round[], off: [] as Round[] };
+await measure(on, 1000); // warm every server's JIT
+await measure(instruments.server, 1000);
 await measure(off, 1000);
 for (let round = 0; round < ROUNDS; round++) {
   results.off.push(await measure(off));
   results.on.push(await measure(on));
+  results.instruments.push(await measure(instruments.server));
 }
 await load.close();
 
@@ -79,7 +91,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const rps = (rounds: Round[]) => median(rounds.map((r) => r.requestsPerSecond));
 const cpuPerRequest = (rounds: Round[]) => median(rounds.map((r) => r.cpuMicrosPerRequest));
 const list = (rounds: Round[], pick: (r: Round) => number) => rounds.map((r) => pick(r).toFixed(0)).join(', ');
-const errors = [...results.on, ...results.off].reduce((sum, r) => sum + r.errors, 0);
+const errors = [...results.on, ...results.instruments, ...results.off].reduce((sum, r) => sum + r.errors, 0);
 const ryotMicros = cpuPerRequest(results.on) - cpuPerRequest(results.off);
 
 console.log(
@@ -88,10 +100,13 @@ console.log(
 );
 console.log(`  instrumentation off: ${rps(results.off).toFixed(0)} req/s, server CPU ${cpuPerRequest(results.off).toFixed(0)} µs/request   (rounds: ${list(results.off, (r) => r.requestsPerSecond)} req/s)`);
 console.log(`  instrumentation on:  ${rps(results.on).toFixed(0)} req/s, server CPU ${cpuPerRequest(results.on).toFixed(0)} µs/request   (rounds: ${list(results.on, (r) => r.requestsPerSecond)} req/s)`);
-console.log(`  throughput on/off: ${(rps(results.on) / rps(results.off)).toFixed(3)}`);
+console.log(`  on, OTel instruments path (no producer): ${rps(results.instruments).toFixed(0)} req/s, server CPU ${cpuPerRequest(results.instruments).toFixed(0)} µs/request`);
+console.log(`  throughput on/off: ${(rps(results.on) / rps(results.off)).toFixed(3)} (instruments path: ${(rps(results.instruments) / rps(results.off)).toFixed(3)})`);
 console.log(`  server CPU on/off: ${(cpuPerRequest(results.on) / cpuPerRequest(results.off)).toFixed(3)}; Ryot's share: ${ryotMicros.toFixed(0)} µs per request, ${(ryotMicros / TOKENS).toFixed(2)} µs per token`);
 console.log(`  load generator CPU: ${median([...results.on, ...results.off].map((r) => r.clientMicrosPerRequest)).toFixed(0)} µs/request (when near the server's, the client, not the server, limits throughput)`);
 if (errors > 0) console.log(`  (${errors} requests failed)`);
 await on.close();
+await instruments.server.close();
 await off.close();
-await provider.shutdown();
+await owned.provider.shutdown();
+await instruments.provider.shutdown();
