@@ -3,18 +3,15 @@
  * aggregation paths.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import type { MetricData } from '@opentelemetry/sdk-metrics';
-import { AGGREGATION_PATHS, createTestRyot, findMetric, type TestRyotOptions } from '../src/testing.js';
+import { AGGREGATION_PATHS, createTestRyot, findMetric, type TestRyotOptions, captureDiagWarnings } from '../src/testing.js';
 
 let warnings: string[] = [];
+let restoreDiag: () => void = () => {};
 beforeEach(() => {
-  warnings = [];
-  const record = (message: string) => void warnings.push(message);
-  const logger: DiagLogger = { error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} };
-  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  ({ warnings, restore: restoreDiag } = captureDiagWarnings());
 });
-afterEach(() => diag.disable());
+afterEach(() => restoreDiag());
 
 const PRICES = {
   models: {

@@ -3,8 +3,7 @@
  * injected clock. Every expected number is worked out in the comments from the script; both aggregation paths.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
-import { AGGREGATION_PATHS, bucketCounts, createTestRyot, findMetric, histogram, value, type TestRyot, type TestRyotOptions } from '../src/testing.js';
+import { AGGREGATION_PATHS, bucketCounts, createTestRyot, findMetric, histogram, value, type TestRyot, type TestRyotOptions, captureDiagWarnings } from '../src/testing.js';
 
 const M = { model: 'llama' };
 const PREFILL = 'ryot_inference_prefill_seconds';
@@ -13,13 +12,11 @@ const TPOT = 'ryot_time_per_output_token_seconds';
 const QUEUE = 'ryot_inference_queue_wait_seconds';
 
 let warnings: string[] = [];
+let restoreDiag: () => void = () => {};
 beforeEach(() => {
-  warnings = [];
-  const record = (message: string) => void warnings.push(message);
-  const logger: DiagLogger = { error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} };
-  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  ({ warnings, restore: restoreDiag } = captureDiagWarnings());
 });
-afterEach(() => diag.disable());
+afterEach(() => restoreDiag());
 
 /** Tokens at the given clock offsets (ms after the previous step). */
 function tokensAfter(h: TestRyot, ctx: ReturnType<TestRyot['api']['startInference']>, gapsMs: number[]): void {

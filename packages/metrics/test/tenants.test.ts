@@ -4,19 +4,16 @@
  */
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { recorderOf } from '../src/recorder.js';
 import { candidateCapacity } from '../src/tenants.js';
-import { AGGREGATION_PATHS, createTestRyot, type TestRyot, type TestRyotOptions } from '../src/testing.js';
+import { AGGREGATION_PATHS, createTestRyot, type TestRyot, type TestRyotOptions, captureDiagWarnings } from '../src/testing.js';
 
 let warnings: string[] = [];
+let restoreDiag: () => void = () => {};
 beforeEach(() => {
-  warnings = [];
-  const record = (message: string) => void warnings.push(message);
-  const logger: DiagLogger = { error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} };
-  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  ({ warnings, restore: restoreDiag } = captureDiagWarnings());
 });
-afterEach(() => diag.disable());
+afterEach(() => restoreDiag());
 
 function request(h: TestRyot, tenant: string | undefined, model = 'm'): void {
   const ctx = h.api.startInference({ model, promptTokens: 10, tenant });

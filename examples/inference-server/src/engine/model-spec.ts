@@ -39,7 +39,6 @@ export interface FaultRates {
 export const NO_FAULTS: FaultRates = { oom: 0, timeout: 0, cuda: 0, transient: 0 };
 export const DEMO_FAULTS: FaultRates = { oom: 0.01, timeout: 0.005, cuda: 0.01, transient: 0.03 };
 
-const MiB = 1024 ** 2;
 const GiB = 1024 ** 3;
 
 /*
