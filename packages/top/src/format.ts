@@ -13,13 +13,17 @@ export function formatRate(n: number | undefined): string {
   return `${(n / 1_000_000).toFixed(0)}M`;
 }
 
-/** US dollars in at most 8 columns: whole dollars from $1 000, cents from $10, three significant digits below. */
+/**
+ * US dollars in at most 8 columns: whole dollars from $1 000, cents from $10, three significant digits below (a
+ * model's spend per hour can be a fraction of a cent). The form is chosen after rounding, as for formatSeconds.
+ */
 export function formatUsd(n: number | undefined): string {
   if (n === undefined || !Number.isFinite(n)) return NONE;
   if (n === 0) return '$0';
-  if (Math.abs(n) >= 100_000) return `$${(n / 1000).toFixed(0)}k`;
-  if (Math.abs(n) >= 1000) return `$${Math.round(n)}`;
-  if (Math.abs(n) >= 10) return `$${n.toFixed(2)}`;
+  const abs = Math.abs(n);
+  if (Math.round(abs) >= 100_000) return `$${Math.round(n / 1000)}k`;
+  if (Number(abs.toFixed(2)) >= 1000) return `$${Math.round(n)}`;
+  if (Number(abs.toPrecision(3)) >= 10) return `$${n.toFixed(2)}`;
   return `$${Number(n.toPrecision(3))}`;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatSeconds } from '../src/index.js';
+import { formatSeconds, formatUsd } from '../src/index.js';
 
 describe('formatSeconds', () => {
   it('three significant digits in the unit that fits', () => {
@@ -25,5 +25,33 @@ describe('formatSeconds', () => {
     expect(formatSeconds(undefined)).toBe('-');
     expect(formatSeconds(Number.NaN)).toBe('-');
     expect(formatSeconds(0)).toBe('0');
+  });
+});
+
+describe('formatUsd', () => {
+  it('fits 8 columns: whole dollars from $1 000, cents from $10, three significant digits below', () => {
+    const cases: [number, string][] = [
+      [0.0004567, '$0.000457'],
+      [0.123456, '$0.123'],
+      [9.876, '$9.88'],
+      [93.6, '$93.60'],
+      [999.994, '$999.99'],
+      [1234.5, '$1235'],
+      [99999, '$99999'],
+      [250000, '$250k'],
+    ];
+    for (const [usd, text] of cases) expect(formatUsd(usd), String(usd)).toBe(text);
+  });
+
+  it('chooses the form after rounding', () => {
+    expect(formatUsd(9.9996)).toBe('$10.00'); // not $10
+    expect(formatUsd(999.996)).toBe('$1000'); // not $1000.00
+    expect(formatUsd(99999.6)).toBe('$100k'); // not $100000
+  });
+
+  it('no value is a dash; zero is $0', () => {
+    expect(formatUsd(undefined)).toBe('-');
+    expect(formatUsd(Number.NaN)).toBe('-');
+    expect(formatUsd(0)).toBe('$0');
   });
 });

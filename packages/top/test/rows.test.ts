@@ -11,7 +11,6 @@ import {
   sortRows,
   type ModelRow,
 } from '../src/index.js';
-import { formatUsd } from '../src/format.js';
 
 const GiB = 1024 ** 3;
 
@@ -306,18 +305,7 @@ describe('computeDevices and renderTable', () => {
     expect(lines[lines.length - 1]).toBe('q quit  s sort (model)  p pause');
   });
 
-  it('shows dollars per hour in 8 columns (whole dollars from $1 000, cents from $10, three digits below), and sorts by spend', async () => {
-    expect(['0', '0.0004567', '0.123456', '9.876', '93.6', '999.994', '1234.5', '99999', '250000'].map((n) => formatUsd(Number(n)))).toEqual([
-      '$0',
-      '$0.000457',
-      '$0.123',
-      '$9.88',
-      '$93.60',
-      '$999.99',
-      '$1235',
-      '$99999',
-      '$250k',
-    ]);
+  it('sorts by spend per hour', async () => {
     const [first, second] = await recorded();
     const rows = computeModelRows(parseExposition(first), parseExposition(second), 2);
     // llama spends $93.60/h, mistral nothing known: llama first, as for every key but name.
