@@ -442,9 +442,9 @@ export class InferenceContext implements Disposable {
     request.decode = engine?.decodeSeconds ?? (prefillEnd !== undefined ? Math.max(0, (lastToken - prefillEnd) / 1000) : undefined);
     const ttft = this.ttftSeconds;
     if (ttft === undefined || request.tokens < 2) return;
+    // A TTFT set from elsewhere (setTtft) can exceed the duration this context measured: then there is no TPOT.
     const tpot = (request.duration - ttft) / (request.tokens - 1);
     if (tpot >= 0) request.timePerOutputToken = tpot;
-    else this.recorder.diagnostics.warnOnce('tpot-negative', 'a request\'s TTFT was longer than its duration (a TTFT set from elsewhere?); no time per output token recorded.');
   }
 
   private recordGenAiServer(status: RequestStatus, duration: number, errorType: string | undefined, tpot: number | undefined): void {
