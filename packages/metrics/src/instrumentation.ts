@@ -14,7 +14,9 @@ export {
   REQUEST_STATUSES,
   RYOT_METER_NAME,
   HARDWARE_METER_NAME,
+  EXPORTERS_METER_NAME,
   meterNameOf,
+  clusterMergeOf,
   ATTR_MODEL,
   ATTR_STATUS,
   ATTR_ERROR_TYPE,
@@ -23,7 +25,7 @@ export {
   prometheusName,
   prometheusType,
 } from './catalog.js';
-export type { MetricDefinition, MetricGroup, InstrumentKind, MetricKey, MetricKeyIn, Metrics, ErrorType, RequestStatus } from './catalog.js';
+export type { ClusterMerge, MetricDefinition, MetricGroup, InstrumentKind, MetricKey, MetricKeyIn, Metrics, ErrorType, RequestStatus } from './catalog.js';
 export { createInstrument, createInstruments } from './instruments.js';
 export type { InstrumentFor, InstrumentSet } from './instruments.js';
 export { classifyError as builtInClassifyError, statusForErrorType } from './classify.js';
