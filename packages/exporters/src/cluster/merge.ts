@@ -179,7 +179,10 @@ function addPoints(target: MergedMetric, metric: MetricData, instanceId: string,
         });
         continue;
       }
-      if (histogram ? addHistogram(existing.value as HistogramValue, point.value as HistogramValue) : combineNumber(existing, point.value as number, target.rule)) {
+      const combined = histogram
+        ? addHistogram(existing.value as HistogramValue, point.value as HistogramValue)
+        : ((existing.value = target.rule === 'max' ? Math.max(existing.value as number, point.value as number) : (existing.value as number) + (point.value as number)), true);
+      if (combined) {
         existing.startTime = earlier(existing.startTime, point.startTime);
         existing.endTime = later(existing.endTime, point.endTime);
         continue;
@@ -194,9 +197,4 @@ function addPoints(target: MergedMetric, metric: MetricData, instanceId: string,
       value: point.value,
     });
   }
-}
-
-function combineNumber(existing: MergedPoint, value: number, rule: ClusterMerge): boolean {
-  existing.value = rule === 'max' ? Math.max(existing.value as number, value) : (existing.value as number) + value;
-  return true;
 }
