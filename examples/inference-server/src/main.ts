@@ -2,25 +2,77 @@
  * Runs the example server: `pnpm --filter @ryot/example-inference-server start`.
  * PORT (default 8000) and HOST (default 0.0.0.0, for containers) pick the address;
  * OTEL_* variables configure telemetry (Prometheus on the same port at /metrics by default).
+ *
+ * WORKERS=N runs it under node:cluster in cluster mode: N workers share PORT, and the primary serves one /metrics
+ * for all of them on METRICS_PORT (default 9464), merging the workers' metrics at each scrape. A worker that dies is
+ * replaced; SIGTERM drains every worker (in-flight requests finish, their final counts reach the primary) and exits.
+ * RYOT_EXAMPLE_STEP_SCALE (default 1) multiplies the models' step and prefill times: a slower or faster replica.
  */
+import cluster from 'node:cluster';
 import { parseExporterList, startTelemetry } from '@ryot/exporters';
 import { createInferenceServer } from './server/server.js';
-import { DEMO_FAULTS, NO_FAULTS } from './engine/model-spec.js';
+import { DEFAULT_MODELS, DEMO_FAULTS, NO_FAULTS } from './engine/model-spec.js';
 
+const workers = Number(process.env['WORKERS'] ?? 0);
+const clustered = Number.isInteger(workers) && workers > 0;
+const host = process.env['HOST'] ?? '0.0.0.0';
 // Prometheus is served on the server's own port at /metrics; OTEL_METRICS_EXPORTER=otlp (or
 // prometheus,otlp) adds or replaces it with OTLP push, as in the collector-sidecar manifest.
+// In cluster mode the primary serves it on METRICS_PORT instead: the workers share PORT.
 const exporters = process.env['OTEL_METRICS_EXPORTER'] ? parseExporterList(process.env) : ['prometheus'];
 const telemetry = await startTelemetry({
   serviceName: process.env['OTEL_SERVICE_NAME'] ?? 'ryot-example-inference-server',
-  prometheus: exporters.includes('prometheus') ? { server: false } : false,
+  prometheus: exporters.includes('prometheus') ? (clustered ? { host, port: Number(process.env['METRICS_PORT'] ?? 9464) } : { server: false }) : false,
   otlp: exporters.includes('otlp'),
-  handleSignals: true,
+  ...(clustered ? { cluster: true } : {}),
+  // In cluster mode the workers drain before they flush, and the primary waits for them (below).
+  handleSignals: !clustered,
 });
-const server = await createInferenceServer({
-  port: Number(process.env['PORT'] ?? 8000),
-  host: process.env['HOST'] ?? '0.0.0.0',
-  faults: process.env['RYOT_EXAMPLE_FAULTS'] === 'off' ? NO_FAULTS : DEMO_FAULTS,
-  metricsHandler: telemetry.prometheus?.handler,
-  simulateGpu: !telemetry.gpu,
-});
-console.log(`ryot example inference server on ${server.url} (metrics: ${server.url}/metrics)`);
+
+if (clustered && cluster.isPrimary) {
+  let stopping = false;
+  cluster.on('exit', (worker, code, signal) => {
+    if (stopping) return;
+    console.error(`worker ${worker.id} exited (${signal ?? code}); starting another`);
+    cluster.fork();
+  });
+  process.once('SIGTERM', () => {
+    stopping = true;
+    const running = Object.values(cluster.workers ?? {}).filter((worker) => worker !== undefined);
+    const exited = running.map((worker) => new Promise((resolve) => worker.once('exit', resolve)));
+    for (const worker of running) worker.process.kill('SIGTERM');
+    void Promise.all(exited)
+      .then(() => telemetry.shutdown())
+      .finally(() => process.exit(0));
+  });
+  for (let i = 0; i < workers; i++) cluster.fork();
+  console.log(`ryot example inference server: ${workers} workers on port ${process.env['PORT'] ?? 8000} (metrics: ${telemetry.prometheus?.url})`);
+} else {
+  const scale = Number(process.env['RYOT_EXAMPLE_STEP_SCALE'] ?? 1);
+  const server = await createInferenceServer({
+    port: Number(process.env['PORT'] ?? 8000),
+    host,
+    faults: process.env['RYOT_EXAMPLE_FAULTS'] === 'off' ? NO_FAULTS : DEMO_FAULTS,
+    models: DEFAULT_MODELS.map((model) => ({ ...model, stepMs: model.stepMs * scale, prefillMsPerToken: model.prefillMsPerToken * scale })),
+    metricsHandler: telemetry.prometheus?.handler,
+    simulateGpu: !telemetry.gpu,
+  });
+  if (clustered) {
+    process.once('SIGTERM', () => {
+      // Stop accepting, let in-flight requests finish (idle keep-alive connections are closed as they appear),
+      // then send the final counts to the primary.
+      const idle = setInterval(() => server.server.closeIdleConnections(), 100);
+      const drained = new Promise<void>((resolve) => server.server.close(() => resolve()));
+      const deadline = new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref());
+      void Promise.race([drained, deadline])
+        .then(() => {
+          clearInterval(idle);
+          return telemetry.shutdown();
+        })
+        .finally(() => process.exit(0));
+    });
+    console.log(`worker ${cluster.worker?.id} serving ${server.url}`);
+  } else {
+    console.log(`ryot example inference server on ${server.url} (metrics: ${server.url}/metrics)`);
+  }
+}

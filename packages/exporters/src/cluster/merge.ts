@@ -179,9 +179,10 @@ function addPoints(target: MergedMetric, metric: MetricData, instanceId: string,
         });
         continue;
       }
-      const combined = histogram
-        ? addHistogram(existing.value as HistogramValue, point.value as HistogramValue)
-        : ((existing.value = target.rule === 'max' ? Math.max(existing.value as number, point.value as number) : (existing.value as number) + (point.value as number)), true);
+      let combined = true;
+      if (histogram) combined = addHistogram(existing.value as HistogramValue, point.value as HistogramValue);
+      else if (target.rule === 'max') existing.value = Math.max(existing.value as number, point.value as number);
+      else existing.value = (existing.value as number) + (point.value as number);
       if (combined) {
         existing.startTime = earlier(existing.startTime, point.startTime);
         existing.endTime = later(existing.endTime, point.endTime);
