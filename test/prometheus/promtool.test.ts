@@ -181,7 +181,7 @@ describe.skipIf(!gate.run)('promtool on examples/prometheus', () => {
 });
 
 describe('alert rule conventions', () => {
-  it('has the four basic alerts and the four SLO burn-rate alerts', () => {
+  it('has the four basic alerts, the four SLO burn-rate alerts and the three scale-out alerts', () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual(
       [
         'AvailabilityErrorBudgetBurnFast',
@@ -190,6 +190,9 @@ describe('alert rule conventions', () => {
         'HighErrorRatio',
         'HighRequestLatency',
         'HighTimeToFirstToken',
+        'RyotClusterWorkerRestarts',
+        'RyotClusterWorkersNotAnswering',
+        'RyotTargetDown',
         'TimeToFirstTokenBudgetBurnFast',
         'TimeToFirstTokenBudgetBurnSlow',
       ].sort(),
@@ -203,8 +206,8 @@ describe('alert rule conventions', () => {
     expect(rule.annotations?.summary).toBeTruthy();
     expect(rule.annotations?.description).toBeTruthy();
     expect(rule.annotations?.runbook_url).toMatch(/^https:\/\/runbooks\.example\.com\/ryot\/\w+$/);
-    // Per-model alerts name the model; the per-device GPU alert names the device instead.
-    const who = rule.alert === 'GpuMemoryPressure' ? '$labels.hw_id' : '$labels.model';
+    // Per-model alerts name the model; the per-device GPU alert names the device, the scale-out alerts the target.
+    const who = rule.alert === 'GpuMemoryPressure' ? '$labels.hw_id' : rule.alert?.startsWith('Ryot') ? '$labels.instance' : '$labels.model';
     expect(rule.annotations?.summary).toContain(who);
     expect(rule.annotations?.description).toContain(who);
   });
