@@ -71,7 +71,7 @@ if (clustered && cluster.isPrimary) {
         })
         .finally(() => process.exit(0));
     });
-    console.log(`worker ${cluster.worker?.id} serving ${server.url}`);
+    console.log(`worker ${cluster.worker?.id} (pid ${process.pid}) serving ${server.url}`);
   } else {
     console.log(`ryot example inference server on ${server.url} (metrics: ${server.url}/metrics)`);
   }
