@@ -5,7 +5,8 @@
 import type { MeterProvider } from '@opentelemetry/api';
 import { ALL_METRICS, RYOT_METER_NAME, createInstrument, type MetricDefinition } from '@ryot/metrics/instrumentation';
 
-export const SYNC_METRICS = ALL_METRICS.filter((d) => !d.kind.startsWith('observable'));
+/** Every synchronous catalog instrument an application records (the cluster group is the primary's own). */
+export const SYNC_METRICS = ALL_METRICS.filter((d) => !d.kind.startsWith('observable') && d.group !== 'cluster');
 
 export function labelsFor(definition: MetricDefinition, model: string): Record<string, string> {
   return Object.fromEntries(definition.attributes.map((key) => [key, key === 'model' || key.endsWith('.model') ? model : `${key}-value`]));

@@ -9,7 +9,7 @@ import { AggregationTemporality, DataPointType, MeterProvider, type MetricData, 
 import { describe, expect, it } from 'vitest';
 import { ALL_METRICS, clusterMergeOf, prometheusName, type RyotApi } from '@ryot/metrics/instrumentation';
 import { TestReader, createTestRyot, parseExposition, type ManualClock, type TestRyot } from '@ryot/metrics/testing';
-import { decodeSnapshot, encodeSnapshot, type WireSnapshot } from '../src/cluster/codec.js';
+import { SnapshotDecoder, SnapshotEncoder, SnapshotTableError, decodeSnapshot, encodeSnapshot, type WireSnapshot } from '../src/cluster/codec.js';
 import { AttributeInterner, INSTANCE_ATTRIBUTE, mergeSources } from '../src/cluster/merge.js';
 import { createPrometheusEndpoint } from '../src/index.js';
 import { listen } from './helpers.js';
@@ -161,6 +161,43 @@ describe('the snapshot codec', () => {
     expect(byName(decoded, 'jobs')).toMatchObject({ dataPointType: DataPointType.SUM, isMonotonic: true });
     expect(byName(decoded, 'depth')).toMatchObject({ dataPointType: DataPointType.SUM, isMonotonic: false });
     expect(byName(decoded, 'latency').dataPoints[0]!.value).toMatchObject({ count: 3, sum: 44.5, min: 0.5, max: 40, buckets: { boundaries: [1, 10], counts: [1, 1, 1] } });
+  });
+
+  it('sends each attribute set once per worker: later snapshots carry only new sets, and a decoder that lost track asks again', async () => {
+    const ryot = createTestRyot();
+    const request = (model: string) => {
+      const context = ryot.api.startInference({ model });
+      ryot.clock.nowMs += 100;
+      context.recordToken();
+      context.end();
+    };
+    request('llama');
+    const encoder = new SnapshotEncoder();
+    const decoder = new SnapshotDecoder();
+    const first = JSON.parse(JSON.stringify(encoder.encode(await collected(ryot)))) as WireSnapshot;
+    expect(first.t).toBe(0);
+    expect(first.a.length).toBeGreaterThan(0);
+    const decodedFirst = decoder.decode(first);
+    request('llama');
+    const second = JSON.parse(JSON.stringify(encoder.encode(await collected(ryot)))) as WireSnapshot;
+    expect(second).toMatchObject({ t: first.a.length, a: [] });
+    const decodedSecond = decoder.decode(second);
+    const requests = (scopes: ScopeMetrics[]) => scopes.flatMap((s) => s.metrics).find((m) => m.descriptor.name === 'ryot_inference_requests')!.dataPoints[0]!;
+    expect(requests(decodedSecond).value).toBe(2);
+    // The same attribute object as the first time: the primary's per-object caches keep hitting.
+    expect(requests(decodedSecond).attributes).toBe(requests(decodedFirst).attributes);
+    request('mistral');
+    const third = JSON.parse(JSON.stringify(encoder.encode(await collected(ryot)))) as WireSnapshot;
+    expect(third.a.map((attributes) => attributes['model'])).toContain('mistral');
+    expect(third.a.every((attributes) => attributes['model'] === 'mistral')).toBe(true);
+    // A decoder that never saw the earlier snapshots cannot place the new sets; after a reset the encoder sends all.
+    const stranger = new SnapshotDecoder();
+    expect(() => stranger.decode(third)).toThrow(SnapshotTableError);
+    encoder.reset();
+    const whole = JSON.parse(JSON.stringify(encoder.encode(await collected(ryot)))) as WireSnapshot;
+    expect(whole.t).toBe(0);
+    expect(requests(stranger.decode(whole)).value).toBe(2);
+    await ryot.provider.shutdown();
   });
 
   it('sends each attribute set once, however many metrics and points refer to it', async () => {

@@ -3,14 +3,18 @@ import { DataPointType, type AggregationTemporality, type MetricData, type Scope
 
 /**
  * The compact, JSON-safe form in which a worker hands its collected metrics to the primary over the cluster IPC
- * channel (Node's default `json` serialization, or `advanced`). Attribute sets travel once, in a table that points
- * refer to by index; a metric's points are one flat array; a histogram's boundaries travel once per metric.
- * Per-point start and end times are not kept (each metric carries its earliest start and latest end): the
- * Prometheus text exposition the primary serves has no use for them.
+ * channel (Node's default `json` serialization, or `advanced`). Attribute sets travel in a table that points refer
+ * to by index, and each set travels once per worker: a snapshot carries only the sets added since the previous one
+ * (the primary keeps each worker's table; attribute sets dominate the size, and keeping them also keeps their
+ * objects, so the primary's per-object caches hit). A metric's points are one flat array; a histogram's boundaries
+ * travel once per metric. Per-point start and end times are not kept (each metric carries its earliest start and
+ * latest end): the Prometheus text exposition the primary serves has no use for them.
  */
 export interface WireSnapshot {
   readonly v: 1;
-  /** Attribute sets, referenced by index from the points. */
+  /** The index of the first entry of `a`: the size of the table the receiver must already hold (0: a whole table). */
+  readonly t: number;
+  /** Attribute sets added to the table, referenced by index from the points. */
   readonly a: Attributes[];
   readonly s: WireScope[];
 }
@@ -75,26 +79,88 @@ function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
   return true;
 }
 
-/** Encodes collected metrics for the IPC channel. Points of one histogram with different boundaries keep theirs. */
-export function encodeSnapshot(scopeMetrics: readonly ScopeMetrics[]): WireSnapshot {
-  const table: Attributes[] = [];
-  const indexOf = new Map<Attributes, number>();
-  const attributeIndex = (attributes: Attributes): number => {
-    let index = indexOf.get(attributes);
-    if (index === undefined) {
-      index = table.length;
-      table.push(attributes);
-      indexOf.set(attributes, index);
-    }
-    return index;
-  };
-  const scopes: WireScope[] = [];
-  for (const { scope, metrics } of scopeMetrics) {
-    const encoded: WireMetric[] = [];
-    for (const metric of metrics) encoded.push(...encodeMetric(metric, attributeIndex));
-    scopes.push({ n: scope.name, ...(scope.version ? { v: scope.version } : {}), ...(scope.schemaUrl ? { u: scope.schemaUrl } : {}), m: encoded });
+/** A canonical key of an attribute set: equal for equal sets, whatever their key order. */
+export function canonicalAttributes(attributes: Attributes): string {
+  return JSON.stringify(Object.keys(attributes).sort().map((name) => [name, attributes[name]]));
+}
+
+/** A worker's encoder: it remembers which attribute sets it already sent, and sends each set once. */
+export class SnapshotEncoder {
+  private byObject = new WeakMap<Attributes, number>();
+  private byKey = new Map<string, number>();
+
+  /** Forgets every set sent: the next snapshot carries the whole table (the primary asks when it lost track). */
+  reset(): void {
+    this.byObject = new WeakMap();
+    this.byKey = new Map();
   }
-  return { v: 1, a: table, s: scopes };
+
+  encode(scopeMetrics: readonly ScopeMetrics[]): WireSnapshot {
+    const base = this.byKey.size;
+    const added: Attributes[] = [];
+    const attributeIndex = (attributes: Attributes): number => {
+      let index = this.byObject.get(attributes);
+      if (index !== undefined) return index;
+      const key = canonicalAttributes(attributes);
+      index = this.byKey.get(key);
+      if (index === undefined) {
+        index = this.byKey.size;
+        this.byKey.set(key, index);
+        added.push(attributes);
+      }
+      this.byObject.set(attributes, index);
+      return index;
+    };
+    const scopes: WireScope[] = [];
+    for (const { scope, metrics } of scopeMetrics) {
+      const encoded: WireMetric[] = [];
+      for (const metric of metrics) encoded.push(...encodeMetric(metric, attributeIndex));
+      scopes.push({ n: scope.name, ...(scope.version ? { v: scope.version } : {}), ...(scope.schemaUrl ? { u: scope.schemaUrl } : {}), m: encoded });
+    }
+    return { v: 1, t: base, a: added, s: scopes };
+  }
+}
+
+/** Thrown when a snapshot builds on a table the decoder does not hold: ask for a whole table. */
+export class SnapshotTableError extends Error {
+  override readonly name = 'SnapshotTableError';
+}
+
+/** The primary's decoder for one worker: it keeps the worker's attribute table from snapshot to snapshot. */
+export class SnapshotDecoder {
+  private table: Attributes[] = [];
+
+  /** The metrics a snapshot carries, as sdk-metrics MetricData (every point with its metric's start and end time). */
+  decode(snapshot: WireSnapshot): ScopeMetrics[] {
+    if (snapshot.v !== 1) throw new Error(`unknown cluster snapshot version ${String(snapshot.v)}`);
+    if (snapshot.t === 0) this.table = [];
+    if (snapshot.t !== this.table.length) {
+      throw new SnapshotTableError(`snapshot builds on ${snapshot.t} attribute sets, ${this.table.length} held`);
+    }
+    // Checked before the table grows, so a bad snapshot leaves it as it was.
+    const table = this.table.concat(snapshot.a);
+    const attributesAt = (index: unknown): Attributes => {
+      const attributes = table[index as number];
+      if (attributes === undefined) throw new Error(`cluster snapshot refers to attribute set ${String(index)} of ${table.length}`);
+      return attributes;
+    };
+    const decoded = snapshot.s.map((scope) => ({
+      scope: { name: scope.n, ...(scope.v !== undefined ? { version: scope.v } : {}), ...(scope.u !== undefined ? { schemaUrl: scope.u } : {}) },
+      metrics: scope.m.map((metric) => decodeMetric(metric, attributesAt)),
+    }));
+    this.table = table;
+    return decoded;
+  }
+}
+
+/** One snapshot with a table of its own (what a fresh encoder sends). */
+export function encodeSnapshot(scopeMetrics: readonly ScopeMetrics[]): WireSnapshot {
+  return new SnapshotEncoder().encode(scopeMetrics);
+}
+
+/** One snapshot that carries its whole table. */
+export function decodeSnapshot(snapshot: WireSnapshot): ScopeMetrics[] {
+  return new SnapshotDecoder().decode(snapshot);
 }
 
 function encodeMetric(metric: MetricData, attributeIndex: (attributes: Attributes) => number): WireMetric[] {
@@ -138,21 +204,6 @@ function encodeMetric(metric: MetricData, attributeIndex: (attributes: Attribute
   const points: unknown[] = [];
   for (const point of metric.dataPoints) points.push(attributeIndex(point.attributes), point.value);
   return [{ ...base, p: points }];
-}
-
-/** The metrics a snapshot carries, as sdk-metrics MetricData (every point with its metric's start and end time). */
-export function decodeSnapshot(snapshot: WireSnapshot): ScopeMetrics[] {
-  if (snapshot.v !== 1) throw new Error(`unknown cluster snapshot version ${String(snapshot.v)}`);
-  const table = snapshot.a;
-  const attributesAt = (index: unknown): Attributes => {
-    const attributes = table[index as number];
-    if (attributes === undefined) throw new Error(`cluster snapshot refers to attribute set ${String(index)} of ${table.length}`);
-    return attributes;
-  };
-  return snapshot.s.map((scope) => ({
-    scope: { name: scope.n, ...(scope.v !== undefined ? { version: scope.v } : {}), ...(scope.u !== undefined ? { schemaUrl: scope.u } : {}) },
-    metrics: scope.m.map((metric) => decodeMetric(metric, attributesAt)),
-  }));
 }
 
 function decodeMetric(metric: WireMetric, attributesAt: (index: unknown) => Attributes): MetricData {

@@ -1,6 +1,7 @@
 import { diag, type Attributes, type HrTime } from '@opentelemetry/api';
 import { DataPointType, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import { ALL_METRICS, clusterMergeOf, type ClusterMerge } from '@ryot/metrics/instrumentation';
+import { canonicalAttributes } from './codec.js';
 
 /** The attribute that keeps a worker's series apart under the `per_worker` rule (`service_instance_id` in Prometheus). */
 export const INSTANCE_ATTRIBUTE = 'service.instance.id';
@@ -53,7 +54,7 @@ const keys = new WeakMap<Attributes, string>();
 export function attributesKey(attributes: Attributes): string {
   let key = keys.get(attributes);
   if (key === undefined) {
-    key = JSON.stringify(Object.keys(attributes).sort().map((name) => [name, attributes[name]]));
+    key = canonicalAttributes(attributes);
     keys.set(attributes, key);
   }
   return key;

@@ -7,8 +7,8 @@ import type { WireSnapshot } from './codec.js';
 export type ClusterMessage =
   /** Worker → primary, once its telemetry started: it answers collections from now on. */
   | { readonly ryotCluster: 1; readonly type: 'hello'; readonly instanceId: string }
-  /** Primary → worker, on a scrape. */
-  | { readonly ryotCluster: 1; readonly type: 'collect'; readonly id: number }
+  /** Primary → worker, on a scrape; `full` asks for the whole attribute table (the primary lost track of it). */
+  | { readonly ryotCluster: 1; readonly type: 'collect'; readonly id: number; readonly full?: true }
   /** Worker → primary: the answer to collection `id`; `final` when the worker sends it on shutdown, unasked. */
   | { readonly ryotCluster: 1; readonly type: 'snapshot'; readonly id: number; readonly snapshot: WireSnapshot; readonly final?: true }
   /** Worker → primary: collection `id` failed. */

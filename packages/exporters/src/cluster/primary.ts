@@ -3,7 +3,7 @@ import { diag, type MeterProvider } from '@opentelemetry/api';
 import type { ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import { EXPORTERS_METER_NAME, createInstruments } from '@ryot/metrics/instrumentation';
 import { reportThroughDiagOrStderr } from '../export-health.js';
-import { decodeSnapshot } from './codec.js';
+import { SnapshotDecoder, SnapshotTableError } from './codec.js';
 import { AttributeInterner, isMonotonic, mergeRuleOf, mergeSources, type MergeSource } from './merge.js';
 import { isClusterMessage, type ClusterMessage } from './messages.js';
 
@@ -32,6 +32,9 @@ interface WorkerEntry {
   /** Its latest answer, and the collection it answered. */
   latest: ScopeMetrics[] | undefined;
   latestId: number;
+  /** Its attribute table, built up from its snapshots; `needsFullTable` once a snapshot did not fit it. */
+  readonly decoder: SnapshotDecoder;
+  needsFullTable: boolean;
   /** The collection in progress waiting on it. */
   waiting: { id: number; settle: (state: WorkerState) => void } | undefined;
   retired: boolean;
@@ -149,6 +152,8 @@ export class ClusterPrimary {
       instanceId: undefined,
       latest: undefined,
       latestId: 0,
+      decoder: new SnapshotDecoder(),
+      needsFullTable: false,
       waiting: undefined,
       retired: false,
       warned: false,
@@ -164,7 +169,8 @@ export class ClusterPrimary {
       entry.waiting = { id, settle };
       if (!entry.worker.isConnected()) return settle('timed_out');
       try {
-        entry.worker.send({ ryotCluster: 1, type: 'collect', id } satisfies ClusterMessage, undefined, (error: Error | null) => {
+        const message: ClusterMessage = entry.needsFullTable ? { ryotCluster: 1, type: 'collect', id, full: true } : { ryotCluster: 1, type: 'collect', id };
+        entry.worker.send(message, undefined, (error: Error | null) => {
           if (error) settle('timed_out');
         });
       } catch {
@@ -187,9 +193,12 @@ export class ClusterPrimary {
     if (message.type !== 'snapshot') return;
     let decoded: ScopeMetrics[];
     try {
-      decoded = decodeSnapshot(message.snapshot);
+      decoded = entry.decoder.decode(message.snapshot);
+      if (message.snapshot.t === 0) entry.needsFullTable = false;
     } catch (error) {
-      diag.warn(`@ryot/exporters: cluster worker ${entry.instanceId ?? worker.id} sent a snapshot that could not be read`, error);
+      // The next collection asks for the whole table; until then the previous answer stands.
+      if (error instanceof SnapshotTableError) entry.needsFullTable = true;
+      else diag.warn(`@ryot/exporters: cluster worker ${entry.instanceId ?? worker.id} sent a snapshot that could not be read`, error);
       if (entry.waiting?.id === message.id) entry.waiting.settle('failed');
       return;
     }

@@ -1,7 +1,7 @@
 import { diag } from '@opentelemetry/api';
 import { MetricReader, type MetricProducer } from '@opentelemetry/sdk-metrics';
 import { reportThroughDiagOrStderr } from '../export-health.js';
-import { encodeSnapshot } from './codec.js';
+import { SnapshotEncoder } from './codec.js';
 import { isClusterMessage, type ClusterMessage } from './messages.js';
 
 /** A pull reader nobody scrapes: the worker collects through it when the primary asks. */
@@ -50,6 +50,7 @@ function send(channel: Channel, message: ClusterMessage): Promise<boolean> {
  */
 export function startClusterWorker(reader: SnapshotReader, instanceId: string, channel: Channel = process): ClusterWorkerLink {
   let stopped = false;
+  const encoder = new SnapshotEncoder();
   const silence = setTimeout(() => {
     reportThroughDiagOrStderr(
       'error',
@@ -64,7 +65,7 @@ export function startClusterWorker(reader: SnapshotReader, instanceId: string, c
     try {
       const { resourceMetrics, errors } = await reader.collect({ timeoutMillis: COLLECT_TIMEOUT_MS });
       for (const error of errors) diag.warn('@ryot/exporters: an observable callback failed during a cluster collection', error);
-      const snapshot = encodeSnapshot(resourceMetrics.scopeMetrics);
+      const snapshot = encoder.encode(resourceMetrics.scopeMetrics);
       return final ? { ryotCluster: 1, type: 'snapshot', id, snapshot, final: true } : { ryotCluster: 1, type: 'snapshot', id, snapshot };
     } catch (error) {
       diag.warn('@ryot/exporters: a cluster collection failed', error);
@@ -75,6 +76,7 @@ export function startClusterWorker(reader: SnapshotReader, instanceId: string, c
   const onMessage = (message: unknown): void => {
     if (stopped || !isClusterMessage(message) || message.type !== 'collect') return;
     clearTimeout(silence);
+    if (message.full) encoder.reset();
     void snapshotMessage(message.id, false).then((reply) => send(channel, reply));
   };
   channel.on('message', onMessage);
