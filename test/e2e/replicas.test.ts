@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { histogramQuantile } from '@ryot/top';
 import { DEFAULT_MODELS } from '../../examples/inference-server/src/index.js';
 import { TEST_TSCONFIG } from '../helpers/cluster-app.js';
-import { ALERT_RULES, RECORDING_RULES, failIfMissing, freePort, requireBinary, startPrometheus, type RunningPrometheus, type VectorSample } from '../helpers/prometheus.js';
+import { ALERT_RULES, DEFAULT_CONFIG, RECORDING_RULES, failIfMissing, freePort, requireBinary, startPrometheus, type RunningPrometheus, type VectorSample } from '../helpers/prometheus.js';
 import type { Exchange, LoadReport } from './fixtures/load-client.js';
 
 const gate = requireBinary('prometheus');
@@ -175,10 +175,7 @@ describe.runIf(gate.run)('three replicas, one of them clustered, behind one Prom
     bPort = await freePort();
     scraper = await startPrometheus({
       configYaml: [
-        'global:',
-        '  scrape_interval: 1s',
-        '  scrape_timeout: 1s',
-        '  evaluation_interval: 1s',
+        DEFAULT_CONFIG.trimEnd(),
         'scrape_configs:',
         '  - job_name: ryot-inference',
         '    file_sd_configs:',

@@ -3,15 +3,11 @@
  * OpenTelemetry Collector), each under its own service.instance.id. Nothing collides (every process's series only
  * ever grow), and the fleet total is the sum over instances of each one's latest value, not of every export.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { METRICS } from '@ryot/metrics/instrumentation';
 import { startClusterApp } from '../helpers/cluster-app.js';
+import { runPushExample } from './push-example.js';
 import { OtlpReceiver, attributeMap, type Received } from './receiver.js';
-
-const script = fileURLToPath(new URL('../../examples/otlp-push/src/push.ts', import.meta.url));
-const tsconfig = fileURLToPath(new URL('./fixtures/tsconfig.json', import.meta.url));
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -48,24 +44,16 @@ function latestTotal(series: Map<string, number[]>): number {
 }
 
 function runPush(instanceId: string, receiverUrl: string, protocol: string): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
-    env: {
-      ...process.env,
-      TSX_TSCONFIG_PATH: tsconfig,
-      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiverUrl,
-      OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: protocol,
-      OTEL_METRIC_EXPORT_INTERVAL: '300',
-      OTEL_SERVICE_NAME: 'ryot-push-fleet',
-      OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${instanceId}`,
-      RYOT_EXAMPLE_SECONDS: '1.5',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const run = runPushExample({
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiverUrl,
+    OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: protocol,
+    OTEL_METRIC_EXPORT_INTERVAL: '300',
+    OTEL_SERVICE_NAME: 'ryot-push-fleet',
+    OTEL_RESOURCE_ATTRIBUTES: `service.instance.id=${instanceId}`,
+    RYOT_EXAMPLE_SECONDS: '1.5',
   });
-  cleanups.push(async () => void child.kill('SIGKILL'));
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, output })));
+  cleanups.push(async () => run.kill());
+  return run.done;
 }
 
 describe('many processes pushing OTLP to one collector', () => {

@@ -10,12 +10,9 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { MeterProvider, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
-import { ryotViews } from '@ryot/metrics';
 import { SnapshotDecoder, SnapshotEncoder, type WireSnapshot } from '../src/cluster/codec.js';
 import { mergeSources } from '../src/cluster/merge.js';
-import { SnapshotReader } from '../src/cluster/worker.js';
-import { modelNames, recordEveryInstrument } from './ryot-series.js';
+import { workerCollection } from './ryot-series.js';
 import { stormFromChild } from './storm.js';
 
 const app = fileURLToPath(new URL('./cluster-app.ts', import.meta.url));
@@ -53,15 +50,6 @@ async function measureTree(models: number, workers: number): Promise<Record<stri
   }
 }
 
-async function workerSnapshot(models: number): Promise<ScopeMetrics[]> {
-  const reader = new SnapshotReader();
-  const provider = new MeterProvider({ views: ryotViews(), readers: [reader] });
-  recordEveryInstrument(provider, modelNames(models));
-  const { resourceMetrics } = await reader.collect();
-  await provider.shutdown();
-  return resourceMetrics.scopeMetrics;
-}
-
 function msPer(iterations: number, fn: () => unknown): number {
   fn();
   const start = performance.now();
@@ -76,7 +64,7 @@ console.table(rows);
 
 const ipc: Record<string, string | number>[] = [];
 for (const models of [10, 100]) {
-  const collected = await workerSnapshot(models);
+  const collected = await workerCollection(models);
   const encoder = new SnapshotEncoder();
   const first = JSON.stringify(encoder.encode(collected));
   const steady = JSON.stringify(encoder.encode(collected));

@@ -7,27 +7,23 @@ import { readFileSync } from 'node:fs';
 import { MeterProvider, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import { describe, expect, it } from 'vitest';
 import { ryotViews } from '@ryot/metrics';
-import { modelNames, recordEveryInstrument } from '../bench/ryot-series.js';
+import { modelNames, recordEveryInstrument, workerCollection } from '../bench/ryot-series.js';
 import { SnapshotDecoder, SnapshotEncoder, type WireSnapshot } from '../src/cluster/codec.js';
 import { mergeSources } from '../src/cluster/merge.js';
 import { WORKER_STATES } from '../src/cluster/primary.js';
-import { SnapshotReader } from '../src/cluster/worker.js';
 import { createPrometheusEndpoint } from '../src/index.js';
 
 const README = new URL('../../../README.md', import.meta.url);
 
-async function workerCollection(models: number): Promise<ScopeMetrics[]> {
-  const reader = new SnapshotReader();
-  const provider = new MeterProvider({ views: ryotViews(), readers: [reader] });
-  recordEveryInstrument(provider, modelNames(models));
-  const { resourceMetrics } = await reader.collect();
-  await provider.shutdown();
-  return new SnapshotDecoder().decode(JSON.parse(JSON.stringify(new SnapshotEncoder().encode(resourceMetrics.scopeMetrics))) as WireSnapshot);
+/** A worker's collection as the primary gets it: through JSON, as the cluster IPC channel sends it. */
+async function throughIpc(models: number): Promise<ScopeMetrics[]> {
+  const collected = await workerCollection(models);
+  return new SnapshotDecoder().decode(JSON.parse(JSON.stringify(new SnapshotEncoder().encode(collected))) as WireSnapshot);
 }
 
 /** Samples (lines that are not comments) in the /metrics of one replica: one process (workers 0) or a cluster primary. */
 async function samplesPerReplica(models: number, workers: number): Promise<number> {
-  const sources = await Promise.all(Array.from({ length: workers }, async (_, i) => ({ instanceId: `host-1-worker-${i + 1}`, scopeMetrics: await workerCollection(models) })));
+  const sources = await Promise.all(Array.from({ length: workers }, async (_, i) => ({ instanceId: `host-1-worker-${i + 1}`, scopeMetrics: await throughIpc(models) })));
   const endpoint = createPrometheusEndpoint(
     {},
     workers === 0
