@@ -9,4 +9,5 @@ export const libraryBuild: Options = {
   clean: true,
   target: 'node20',
   splitting: false,
+  silent: true,
 };

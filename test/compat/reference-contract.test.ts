@@ -5,8 +5,8 @@
  * superset of the `le` boundaries, and the values worked out by hand below.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { diag, DiagLogLevel } from '@opentelemetry/api';
 import { configure, recordRetry } from '@ryot/metrics';
+import { captureDiagWarnings } from '@ryot/metrics/testing';
 import {
   InferenceContext,
   modelInfo,
@@ -31,7 +31,7 @@ const SCRAPE_LABELS = new Set(['__name__', 'job', 'instance', 'otel_scope_name',
 
 let now = 1_000_000;
 const advance = (ms: number) => void (now += ms);
-const warnings: string[] = [];
+let diagnostics: ReturnType<typeof captureDiagWarnings> | undefined;
 let telemetry: TelemetryHandle;
 let prometheus: RunningPrometheus;
 
@@ -121,10 +121,7 @@ async function buckets(name: string, labels: Record<string, string>): Promise<Ma
 describe.skipIf(!gate.run)('the reference metric set, scraped by a real Prometheus', () => {
   beforeAll(async () => {
     failIfMissing(gate);
-    diag.setLogger(
-      { error: (m) => void warnings.push(m), warn: (m) => void warnings.push(m), info: () => {}, debug: () => {}, verbose: () => {} },
-      { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true },
-    );
+    diagnostics = captureDiagWarnings();
     configure({ clock: () => now });
     telemetry = await startTelemetry({ prometheus: { host: '127.0.0.1', port: 0 }, gpu: false });
     await workload();
@@ -135,7 +132,7 @@ describe.skipIf(!gate.run)('the reference metric set, scraped by a real Promethe
   afterAll(async () => {
     await prometheus?.stop();
     await telemetry?.shutdown();
-    diag.disable();
+    diagnostics?.restore();
   });
 
   it('has every reference family under the same name and TYPE', async () => {
@@ -247,6 +244,6 @@ describe.skipIf(!gate.run)('the reference metric set, scraped by a real Promethe
     const labels = Object.keys(models[0]!.metric).filter((key) => !SCRAPE_LABELS.has(key));
     expect(labels).toEqual(['models']);
     expect(models[0]!.metric['models']).toBe('gpt4, claude, llama');
-    expect(warnings).toEqual([]);
+    expect(diagnostics?.warnings).toEqual([]);
   });
 });

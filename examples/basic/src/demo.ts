@@ -18,6 +18,22 @@ import {
   updateGpuMetrics,
 } from '@ryot/metrics';
 
+const HELP = `Usage: pnpm demo:basic
+
+Records a few simulated streaming requests with @ryot/metrics (two models, one simulated OOM,
+two clients that disconnect early) and prints the Prometheus text a scrape would return.
+No options.
+`;
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+if (args.length > 0) {
+  process.stderr.write(`pnpm demo:basic: takes no options, got '${args[0]}' (see pnpm demo:basic --help)\n`);
+  process.exit(2);
+}
+
 const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true });
 const provider = new MeterProvider({ readers: [exporter], views: ryotViews() });
 metrics.setGlobalMeterProvider(provider);

@@ -10,24 +10,67 @@
  */
 import cluster from 'node:cluster';
 import { parseExporterList, startTelemetry } from '@ryot/exporters';
-import { createInferenceServer } from './server/server.js';
+import { describeListenError, fail, integerFlag, parseCli, UsageError } from './cli.js';
+import { createInferenceServer, type InferenceServer } from './server/server.js';
 import { DEFAULT_MODELS, DEMO_FAULTS, NO_FAULTS } from './engine/model-spec.js';
 
-const workers = Number(process.env['WORKERS'] ?? 0);
-const clustered = Number.isInteger(workers) && workers > 0;
+const PROGRAM = 'example server';
+const HELP = `Usage: pnpm --filter @ryot/example-inference-server start
+
+The example OpenAI-compatible inference server (a simulated engine), instrumented with Ryot.
+Configured by environment variables:
+  PORT                    port to listen on (default 8000; 0 picks a free one)
+  HOST                    address to bind (default 0.0.0.0)
+  RYOT_EXAMPLE_FAULTS     'off' disables the injected faults
+  RYOT_EXAMPLE_STEP_SCALE multiplies every model's step and prefill time (default 1)
+  WORKERS                 N > 0: cluster mode, N workers sharing PORT (default 0: one process)
+  METRICS_PORT            cluster mode: the primary's /metrics port (default 9464)
+  OTEL_METRICS_EXPORTER   prometheus (default: /metrics on the same port), otlp, or both
+  OTEL_SERVICE_NAME, OTEL_EXPORTER_OTLP_ENDPOINT, ...   as for any OpenTelemetry SDK
+`;
+
+let port: number;
+let workers: number;
+let metricsPort: number;
+let stepScale: number;
+try {
+  if (parseCli(process.argv.slice(2), { help: { type: 'boolean', short: 'h' } }).help) {
+    process.stdout.write(HELP);
+    process.exit(0);
+  }
+  port = integerFlag('PORT', process.env['PORT'] ?? '8000', 0, 65_535);
+  workers = integerFlag('WORKERS', process.env['WORKERS'] ?? '0', 0, 1024);
+  metricsPort = integerFlag('METRICS_PORT', process.env['METRICS_PORT'] ?? '9464', 0, 65_535);
+  stepScale = Number(process.env['RYOT_EXAMPLE_STEP_SCALE'] ?? '1');
+  if (!(stepScale > 0 && Number.isFinite(stepScale))) {
+    throw new UsageError(`RYOT_EXAMPLE_STEP_SCALE must be a number above 0, got '${process.env['RYOT_EXAMPLE_STEP_SCALE']}'`);
+  }
+} catch (error) {
+  if (error instanceof UsageError) fail(`${PROGRAM}: ${error.message} (see --help)`, 2);
+  throw error;
+}
+
+const clustered = workers > 0;
 const host = process.env['HOST'] ?? '0.0.0.0';
 // Prometheus is served on the server's own port at /metrics; OTEL_METRICS_EXPORTER=otlp (or
 // prometheus,otlp) adds or replaces it with OTLP push, as in the collector-sidecar manifest.
 // In cluster mode the primary serves it on METRICS_PORT instead: the workers share PORT.
 const exporters = process.env['OTEL_METRICS_EXPORTER'] ? parseExporterList(process.env) : ['prometheus'];
-const telemetry = await startTelemetry({
-  serviceName: process.env['OTEL_SERVICE_NAME'] ?? 'ryot-example-inference-server',
-  prometheus: exporters.includes('prometheus') ? (clustered ? { host, port: Number(process.env['METRICS_PORT'] ?? 9464) } : { server: false }) : false,
-  otlp: exporters.includes('otlp'),
-  ...(clustered ? { cluster: true } : {}),
-  // In cluster mode the workers drain before they flush, and the primary waits for them (below).
-  handleSignals: !clustered,
-});
+let telemetry: Awaited<ReturnType<typeof startTelemetry>>;
+try {
+  telemetry = await startTelemetry({
+    serviceName: process.env['OTEL_SERVICE_NAME'] ?? 'ryot-example-inference-server',
+    prometheus: exporters.includes('prometheus') ? (clustered ? { host, port: metricsPort } : { server: false }) : false,
+    otlp: exporters.includes('otlp'),
+    ...(clustered ? { cluster: true } : {}),
+    // In cluster mode the workers drain before they flush, and the primary waits for them (below).
+    handleSignals: !clustered,
+  });
+} catch (error) {
+  const message = clustered && cluster.isPrimary ? describeListenError((error as { cause?: unknown }).cause, metricsPort, 'METRICS_PORT=<n>') : undefined;
+  if (message === undefined) throw error;
+  fail(`${PROGRAM}: ${message}`, 1);
+}
 
 if (clustered && cluster.isPrimary) {
   let stopping = false;
@@ -46,17 +89,24 @@ if (clustered && cluster.isPrimary) {
       .finally(() => process.exit(0));
   });
   for (let i = 0; i < workers; i++) cluster.fork();
-  console.log(`ryot example inference server: ${workers} workers on port ${process.env['PORT'] ?? 8000} (metrics: ${telemetry.prometheus?.url})`);
+  console.log(`ryot example inference server: ${workers} workers on port ${port} (metrics: ${telemetry.prometheus?.url})`);
 } else {
-  const scale = Number(process.env['RYOT_EXAMPLE_STEP_SCALE'] ?? 1);
-  const server = await createInferenceServer({
-    port: Number(process.env['PORT'] ?? 8000),
-    host,
-    faults: process.env['RYOT_EXAMPLE_FAULTS'] === 'off' ? NO_FAULTS : DEMO_FAULTS,
-    models: DEFAULT_MODELS.map((model) => ({ ...model, stepMs: model.stepMs * scale, prefillMsPerToken: model.prefillMsPerToken * scale })),
-    metricsHandler: telemetry.prometheus?.handler,
-    simulateGpu: !telemetry.gpu,
-  });
+  let server: InferenceServer;
+  try {
+    server = await createInferenceServer({
+      port,
+      host,
+      faults: process.env['RYOT_EXAMPLE_FAULTS'] === 'off' ? NO_FAULTS : DEMO_FAULTS,
+      models: DEFAULT_MODELS.map((model) => ({ ...model, stepMs: model.stepMs * stepScale, prefillMsPerToken: model.prefillMsPerToken * stepScale })),
+      metricsHandler: telemetry.prometheus?.handler,
+      simulateGpu: !telemetry.gpu,
+    });
+  } catch (error) {
+    await telemetry.shutdown();
+    const message = describeListenError(error, port, 'PORT=<n>');
+    if (message === undefined) throw error;
+    fail(`${PROGRAM}: ${message}`, 1);
+  }
   if (clustered) {
     process.once('SIGTERM', () => {
       // Stop accepting, let in-flight requests finish (idle keep-alive connections are closed as they appear),

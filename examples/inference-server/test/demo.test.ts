@@ -1,4 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
@@ -7,21 +8,39 @@ const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const demoArgs = ['--import', 'tsx', 'src/demo/main.ts', '--duration', '3', '--concurrency', '6', '--seed', '3'];
 
-describe('pnpm demo (short run)', () => {
-  it('serves load, then prints a per-model summary from the scraped histograms and how to scrape it', async () => {
-    const { stdout } = await run(process.execPath, demoArgs, {
+/** Runs a TS entry point of this package; resolves with its exit code and output whatever the code. */
+async function runEntry(file: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', file, ...args], {
       cwd: packageDir,
-      env: { ...process.env, OTEL_METRICS_EXPORTER: 'none' },
+      env: { ...process.env, OTEL_METRICS_EXPORTER: 'none', ...env },
       timeout: 60_000,
     });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+const DURATION = String.raw`(?:\d+µs|\d+(?:\.\d+)?ms|\d+\.\d+s|-)`;
+
+describe('pnpm demo (short run)', () => {
+  it('serves load, then prints a per-model summary from the scraped histograms, a legend, and how to scrape it', async () => {
+    const { code, stdout } = await runEntry('src/demo/main.ts', demoArgs.slice(3));
+    expect(code).toBe(0);
     const rows = stdout.split('\n').filter((line) => /^(llama|mistral|qwen)/.test(line));
     expect(rows).toHaveLength(3);
     for (const row of rows) {
       const success = Number(/s:(\d+)/.exec(row)![1]);
       expect(success).toBeGreaterThan(0);
-      // Server TTFT p50 is a number of ms or s, not the "—" shown for an empty histogram.
-      expect(row).toMatch(/s:\d+ e:\d+ t:\d+ c:\d+ +[\d.]+m?s \/ [\d.]+m?s \| [\d.]+m?s/);
+      // Server TTFT p50 / p95 | client p50 / p95, each a duration (the server's never '-' after successes).
+      expect(row).toMatch(new RegExp(String.raw`s:\d+ e:\d+ t:\d+ c:\d+ +(?!-)${DURATION} / ${DURATION} \| ${DURATION} / ${DURATION}`));
     }
+    // Durations never spell a whole second in milliseconds.
+    expect(stdout).not.toMatch(/\b1000ms\b/);
+    expect(stdout).toMatch(/^requests s\/e\/t\/c +requests by outcome: success \/ error \/ timeout \/ cancelled/m);
+    expect(stdout).toMatch(/^tok\/s +tokens generated per second of the run/m);
     expect(stdout).toMatch(/Scrape it: +curl -s http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(stdout).toMatch(/pnpm top http:\/\/127\.0\.0\.1:\d+\/metrics/);
     expect(stdout).toMatch(/In a browser: +pnpm top --web http:\/\/127\.0\.0\.1:\d+\/metrics/);
@@ -53,4 +72,34 @@ describe('pnpm demo (short run)', () => {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
   }, 90_000);
+
+  it('--help prints the options and exits 0', async () => {
+    const { code, stdout } = await runEntry('src/demo/main.ts', ['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: pnpm demo \[options\]/);
+    for (const flag of ['--duration', '--concurrency', '--port', '--seed', '--keep-running']) expect(stdout).toContain(flag);
+  });
+
+  it('a bad flag or value: one line on stderr naming the flag, exit 2', async () => {
+    expect(await runEntry('src/demo/main.ts', ['--verbose'])).toMatchObject({ code: 2, stdout: '', stderr: "pnpm demo: unknown option '--verbose' (see pnpm demo --help)\n" });
+    expect(await runEntry('src/demo/main.ts', ['--port', '70000'])).toMatchObject({
+      code: 2,
+      stderr: "pnpm demo: --port must be a whole number from 0 to 65535, got '70000' (see pnpm demo --help)\n",
+    });
+    expect((await runEntry('src/demo/main.ts', ['--duration', '0'])).stderr).toBe("pnpm demo: --duration must be a number of seconds above 0, got '0' (see pnpm demo --help)\n");
+  });
+
+  it('a busy --port: one line naming the flag to change, exit 1 (the demo and the server alike)', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const demo = await runEntry('src/demo/main.ts', ['--port', String(port)]);
+      expect(demo).toMatchObject({ code: 1, stdout: '', stderr: `pnpm demo: port ${port} is already in use; pick another with --port (0 picks a free one)\n` });
+      const server = await runEntry('src/main.ts', [], { PORT: String(port), HOST: '127.0.0.1' });
+      expect(server).toMatchObject({ code: 1, stderr: `example server: port ${port} is already in use; pick another with PORT=<n> (0 picks a free one)\n` });
+    } finally {
+      blocker.close();
+    }
+  });
 });

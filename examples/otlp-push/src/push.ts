@@ -13,6 +13,25 @@ import { DiagConsoleLogger, DiagLogLevel, diag } from '@opentelemetry/api';
 import { startTelemetry } from '@ryot/exporters';
 import { trackTokenGeneration, trackInferenceRequest } from '@ryot/metrics';
 
+const HELP = `Usage: pnpm example:otlp-push
+
+Simulates a chat model and an embedding model and pushes their Ryot metrics over OTLP/HTTP,
+then flushes and exits. Configured by environment variables:
+  OTEL_EXPORTER_OTLP_ENDPOINT   the collector (default http://localhost:4318)
+  OTEL_METRIC_EXPORT_INTERVAL   ms between exports (default 5000)
+  OTEL_SERVICE_NAME             service.name (default otlp-push-example)
+  RYOT_EXAMPLE_SECONDS          how long it runs (default 30)
+`;
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(HELP);
+  process.exit(0);
+}
+if (args.length > 0) {
+  process.stderr.write(`pnpm example:otlp-push: takes no options (environment variables instead), got '${args[0]}' (see --help)\n`);
+  process.exit(2);
+}
+
 diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN); // shows failed exports
 
 const seconds = Number(process.env.RYOT_EXAMPLE_SECONDS ?? 30);

@@ -13,13 +13,12 @@ import {
   expectWithin,
   expectNoUnhandledRejections,
   histogram,
-  sleep,
   startInferenceServer,
   tinyServer,
-  total,
   uniquePrompt,
   value,
   type ClientHarness,
+  expectRecordedOnce,
 } from '../../../test/helpers/clients.js';
 
 /* Same engine script and tolerances as @ryot/openai's tests: tight lower bounds, loose upper bounds. */
@@ -140,17 +139,6 @@ describe('other calls and providers', () => {
   });
 });
 
-async function expectOnce(h: ClientHarness, status: string, errorType?: string): Promise<void> {
-  await sleep(20);
-  expect(h.summaries).toHaveLength(1);
-  const all = await h.metrics();
-  expect(total(all, 'ryot_inference_requests')).toBe(1);
-  expect(total(all, 'ryot_inference_requests', { status })).toBe(1);
-  expect(total(all, 'ryot_inference_errors')).toBe(errorType ? 1 : 0);
-  if (errorType) expect(total(all, 'ryot_inference_errors', { error_type: errorType })).toBe(1);
-  expect(total(all, 'ryot_inference_requests_in_flight')).toBe(0);
-}
-
 describe('outcomes, each recorded once', () => {
   test('the consumer stops reading textStream (break): the AI SDK still reads the model stream to its end → completed', async () => {
     const h = clientHarness();
@@ -159,7 +147,7 @@ describe('outcomes, each recorded once', () => {
     for await (const text of result.textStream) if (text && ++seen === 3) break;
     // streamText keeps consuming the model's stream for result.text, result.usage, …: the model call runs on.
     expect(await result.finishReason).toBe('length');
-    await expectOnce(h, 'success');
+    await expectRecordedOnce(h, { status: 'success', genAiClient: false });
     expect(h.summaries[0]).toMatchObject({ outcome: 'completed', contentChunks: 12 });
   });
 
@@ -169,7 +157,7 @@ describe('outcomes, each recorded once', () => {
     const result = streamText({ model: openaiCompatible(h), prompt: uniquePrompt(8), maxOutputTokens: 40, maxRetries: 0, abortSignal: abort.signal, onError: () => undefined });
     let seen = 0;
     for await (const text of result.textStream) if (text && ++seen === 3) abort.abort();
-    await expectOnce(h, 'cancelled', 'cancelled');
+    await expectRecordedOnce(h, { status: 'cancelled', errorType: 'cancelled', genAiClient: false });
     expect(h.summaries[0]).toMatchObject({ outcome: 'aborted' });
   });
 
@@ -181,7 +169,7 @@ describe('outcomes, each recorded once', () => {
     try {
       const h = clientHarness();
       await expect(generateText({ model: openaiCompatible(h, tiny.url), prompt: 'hi', maxRetries: 0 })).rejects.toBeDefined();
-      await expectOnce(h, 'error', 'rate_limit');
+      await expectRecordedOnce(h, { status: 'error', errorType: 'rate_limit', genAiClient: false });
       const retried = clientHarness();
       await expect(generateText({ model: openaiCompatible(retried, tiny.url), prompt: 'hi', maxRetries: 1 })).rejects.toBeDefined();
       expect(tiny.requests).toHaveLength(3);
@@ -204,7 +192,7 @@ describe('outcomes, each recorded once', () => {
       const result = streamText({ model: openaiCompatible(h, tiny.url), prompt: 'hi', maxRetries: 0, onError: ({ error }) => void errors.push(error) });
       for await (const part of result.fullStream) void part;
       expect(errors).toHaveLength(1);
-      await expectOnce(h, 'error', 'rate_limit');
+      await expectRecordedOnce(h, { status: 'error', errorType: 'rate_limit', genAiClient: false });
       expect(h.summaries[0]).toMatchObject({ outcome: 'errored', contentChunks: 1 });
     } finally {
       await tiny.close();
@@ -226,7 +214,7 @@ describe('outcomes, each recorded once', () => {
           for await (const part of result.fullStream) void part;
         })(),
       ).rejects.toMatchObject({ name: 'AI_APICallError' });
-      await expectOnce(h, 'error', 'connection');
+      await expectRecordedOnce(h, { status: 'error', errorType: 'connection', genAiClient: false });
       expect(h.summaries[0]).toMatchObject({ outcome: 'errored', contentChunks: 1 });
     } finally {
       await tiny.close();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
 import { instrumentAnthropic } from '../src/index.js';
-import { clientHarness, expectNoUnhandledRejections, histogram, sleep, startInferenceServer, tinyServer, total, uniquePrompt, value, type ClientHarness } from '../../../test/helpers/clients.js';
+import { clientHarness, expectNoUnhandledRejections, expectRecordedOnce, startInferenceServer, tinyServer, uniquePrompt, value, type ClientHarness } from '../../../test/helpers/clients.js';
 
 const MAX_TOKENS = 12;
 let server: Awaited<ReturnType<typeof startInferenceServer>>;
@@ -33,21 +33,6 @@ const START = event('message_start', { message: { id: 'msg_1', type: 'message', 
 const BLOCK = event('content_block_start', { index: 0, content_block: { type: 'text', text: '' } });
 const delta = (text: string) => event('content_block_delta', { index: 0, delta: { type: 'text_delta', text } });
 
-async function expectOnce(h: ClientHarness, model: string, status: string, errorType?: string): Promise<void> {
-  await sleep(20);
-  expect(h.summaries).toHaveLength(1);
-  const all = await h.metrics();
-  expect(total(all, 'ryot_inference_requests')).toBe(1);
-  expect(value(all, 'ryot_inference_requests', { model, status })).toBe(1);
-  expect(total(all, 'ryot_inference_errors')).toBe(errorType ? 1 : 0);
-  if (errorType) expect(value(all, 'ryot_inference_errors', { model, error_type: errorType })).toBe(1);
-  expect(value(all, 'ryot_inference_requests_in_flight', { model })).toBe(0);
-  expect(histogram(all, 'ryot_inference_request_duration_seconds', { model })?.count).toBe(1);
-  const durations = all.find((m) => m.descriptor.name === 'gen_ai.client.operation.duration')!.dataPoints;
-  expect(durations).toHaveLength(1);
-  expect(durations[0]!.attributes['error.type']).toBe(errorType);
-}
-
 describe('outcomes, each recorded once', () => {
   test('break after three events → aborted (cancelled), the SDK aborts the request', async () => {
     const { h, client } = setup();
@@ -55,7 +40,7 @@ describe('outcomes, each recorded once', () => {
     let deltas = 0;
     for await (const e of stream) if (e.type === 'content_block_delta' && ++deltas === 3) break;
     expect(stream.controller.signal.aborted).toBe(true);
-    await expectOnce(h, 'm1', 'cancelled', 'cancelled');
+    await expectRecordedOnce(h, { model: 'm1', status: 'cancelled', errorType: 'cancelled' });
     expect(h.summaries[0]).toMatchObject({ outcome: 'aborted', contentChunks: 3, gaps: 2 });
   });
 
@@ -68,7 +53,7 @@ describe('outcomes, each recorded once', () => {
     });
     await expect(messageStream.finalMessage()).rejects.toThrow();
     expect(texts).toBe(4);
-    await expectOnce(h, 'm1', 'cancelled', 'cancelled');
+    await expectRecordedOnce(h, { model: 'm1', status: 'cancelled', errorType: 'cancelled' });
     expect(h.summaries[0]).toMatchObject({ outcome: 'aborted', contentChunks: 4 });
   });
 
@@ -88,7 +73,7 @@ describe('outcomes, each recorded once', () => {
         })(),
       ).rejects.toBeDefined();
       expect(texts).toEqual(['one', 'two']);
-      await expectOnce(h, 'tiny', 'error', 'connection');
+      await expectRecordedOnce(h, { model: 'tiny', status: 'error', errorType: 'connection' });
       expect(h.summaries[0]).toMatchObject({ outcome: 'errored', contentChunks: 2, promptTokens: 7 });
     } finally {
       await tiny.close();
@@ -109,7 +94,7 @@ describe('outcomes, each recorded once', () => {
           for await (const e of stream) void e;
         })(),
       ).rejects.toMatchObject({ type: 'overloaded_error' });
-      await expectOnce(h, 'tiny', 'error', 'rate_limit');
+      await expectRecordedOnce(h, { model: 'tiny', status: 'error', errorType: 'rate_limit' });
       expect(h.summaries[0]).toMatchObject({ outcome: 'errored', errorType: 'rate_limit', contentChunks: 1 });
     } finally {
       await tiny.close();
@@ -125,7 +110,7 @@ describe('outcomes, each recorded once', () => {
       const { h, client } = setup(root(tiny.url));
       await expect(client.messages.create({ model: 'tiny', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }], stream: true })).rejects.toMatchObject({ status: 429 });
       expect(tiny.requests).toHaveLength(1);
-      await expectOnce(h, 'tiny', 'error', 'rate_limit');
+      await expectRecordedOnce(h, { model: 'tiny', status: 'error', errorType: 'rate_limit' });
     } finally {
       await tiny.close();
     }
@@ -146,7 +131,7 @@ describe('outcomes, each recorded once', () => {
       const stream = await client.messages.create({ model: 'tiny', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }], stream: true });
       for await (const e of stream) void e;
       expect(tiny.requests.map((r) => r.headers['x-stainless-retry-count'])).toEqual(['0', '1', '2']);
-      await expectOnce(h, 'tiny', 'success');
+      await expectRecordedOnce(h, { model: 'tiny', status: 'success' });
       expect(h.summaries[0]).toMatchObject({ outcome: 'completed', retries: 2, finishReason: 'end_turn', promptTokens: 7, completionTokens: 1 });
       expect(value(await h.metrics(), 'ryot_inference_retries', { model: 'tiny' })).toBe(2);
     } finally {
@@ -162,7 +147,7 @@ describe('outcomes, each recorded once', () => {
     try {
       const { h, client } = setup(root(tiny.url), 1);
       await expect(client.messages.create({ model: 'tiny', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({ status: 529 });
-      await expectOnce(h, 'tiny', 'error', 'rate_limit');
+      await expectRecordedOnce(h, { model: 'tiny', status: 'error', errorType: 'rate_limit' });
       expect(h.summaries[0]).toMatchObject({ retries: 1 });
     } finally {
       await tiny.close();
@@ -172,6 +157,6 @@ describe('outcomes, each recorded once', () => {
   test('an unknown model is a 4xx before streaming → invalid_request', async () => {
     const { h, client } = setup();
     await expect(client.messages.create({ model: 'nope', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }], stream: true })).rejects.toMatchObject({ status: 404 });
-    await expectOnce(h, 'nope', 'error', 'invalid_request');
+    await expectRecordedOnce(h, { model: 'nope', status: 'error', errorType: 'invalid_request' });
   });
 });

@@ -1,11 +1,13 @@
 /**
  * Scrape cost of the Ryot Prometheus endpoint beside OTel's own PrometheusExporter
  * serialization and prom-client, for the same series: every synchronous Ryot instrument
- * recorded for 1, 10 and 100 models. Prints a table; asserts nothing about timings.
+ * recorded for 1, 10 and 100 models. The HTTP columns are scrapes from another process
+ * (scripts/http-load.mjs, one at a time), so the client's work is not timed as the server's.
+ * Prints a table; asserts nothing about timings.
  *
  *   pnpm --filter @ryot/exporters bench
  */
-import { createServer, request } from 'node:http';
+import { createServer } from 'node:http';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
@@ -13,6 +15,7 @@ import { MeterProvider } from '@opentelemetry/sdk-metrics';
 import { ryotViews } from '@ryot/metrics';
 import { prometheusName } from '@ryot/metrics/instrumentation';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { startLoadGenerator } from '../../../scripts/http-load.mjs';
 import { createPrometheusEndpoint } from '../src/index.js';
 import { SYNC_METRICS as SYNC, labelsFor, modelNames, recordEveryInstrument as recordOtel } from './ryot-series.js';
 
@@ -62,16 +65,15 @@ async function longestBlock(iterations: number, fn: () => Promise<unknown>): Pro
   return loop.max / 1e6;
 }
 
-function httpGet(port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
-      let bytes = 0;
-      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      res.on('end', () => resolve(bytes));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+const scraper = startLoadGenerator();
+
+/** Mean time of `iterations` sequential scrapes from the load-generator process, ms (after a warm-up tenth). */
+async function timeScrapes(iterations: number, port: number): Promise<number> {
+  const url = `http://127.0.0.1:${port}/metrics`;
+  await scraper.run({ url, concurrency: 1, requests: Math.max(5, iterations / 10) });
+  const result = await scraper.run({ url, concurrency: 1, requests: iterations });
+  if (result.errors > 0) throw new Error(`${result.errors} scrapes of ${url} failed`);
+  return result.latencyMs.mean;
 }
 
 interface Row {
@@ -137,8 +139,8 @@ async function run(modelCount: number): Promise<Row> {
   for (const server of [ryotServer, otelServer]) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const ryotPort = (ryotServer.address() as AddressInfo).port;
   const otelPort = (otelServer.address() as AddressInfo).port;
-  row.ryotHttpMs = await time(iterations, () => httpGet(ryotPort));
-  row.otelHttpMs = await time(iterations, () => httpGet(otelPort));
+  row.ryotHttpMs = await timeScrapes(iterations, ryotPort);
+  row.otelHttpMs = await timeScrapes(iterations, otelPort);
   for (const server of [ryotServer, otelServer]) await new Promise((resolve) => server.close(resolve));
 
   await Promise.all([ryotProvider.shutdown(), cleanProvider.shutdown(), otelProvider.shutdown()]);
@@ -148,6 +150,7 @@ async function run(modelCount: number): Promise<Row> {
 const rows: Row[] = [];
 await run(10); // warm the JIT for every path before measuring, so the first row is not penalized
 for (const models of [1, 10, 100]) rows.push(await run(models));
+await scraper.close();
 
 const ms = (v: number) => v.toFixed(3);
 const kb = (v: number) => (v / 1024).toFixed(1);

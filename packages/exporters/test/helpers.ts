@@ -1,5 +1,6 @@
 import { createServer, request, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { parseExposition } from '@ryot/metrics/testing';
 
 /** Starts a node:http server on a free loopback port. */
 export async function listen(listener: RequestListener): Promise<{ server: Server; url: string; close: () => Promise<void> }> {
@@ -18,9 +19,11 @@ export async function listen(listener: RequestListener): Promise<{ server: Serve
 }
 
 /** Value of the first sample whose line starts with `prefix` (name plus `{labels` or a space). */
-export function sampleValue(exposition: string, prefix: string): number | undefined {
-  const line = exposition.split('\n').find((candidate) => candidate.startsWith(prefix));
-  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+/** The value of the first sample matching `name{label="value",...` (the labels given must all match). */
+export function sampleValue(exposition: string, selector: string): number | undefined {
+  const [name, labelText = ''] = selector.split('{', 2);
+  const labels = Object.fromEntries([...labelText.matchAll(/([a-zA-Z_][a-zA-Z0-9_]*)="([^"]*)"/g)].map((m) => [m[1]!, m[2]!]));
+  return parseExposition(exposition).value(name!, labels);
 }
 
 export interface RawResponse {

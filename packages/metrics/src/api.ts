@@ -2,8 +2,9 @@ import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { ErrorType } from './catalog.js';
 import { recordSafely } from './diagnostics.js';
 import { InferenceContext, type InferenceContextOptions } from './inference.js';
-import { modelInfoFor, systemInfoFor, type ModelInfo, type SystemInfo } from './info.js';
 import {
+  modelInfoFor,
+  systemInfoFor,
   recordBatch,
   recordCacheLookup,
   recordError,
@@ -17,12 +18,13 @@ import {
   updateGpuMetrics,
   type CacheLookupOptions,
   type GpuMetricsUpdate,
+  type ModelInfo,
+  type SystemInfo,
 } from './operations.js';
 import { QueueTicket, waitInQueue } from './queue.js';
 import type { ProducerTemporality } from './producer.js';
 import { getDefaultRecorder, Recorder, registerRecorder, type RyotOptions } from './recorder.js';
-import { trackInferenceRequestWith, type Tracker, type TrackInferenceRequestOptions } from './track-request.js';
-import { trackTokenGenerationWith, type TrackTokenGenerationOptions } from './track-stream.js';
+import { trackInferenceRequestWith, trackTokenGenerationWith, type Tracker, type TrackInferenceRequestOptions, type TrackTokenGenerationOptions } from './track.js';
 
 /** The tracking API, bound to one recorder (the default one, or a `createRyot()` instance). */
 export interface RyotApi {

@@ -1,5 +1,5 @@
-import type { ErrorType, RequestStatus } from './catalog.js';
-import { safeString } from './diagnostics.js';
+import { ERROR_TYPES, type ErrorType, type RequestStatus } from './catalog.js';
+import { safeString, type Diagnostics } from './diagnostics.js';
 
 export type ErrorClassifier = (error: unknown) => ErrorType | undefined;
 
@@ -130,4 +130,25 @@ export function statusForErrorType(errorType: ErrorType): RequestStatus {
   if (errorType === 'timeout') return 'timeout';
   if (errorType === 'cancelled') return 'cancelled';
   return 'error';
+}
+
+const ERROR_TYPE_SET: ReadonlySet<unknown> = new Set(ERROR_TYPES);
+
+/**
+ * Where a failure is classified: the user's classifier first (a result outside the vocabulary, or a throw, falls
+ * back with one diagnostic), then the built-in one. Never throws. InferenceContext calls it once per failure.
+ */
+export function classifyFailure(error: unknown, custom: ErrorClassifier | undefined, diagnostics: Diagnostics): ErrorType {
+  if (custom) {
+    try {
+      const result = custom(error);
+      if (result !== undefined) {
+        if (ERROR_TYPE_SET.has(result)) return result;
+        diagnostics.warnOnce('classifier-result', () => `classifyError returned ${safeString(result)}, which is not an error_type; using the built-in classifier.`);
+      }
+    } catch (classifierError) {
+      diagnostics.warnOnce('classifier-threw', () => `classifyError threw (${safeString(classifierError)}); using the built-in classifier.`);
+    }
+  }
+  return classifyError(error);
 }

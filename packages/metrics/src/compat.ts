@@ -6,8 +6,8 @@
 import { defaultApi, type RyotApi } from './api.js';
 import type { ErrorType } from './catalog.js';
 import { InferenceContext as CoreInferenceContext } from './inference.js';
-import type { ModelInfo, SystemInfo } from './info.js';
-import type { ModelOption, TokenUsage, Tracker } from './track-request.js';
+import type { ModelInfo, SystemInfo } from './operations.js';
+import type { ModelOption, TokenUsage, Tracker } from './track.js';
 
 /** The model label the reference library uses when none is given. */
 export const DEFAULT_MODEL = 'default';

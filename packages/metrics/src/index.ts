@@ -19,11 +19,9 @@ export type { RyotOptions, GenAiSemconvOptions, Clock } from './recorder.js';
 export type { ErrorClassifier } from './classify.js';
 export type { ProducerTemporality } from './producer.js';
 export type { ErrorType, RequestStatus } from './catalog.js';
-export type { Tracker, TrackInferenceRequestOptions, TokenUsage, ModelOption } from './track-request.js';
-export type { TrackTokenGenerationOptions } from './track-stream.js';
+export type { Tracker, TrackInferenceRequestOptions, TrackTokenGenerationOptions, TokenUsage, ModelOption } from './track.js';
 export type { QueueTicket } from './queue.js';
-export type { CacheLookupOptions, GpuMetricsUpdate } from './operations.js';
-export type { SystemInfo, ModelInfo } from './info.js';
+export type { CacheLookupOptions, GpuMetricsUpdate, SystemInfo, ModelInfo } from './operations.js';
 
 /** Reconfigures the default instance behind the top-level functions. */
 export function configure(options: RyotOptions): void {

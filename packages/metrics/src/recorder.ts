@@ -1,7 +1,7 @@
 import { diag, metrics, type Attributes, type BatchObservableCallback, type Meter, type MeterProvider, type Observable } from '@opentelemetry/api';
-import { ERROR_TYPES, metricKeysIn, RYOT_METER_NAME, type ErrorType, type MetricKeyIn } from './catalog.js';
-import { classifyError, type ErrorClassifier } from './classify.js';
-import { Diagnostics, describeValue, safeString } from './diagnostics.js';
+import { metricKeysIn, RYOT_METER_NAME, type ErrorType, type MetricKeyIn } from './catalog.js';
+import { classifyFailure, type ErrorClassifier } from './classify.js';
+import { Diagnostics, describeValue } from './diagnostics.js';
 import { RyotConfigError } from './errors.js';
 import { createInstruments, observablesOf, type InstrumentSet } from './instruments.js';
 import { RyotMetricProducer, type ProducerTemporality } from './producer.js';
@@ -46,7 +46,6 @@ const DEFAULT_MAX_MODELS = 100;
 const DEFAULT_MAX_GPUS = 64;
 /** The window of ryot_tokens_per_second: complete seconds, so a partial current second never dilutes the rate. */
 const THROUGHPUT_WINDOW_SECONDS = 10;
-const ERROR_TYPE_SET: ReadonlySet<unknown> = new Set(ERROR_TYPES);
 
 const RECORDER_KEYS = metricKeysIn('requests', 'tokens', 'model', 'gpu', 'errors', 'queue', 'info');
 const GENAI_SERVER_KEYS = metricKeysIn('genai_server');
@@ -199,21 +198,9 @@ export class Recorder {
     return this.gpuGuard.resolve(typeof gpuId === 'number' && Number.isInteger(gpuId) ? String(gpuId) : gpuId);
   }
 
-  /** Where a failure is classified: the user's classifier first, then the built-in one. Never throws. */
+  /** The error_type of a thrown value (see classifyFailure). */
   classify(error: unknown): ErrorType {
-    const custom = this.options.classifyError;
-    if (custom) {
-      try {
-        const result = custom(error);
-        if (result !== undefined) {
-          if (ERROR_TYPE_SET.has(result)) return result;
-          this.diagnostics.warnOnce('classifier-result', () => `classifyError returned ${safeString(result)}, which is not an error_type; using the built-in classifier.`);
-        }
-      } catch (classifierError) {
-        this.diagnostics.warnOnce('classifier-threw', () => `classifyError threw (${safeString(classifierError)}); using the built-in classifier.`);
-      }
-    }
-    return classifyError(error);
+    return classifyFailure(error, this.options.classifyError, this.diagnostics);
   }
 
   /** Reports a value that cannot be recorded, once per metric and problem. */

@@ -2,7 +2,7 @@
  * `@ryot/metrics/testing`: assert on Ryot's metrics through the real OTel SDK. A reader the test collects by hand, a
  * manual clock, an isolated instance wired to both, and lookups of data points by name and attributes.
  */
-import type { Attributes } from '@opentelemetry/api';
+import { diag, DiagLogLevel, type Attributes } from '@opentelemetry/api';
 import {
   AggregationTemporality,
   DataPointType,
@@ -33,6 +33,18 @@ export class TestReader extends MetricReader {
     if (errors.length > 0) throw new AggregateError(errors, 'collect failed');
     return resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
   }
+}
+
+/**
+ * Collects what Ryot reports through the OTel diag logger (warnings and errors) until `restore()`, which removes the
+ * logger again.
+ */
+export function captureDiagWarnings(): { warnings: string[]; restore(): void } {
+  const warnings: string[] = [];
+  const record = (message: string): void => void warnings.push(message);
+  const ignore = (): void => undefined;
+  diag.setLogger({ error: record, warn: record, info: ignore, debug: ignore, verbose: ignore }, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  return { warnings, restore: () => diag.disable() };
 }
 
 /** A clock the test moves by hand, in milliseconds. */

@@ -4,19 +4,16 @@
  * anything twice.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
 import { createRyot, ryotViews, type RyotApi } from '../src/index.js';
-import { AGGREGATION_PATHS, createTestRyot, findMetric, histogram, TestReader, value, type TestRyot } from '../src/testing.js';
+import { AGGREGATION_PATHS, createTestRyot, findMetric, histogram, TestReader, value, type TestRyot, captureDiagWarnings } from '../src/testing.js';
 
 let warnings: string[] = [];
+let restoreDiag: () => void = () => {};
 beforeEach(() => {
-  warnings = [];
-  const record = (message: string) => void warnings.push(message);
-  const logger: DiagLogger = { error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} };
-  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  ({ warnings, restore: restoreDiag } = captureDiagWarnings());
 });
-afterEach(() => diag.disable());
+afterEach(() => restoreDiag());
 
 /** A scripted workload touching every per-request series: two models, every outcome, prompt tokens, reported usage. */
 async function workload(h: TestRyot): Promise<void> {

@@ -1,19 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { RyotConfigError, createRyot } from '../src/index.js';
 import { OVERFLOW_LABEL } from '../src/instrumentation.js';
-import { createTestRyot, findMetric, histogram, value, AGGREGATION_PATHS, type TestRyotOptions } from '../src/testing.js';
+import { createTestRyot, findMetric, histogram, value, AGGREGATION_PATHS, type TestRyotOptions, captureDiagWarnings } from '../src/testing.js';
 
 let warnings: string[] = [];
-
+let restoreDiag: () => void = () => {};
 beforeEach(() => {
-  warnings = [];
-  const record = (message: string) => warnings.push(message);
-  const logger: DiagLogger = { error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} };
-  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  ({ warnings, restore: restoreDiag } = captureDiagWarnings());
 });
-
-afterEach(() => diag.disable());
+afterEach(() => restoreDiag());
 
 describe.each(AGGREGATION_PATHS)('per-request series through %s', (aggregation) => {
   const testRyot = (options: TestRyotOptions = {}, withViews?: boolean) => createTestRyot({ ...options, aggregation }, withViews);

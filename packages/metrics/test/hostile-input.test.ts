@@ -3,21 +3,16 @@
  * the caller threw is always the one that comes back. Each case here broke before it was fixed.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { diag, DiagLogLevel, type DiagLogger } from '@opentelemetry/api';
 import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
-import { createTestRyot, findMetric, TestReader, value, type TestRyot, AGGREGATION_PATHS, type TestRyotOptions } from '../src/testing.js';
+import { createTestRyot, findMetric, TestReader, value, type TestRyot, AGGREGATION_PATHS, type TestRyotOptions, captureDiagWarnings } from '../src/testing.js';
 import { createRyot, ryotViews } from '../src/index.js';
 
 let warnings: string[] = [];
-
+let restoreDiag: () => void = () => {};
 beforeEach(() => {
-  warnings = [];
-  const record = (message: string) => void warnings.push(message);
-  const logger: DiagLogger = { error: record, warn: record, info: () => {}, debug: () => {}, verbose: () => {} };
-  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
+  ({ warnings, restore: restoreDiag } = captureDiagWarnings());
 });
-
-afterEach(() => diag.disable());
+afterEach(() => restoreDiag());
 
 /** Thrown values whose properties cannot be read: a throwing getter, a throwing proxy trap, a revoked proxy. */
 function hostileValues(): [string, unknown][] {

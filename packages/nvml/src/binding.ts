@@ -25,6 +25,11 @@ interface NodeGypBuild {
 
 const loaded = new Map<string, NativeBinding>();
 
+/** The command that builds the addon in this installed copy (scripts/build-addon.mjs, shipped in the package). */
+export function buildCommand(): string {
+  return `node ${JSON.stringify(join(PACKAGE_ROOT, 'scripts', 'build-addon.mjs'))}`;
+}
+
 function isBinding(value: unknown): value is NativeBinding {
   if (typeof value !== 'object' || value === null) return false;
   const candidate = value as Record<string, unknown>;
@@ -52,8 +57,9 @@ export interface LoadedAddon {
 export function loadAddon(addonPath?: string): LoadedAddon {
   const attempts: string[] = [];
   const explicit = addonPath ?? process.env[ADDON_ENV_VAR];
-  if (explicit !== undefined && explicit !== '') {
-    const file = resolve(explicit);
+  const explicitFile = explicit !== undefined && explicit !== '' ? resolve(explicit) : undefined;
+  if (explicitFile !== undefined) {
+    const file = explicitFile;
     try {
       return { binding: loadFile(file), file };
     } catch (error) {
@@ -69,12 +75,12 @@ export function loadAddon(addonPath?: string): LoadedAddon {
       attempts.push(`node-gyp-build in ${PACKAGE_ROOT}, ${where}: ${reason(error)}`);
     }
   }
-  const platform = `${process.platform}-${process.arch} (node ${process.versions.node}, N-API ${process.versions.napi ?? '?'})`;
+  const target = `${process.platform}-${process.arch}`;
+  const runtime = `node ${process.versions.node}, N-API ${process.versions.napi ?? '?'}`;
   const message =
-    `Cannot load the @ryot/nvml native addon for ${platform}.\n` +
-    attempts.map((line) => `  - ${line}`).join('\n') +
-    '\nFixes: install a release that ships prebuilds/linux-x64 (published packages do), or build from source ' +
-    '(`pnpm rebuild @ryot/nvml`, which needs python3, make and a C++ compiler; pnpm 10+ and npm 11 skip install ' +
-    'scripts unless the package is allowed to build), or point RYOT_NVML_ADDON at a built ryot_nvml.node.';
+    `Cannot load the @ryot/nvml native addon (ryot_nvml.node) for ${target} (${runtime}): ` +
+    (explicitFile !== undefined ? `${explicitFile} did not load. ` : `no prebuilt binary for ${target} in this package loads, and none was built from source. `) +
+    `Build it with: ${buildCommand()} (needs python3, make and a C++ compiler), or point ${ADDON_ENV_VAR} at a built ryot_nvml.node.\n` +
+    attempts.map((line) => `  - ${line}`).join('\n');
   throw new NvmlAddonLoadError(message, attempts);
 }

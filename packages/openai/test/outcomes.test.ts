@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type OpenAI from 'openai';
 import { instrumentOpenAI } from '../src/index.js';
-import { clientHarness, histogram, openaiClient, sleep, sseChunk, startInferenceServer, tinyServer, total, uniquePrompt, value, expectNoUnhandledRejections, type ClientHarness } from './helpers.js';
+import { clientHarness, expectRecordedOnce, histogram, openaiClient, sseChunk, startInferenceServer, tinyServer, uniquePrompt, value, expectNoUnhandledRejections, type ClientHarness } from './helpers.js';
 
 const OUTPUT_TOKENS = 12;
 let server: Awaited<ReturnType<typeof startInferenceServer>>;
@@ -22,22 +22,6 @@ function setup(baseURL = `${server.url}/v1`, maxRetries = 0): { h: ClientHarness
   return { h, client };
 }
 
-async function expectOnce(h: ClientHarness, model: string, status: string, errorType?: string): Promise<void> {
-  // Outcomes are recorded once, including after the SDK's own cleanup has run.
-  await sleep(20);
-  expect(h.summaries).toHaveLength(1);
-  const all = await h.metrics();
-  expect(total(all, 'ryot_inference_requests')).toBe(1);
-  expect(value(all, 'ryot_inference_requests', { model, status })).toBe(1);
-  expect(total(all, 'ryot_inference_errors')).toBe(errorType ? 1 : 0);
-  if (errorType) expect(value(all, 'ryot_inference_errors', { model, error_type: errorType })).toBe(1);
-  expect(value(all, 'ryot_inference_requests_in_flight', { model })).toBe(0);
-  expect(histogram(all, 'ryot_inference_request_duration_seconds', { model })?.count).toBe(1);
-  const durations = all.find((m) => m.descriptor.name === 'gen_ai.client.operation.duration')!.dataPoints;
-  expect(durations).toHaveLength(1);
-  expect(durations[0]!.attributes['error.type']).toBe(errorType);
-}
-
 describe('outcomes, each recorded once', () => {
   test('break after 3 chunks → aborted (cancelled), the SDK aborts the request', async () => {
     const { h, client } = setup();
@@ -48,7 +32,7 @@ describe('outcomes, each recorded once', () => {
       void chunk;
     }
     expect(stream.controller.signal.aborted).toBe(true);
-    await expectOnce(h, 'm1', 'cancelled', 'cancelled');
+    await expectRecordedOnce(h, { model: 'm1', status: 'cancelled', errorType: 'cancelled' });
     expect(h.summaries[0]).toMatchObject({ outcome: 'aborted', errorType: 'cancelled', contentChunks: 2 });
     const all = await h.metrics();
     expect(histogram(all, 'ryot_inference_inter_token_latency_seconds', { model: 'm1' })?.count).toBe(1);
@@ -62,7 +46,7 @@ describe('outcomes, each recorded once', () => {
       if (chunk.choices[0]?.delta.content && ++contents === 4) stream.controller.abort();
     }
     expect(contents).toBe(4);
-    await expectOnce(h, 'm1', 'cancelled', 'cancelled');
+    await expectRecordedOnce(h, { model: 'm1', status: 'cancelled', errorType: 'cancelled' });
     expect(h.summaries[0]).toMatchObject({ outcome: 'aborted', contentChunks: 4 });
   });
 
@@ -70,7 +54,7 @@ describe('outcomes, each recorded once', () => {
     const { h, client } = setup();
     const stream = await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], stream: true });
     stream.controller.abort();
-    await expectOnce(h, 'm1', 'cancelled', 'cancelled');
+    await expectRecordedOnce(h, { model: 'm1', status: 'cancelled', errorType: 'cancelled' });
   });
 
   test('the AbortSignal request option aborting mid-stream → aborted', async () => {
@@ -86,7 +70,7 @@ describe('outcomes, each recorded once', () => {
     }
     expect(contents).toBeGreaterThan(0);
     expect(contents).toBeLessThan(OUTPUT_TOKENS);
-    await expectOnce(h, 'm1', 'cancelled', 'cancelled');
+    await expectRecordedOnce(h, { model: 'm1', status: 'cancelled', errorType: 'cancelled' });
     expect(h.summaries[0]!.outcome).toBe('aborted');
   });
 
@@ -110,7 +94,7 @@ describe('outcomes, each recorded once', () => {
       })();
       expect(received).toEqual(['one', 'two']);
       expect(error).toBeDefined();
-      await expectOnce(h, 'tiny', 'error', 'connection');
+      await expectRecordedOnce(h, { model: 'tiny', status: 'error', errorType: 'connection' });
       expect(h.summaries[0]).toMatchObject({ outcome: 'errored', errorType: 'connection', contentChunks: 2 });
     } finally {
       await tiny.close();
@@ -126,7 +110,7 @@ describe('outcomes, each recorded once', () => {
       const { h, client } = setup(tiny.url, 0);
       await expect(client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], stream: true })).rejects.toMatchObject({ status: 429 });
       expect(tiny.requests).toHaveLength(1);
-      await expectOnce(h, 'tiny', 'error', 'rate_limit');
+      await expectRecordedOnce(h, { model: 'tiny', status: 'error', errorType: 'rate_limit' });
       expect(h.summaries[0]).toMatchObject({ outcome: 'errored', errorType: 'rate_limit', retries: 0 });
     } finally {
       await tiny.close();
@@ -148,7 +132,7 @@ describe('outcomes, each recorded once', () => {
       const stream = await client.chat.completions.create({ model: 'tiny', messages: [{ role: 'user', content: 'hi' }], stream: true });
       for await (const chunk of stream) void chunk;
       expect(tiny.requests.map((r) => r.headers['x-stainless-retry-count'])).toEqual(['0', '1', '2']);
-      await expectOnce(h, 'tiny', 'success');
+      await expectRecordedOnce(h, { model: 'tiny', status: 'success' });
       expect(h.summaries[0]).toMatchObject({ outcome: 'completed', retries: 2 });
       const all = await h.metrics();
       expect(value(all, 'ryot_inference_retries', { model: 'tiny' })).toBe(2);
@@ -173,7 +157,7 @@ describe('outcomes, each recorded once', () => {
         })(),
       ).rejects.toBeInstanceOf(SyntaxError);
       expect(received).toEqual(['fine']);
-      await expectOnce(h, 'tiny', 'error', 'unknown');
+      await expectRecordedOnce(h, { model: 'tiny', status: 'error', errorType: 'unknown' });
       expect(h.summaries[0]!.outcome).toBe('errored');
     } finally {
       await tiny.close();
@@ -183,6 +167,6 @@ describe('outcomes, each recorded once', () => {
   test('an unknown model is a 4xx before streaming → invalid_request', async () => {
     const { h, client } = setup();
     await expect(client.chat.completions.create({ model: 'nope', messages: [{ role: 'user', content: 'hi' }], stream: true })).rejects.toMatchObject({ status: expect.any(Number) });
-    await expectOnce(h, 'nope', 'error', 'invalid_request');
+    await expectRecordedOnce(h, { model: 'nope', status: 'error', errorType: 'invalid_request' });
   });
 });

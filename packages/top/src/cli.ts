@@ -213,7 +213,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command !== 'top') {
-    process.stderr.write(command === undefined ? HELP : `ryot: unknown command '${command}' (try: ryot top --help)\n`);
+    process.stderr.write(command === undefined ? HELP : `ryot: unknown command '${command}' (ryot top --help lists the options)\n`);
     return 2;
   }
   let config: ReturnType<typeof parseConfig>;

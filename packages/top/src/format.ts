@@ -21,16 +21,22 @@ export function formatPercent(n: number | undefined): string {
   return `${n.toFixed(1)}%`;
 }
 
-/** Seconds as µs / ms / s / m, three significant digits at most. */
+/**
+ * Seconds as µs / ms / s / m, three significant digits at most. The unit is chosen after
+ * rounding, so 0.9996 s is `1.00s` (never `1000ms`) and 0.09996 s is `100ms`.
+ */
 export function formatSeconds(s: number | undefined): string {
   if (s === undefined || !Number.isFinite(s)) return NONE;
   if (s === 0) return '0';
-  if (s < 0.001) return `${Math.round(s * 1e6)}µs`;
-  if (s < 0.01) return `${(s * 1000).toFixed(2)}ms`;
-  if (s < 0.1) return `${(s * 1000).toFixed(1)}ms`;
-  if (s < 1) return `${Math.round(s * 1000)}ms`;
-  if (s < 10) return `${s.toFixed(2)}s`;
-  if (s < 100) return `${s.toFixed(1)}s`;
+  const candidates: Array<[text: string, below: number, unit: string]> = [
+    [Math.round(s * 1e6).toString(), 1000, 'µs'],
+    [(s * 1000).toFixed(2), 10, 'ms'],
+    [(s * 1000).toFixed(1), 100, 'ms'],
+    [Math.round(s * 1000).toString(), 1000, 'ms'],
+    [s.toFixed(2), 10, 's'],
+    [s.toFixed(1), 100, 's'],
+  ];
+  for (const [text, below, unit] of candidates) if (Number(text) < below) return `${text}${unit}`;
   return `${(s / 60).toFixed(1)}m`;
 }
 

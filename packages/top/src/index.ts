@@ -6,6 +6,7 @@ export { counterIncrease, counterResets, increaseOf, bucketDeltas } from './delt
 export { computeModelRows, computeDevices, modelsIn, NAMES, ERROR_STATUSES } from './rows.js';
 export type { ModelRow, DeviceRow } from './rows.js';
 export { renderTable, sortRows, SORT_KEYS } from './render.js';
+export { formatSeconds } from './format.js';
 export type { ScreenStatus, RenderOptions, SortKey } from './render.js';
 export { scrape, describeFetchError } from './scrape.js';
 export type { ScrapeOptions, ScrapeResult } from './scrape.js';

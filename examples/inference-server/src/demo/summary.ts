@@ -1,4 +1,4 @@
-import { bucketsFor, histogramQuantile, parseExposition, type Exposition } from '@ryot/top';
+import { bucketsFor, formatSeconds, histogramQuantile, parseExposition, type Exposition } from '@ryot/top';
 import { quantile, type ClientStats } from './client-stats.js';
 
 const STATUSES = ['success', 'error', 'timeout', 'cancelled'] as const;
@@ -18,8 +18,7 @@ function serverQuantiles(exposition: Exposition, metric: string, model: string):
   return [histogramQuantile(0.5, buckets), histogramQuantile(0.95, buckets)];
 }
 
-const ms = (seconds: number) => (Number.isNaN(seconds) ? '—' : seconds >= 1 ? `${seconds.toFixed(2)}s` : `${(seconds * 1000).toFixed(seconds < 0.01 ? 1 : 0)}ms`);
-const pair = ([p50, p95]: [number, number]) => `${ms(p50)} / ${ms(p95)}`;
+const pair = ([p50, p95]: [number, number]) => `${formatSeconds(p50)} / ${formatSeconds(p95)}`;
 
 /** Per-model rows: server numbers from the scraped histograms, client numbers from the load generator's stopwatches. */
 export function summarize(metricsText: string, clients: ReadonlyMap<string, ClientStats>, elapsedSeconds: number): Row[] {
@@ -55,8 +54,8 @@ export function renderSummary(rows: Row[], rejected: number): string {
     `${pair(row.server.itl)} | ${pair(row.client.itl)}`,
     `${pair(row.server.latency)} | ${pair(row.client.latency)}`,
     row.tokensPerSecond.toFixed(0),
-    Number.isNaN(row.cacheHitRatio) ? '—' : `${(row.cacheHitRatio * 100).toFixed(0)}%`,
-    ms(row.queueWaitP95),
+    Number.isNaN(row.cacheHitRatio) ? '-' : `${(row.cacheHitRatio * 100).toFixed(0)}%`,
+    formatSeconds(row.queueWaitP95),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
@@ -65,8 +64,16 @@ export function renderSummary(rows: Row[], rejected: number): string {
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...body.map(line),
     '',
-    'Server percentiles come from the scraped histograms (histogram_quantile over the buckets, so they are bucket-',
-    'interpolated); client percentiles are exact, from the load generator\'s own stopwatches (client TTFT includes HTTP).',
+    'requests s/e/t/c  requests by outcome: success / error / timeout / cancelled (the client went away)',
+    'TTFT              time to first token, from the request reaching the engine (queue wait and prefill included)',
+    'ITL               inter-token latency: the gap between two tokens of one stream',
+    'latency           the whole request, to its last token or its end (client: successful requests only)',
+    'p50 / p95         server | client: the server\'s from the scraped histograms (histogram_quantile over the buckets,',
+    '                  so bucket-interpolated); the client\'s exact, from the load generator\'s stopwatches (TTFT includes HTTP)',
+    `tok/s             tokens generated per second of the run, per model (all streams together)`,
+    'cache hit         prefix-cache hits / lookups;  queue p95: 95th percentile of the wait for a batch slot',
+    '-                 no observation in that histogram (e.g. no request of that kind finished)',
+    '',
     `Invalid requests sent on purpose (malformed JSON, unknown model, negative max_tokens): ${rejected}, answered 4xx and`,
     'counted as ryot_inference_requests_total{model="unknown",status="error"} with error_type="invalid_request".',
   ].join('\n');

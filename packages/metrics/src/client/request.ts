@@ -25,7 +25,8 @@ export interface ClientUsage {
 }
 
 /** Everything measured for one client request, passed to `onRequestEnd`. Times in seconds. */
-export interface ClientRequestSummary<Operation extends string = string> {
+export interface ClientRequestSummary<Operation extends string = string>
+  extends Pick<InferenceSummary, 'gaps' | 'minGap' | 'maxGap' | 'promptTokens' | 'completionTokens' | 'cacheReadTokens' | 'cacheWriteTokens' | 'reasoningTokens'> {
   operation: Operation;
   /** `gen_ai.provider.name` (the integration's default, the option, or what the framework reported). */
   providerName: string;
@@ -41,16 +42,8 @@ export interface ClientRequestSummary<Operation extends string = string> {
   timeToFirstChunk: number | undefined;
   /** Chunks that carried output (text, reasoning, tool-call input). */
   contentChunks: number;
-  /** One per output chunk after the first; min and max of those gaps. */
-  gaps: number;
-  minGap: number | undefined;
-  maxGap: number | undefined;
-  /** Reported input tokens (cached included), output tokens (reasoning included), and their categories. */
-  promptTokens: number | undefined;
-  completionTokens: number | undefined;
-  cacheReadTokens: number | undefined;
-  cacheWriteTokens: number | undefined;
-  reasoningTokens: number | undefined;
+  // gaps, minGap, maxGap: one per output chunk after the first. promptTokens (cached included), completionTokens
+  // (reasoning included) and the categories: as reported.
   /** The provider's own finish/stop reason, as sent (the last one seen). */
   finishReason: string | undefined;
   /** Retries the SDK made (attempts − 1), when observable. */

@@ -5,11 +5,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { nativeBuildEnv } from '../../scripts/native-env.mjs';
+import { nativeBuildEnv, runNodeGypRebuild } from '../../scripts/native-env.mjs';
+import { buildOnce } from './lock.js';
 
 export const PACKAGE_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const FAKE_SOURCE = join(PACKAGE_DIR, 'test', 'fixtures', 'fake_nvml.c');
@@ -22,6 +23,8 @@ export interface FakeVariant {
   omit?: readonly string[];
   /** Put the library under a directory named `stubs` (what the CUDA link stub's path looks like). */
   stubsDir?: boolean;
+  /** GNU triplet of a cross compiler (e.g. aarch64-linux-gnu): `<triplet>-gcc` builds it for that target. */
+  cross?: string;
 }
 
 function sourceHash(): string {
@@ -34,23 +37,19 @@ export function fakeRoot(): string {
 
 /** Compiles the fake library variant once; returns the absolute path of its libnvidia-ml.so.1. */
 export function buildFakeLibrary(variant: FakeVariant = { name: 'full' }): string {
-  const dir = join(fakeRoot(), variant.name, ...(variant.stubsDir ? ['stubs'] : []));
+  const dir = join(fakeRoot(), variant.cross ? `${variant.name}-${variant.cross}` : variant.name, ...(variant.stubsDir ? ['stubs'] : []));
   const target = join(dir, 'libnvidia-ml.so.1');
   if (existsSync(target)) return target;
   mkdirSync(dir, { recursive: true });
   const partial = `${target}.${process.pid}.tmp`;
   const defines = (variant.omit ?? []).map((symbol) => `-DOMIT_${symbol}`);
   execFileSync(
-    'gcc',
+    variant.cross ? `${variant.cross}-gcc` : 'gcc',
     ['-shared', '-fPIC', '-O2', '-Wall', '-Wno-format-truncation', '-fvisibility=hidden', '-Wl,-soname,libnvidia-ml.so.1', ...defines, '-o', partial, FAKE_SOURCE, '-lpthread'],
     { stdio: 'pipe' },
   );
   renameSync(partial, target);  // atomic: parallel builders never see a half-written file
   return target;
-}
-
-function sleepSync(ms: number): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 /** True when the built addon is missing or older than any native source or binding.gyp. */
@@ -64,30 +63,9 @@ function addonStale(): boolean {
 
 /** Builds build/Release/ryot_nvml.node with node-gyp when missing or stale (one builder at a time). */
 export function ensureAddon(): string {
-  if (!addonStale()) return ADDON_FILE;
   const lock = join(tmpdir(), `ryot-nvml-addon-build-${createHash('sha256').update(PACKAGE_DIR).digest('hex').slice(0, 8)}.lock`);
-  const deadline = Date.now() + 240_000;
-  for (;;) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch {
-      if (!addonStale()) return ADDON_FILE;
-      // A lock older than the deadline belongs to a builder that died.
-      if (Date.now() - statSync(lock).mtimeMs > 240_000) rmSync(lock, { recursive: true, force: true });
-      if (Date.now() > deadline) throw new Error(`Timed out waiting for ${lock}`);
-      sleepSync(250);
-    }
-  }
-  try {
-    if (addonStale()) {
-      const env = nativeBuildEnv();
-      const nodeGyp = env.PREBUILD_NODE_GYP;
-      if (nodeGyp === undefined) throw new Error('node-gyp not found: cannot build the @ryot/nvml addon for the tests');
-      execFileSync(nodeGyp, ['rebuild'], { cwd: PACKAGE_DIR, env, stdio: 'pipe' });
-    }
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
-  }
-  return ADDON_FILE;
+  return buildOnce(lock, () => (addonStale() ? undefined : ADDON_FILE), () => {
+    const { status, output } = runNodeGypRebuild({ env: nativeBuildEnv(), quiet: true, cwd: PACKAGE_DIR });
+    if (status !== 0) throw new Error(`node-gyp rebuild failed for the @ryot/nvml tests (exit ${status}):\n${output}`);
+  }, 240_000);
 }

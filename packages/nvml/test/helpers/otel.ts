@@ -1,5 +1,5 @@
 /** A real MeterProvider + PrometheusExporter (no server) and a Prometheus text reader. */
-import { DiagLogLevel, diag, type Attributes, type DiagLogger } from '@opentelemetry/api';
+import type { Attributes } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
 import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
 import { parseExposition } from '@ryot/metrics/testing';
@@ -38,19 +38,7 @@ export function single(text: string, name: string, labels: Record<string, string
   return found[0] as number;
 }
 
-export function captureDiagWarnings(): { warnings: string[]; restore(): void } {
-  const warnings: string[] = [];
-  const ignore = (): void => undefined;
-  const logger: DiagLogger = {
-    error: ignore,
-    warn: (message: string) => warnings.push(message),
-    info: ignore,
-    debug: ignore,
-    verbose: ignore,
-  };
-  diag.setLogger(logger, { logLevel: DiagLogLevel.WARN, suppressOverrideMessage: true });
-  return { warnings, restore: () => diag.disable() };
-}
+export { captureDiagWarnings } from '@ryot/metrics/testing';
 
 export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
