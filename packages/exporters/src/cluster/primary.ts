@@ -122,7 +122,9 @@ export class ClusterPrimary {
     if (asked.length > 0) {
       const wait = Math.max(0, Math.min(this.options.workerTimeoutMs, deadline - now));
       const answers = Promise.all(asked);
-      await Promise.race([answers, delay(wait)]);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([answers, new Promise<void>((resolve) => (timer = setTimeout(resolve, wait)))]);
+      clearTimeout(timer);
       for (const entry of this.workers.values()) if (entry.waiting?.id === id) entry.waiting.settle('timed_out');
       for (const state of await answers) counts[state]++;
     }
