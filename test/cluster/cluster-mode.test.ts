@@ -146,3 +146,22 @@ describe('cluster mode: workers that exit', () => {
     expect(after.value('ryot_cluster_worker_exits_total')).toBe(2);
   }, 60_000);
 });
+
+describe('cluster mode: a primary whose telemetry starts after its workers’', () => {
+  let app: ClusterApp;
+
+  afterAll(async () => {
+    await app?.stop();
+  });
+
+  it('still finds every worker: it asks the workers that said hello to nobody to say it again', async () => {
+    app = await startClusterApp({ WORKERS: '2', LATE_PRIMARY: '1' });
+    const [w1, w2] = app.workers as [number, number];
+    await app.command('record', { worker: w1, model: 'a', requests: 1, durationMs: 20 });
+    await app.command('record', { worker: w2, model: 'a', requests: 2, durationMs: 20 });
+    const metrics = await scrape(app);
+    expect(metrics.value('ryot_cluster_workers', { state: 'answered' })).toBe(2);
+    expect(metrics.value('ryot_cluster_workers', { state: 'starting' })).toBe(0);
+    expect(metrics.value(REQUESTS, success('a'))).toBe(3);
+  }, 90_000);
+});

@@ -7,6 +7,8 @@ import type { WireSnapshot } from './codec.js';
 export type ClusterMessage =
   /** Worker → primary, once its telemetry started: it answers collections from now on. */
   | { readonly ryotCluster: 1; readonly type: 'hello'; readonly instanceId: string }
+  /** Primary → worker, when the primary's telemetry starts after the worker's: say hello (again). */
+  | { readonly ryotCluster: 1; readonly type: 'announce' }
   /** Primary → worker, on a scrape; `full` asks for the whole attribute table (the primary lost track of it). */
   | { readonly ryotCluster: 1; readonly type: 'collect'; readonly id: number; readonly full?: true }
   /** Worker → primary: the answer to collection `id`; `final` when the worker sends it on shutdown, unasked. */

@@ -88,7 +88,17 @@ export class ClusterPrimary {
     clusterApi.on('message', onMessage);
     clusterApi.on('exit', onExit);
     clusterApi.on('disconnect', onDisconnect);
-    for (const worker of Object.values(clusterApi.workers ?? {})) if (worker) this.track(worker);
+    // Workers forked before this primary's telemetry started may have said hello to nobody: ask them again.
+    for (const worker of Object.values(clusterApi.workers ?? {})) {
+      if (!worker) continue;
+      this.track(worker);
+      if (!worker.isConnected()) continue;
+      try {
+        worker.send({ ryotCluster: 1, type: 'announce' } satisfies ClusterMessage, undefined, () => undefined);
+      } catch {
+        // its channel just closed: it is on its way out
+      }
+    }
     this.detach = () => {
       clusterApi.off('fork', onFork);
       clusterApi.off('message', onMessage);

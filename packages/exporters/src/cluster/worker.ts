@@ -73,14 +73,17 @@ export function startClusterWorker(reader: SnapshotReader, instanceId: string, c
     }
   }
 
+  const hello: ClusterMessage = { ryotCluster: 1, type: 'hello', instanceId };
   const onMessage = (message: unknown): void => {
-    if (stopped || !isClusterMessage(message) || message.type !== 'collect') return;
+    if (stopped || !isClusterMessage(message)) return;
+    if (message.type === 'announce') void send(channel, hello);
+    if (message.type !== 'collect') return;
     clearTimeout(silence);
     if (message.full) encoder.reset();
     void snapshotMessage(message.id, false).then((reply) => send(channel, reply));
   };
   channel.on('message', onMessage);
-  void send(channel, { ryotCluster: 1, type: 'hello', instanceId });
+  void send(channel, hello);
 
   return {
     async stop() {
