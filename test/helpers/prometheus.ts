@@ -97,10 +97,10 @@ export interface VectorSample {
 export interface RunningPrometheus {
   url: string;
   port: number;
-  /** An instant query: the API's JSON answer, whatever its status (it does not throw on errors). */
-  query(promql: string): Promise<QueryResponse>;
+  /** An instant query (at `time`, in seconds since the epoch, else now): the API's JSON answer, whatever its status (it does not throw on errors). */
+  query(promql: string, time?: number): Promise<QueryResponse>;
   /** An instant query that must answer a vector; throws with Prometheus's error text otherwise. */
-  vector(promql: string): Promise<VectorSample[]>;
+  vector(promql: string, time?: number): Promise<VectorSample[]>;
   /** Polls `vector(promql)` until `accept` holds for its result. */
   waitFor(promql: string, accept: (result: VectorSample[]) => boolean, timeoutMs?: number): Promise<VectorSample[]>;
   /** What the server wrote to stdout and stderr so far. */
@@ -188,16 +188,16 @@ export async function startPrometheus(options: StartPrometheusOptions = {}): Pro
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 
-  const query = async (promql: string): Promise<QueryResponse> => {
+  const query = async (promql: string, time?: number): Promise<QueryResponse> => {
     const response = await fetch(`${url}/api/v1/query`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ query: promql }).toString(),
+      body: new URLSearchParams({ query: promql, ...(time !== undefined ? { time: String(time) } : {}) }).toString(),
     });
     return (await response.json()) as QueryResponse;
   };
-  const vector = async (promql: string): Promise<VectorSample[]> => {
-    const body = await query(promql);
+  const vector = async (promql: string, time?: number): Promise<VectorSample[]> => {
+    const body = await query(promql, time);
     if (body.status !== 'success' || !body.data) throw new Error(`query failed: ${promql}\n${body.error ?? body.status}`);
     if (body.data.resultType !== 'vector') throw new Error(`expected a vector for ${promql}, got ${body.data.resultType}`);
     return body.data.result as VectorSample[];

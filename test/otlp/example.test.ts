@@ -1,12 +1,7 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { METRICS } from '@ryot/metrics/instrumentation';
+import { runPushExample } from './push-example.js';
 import { OtlpReceiver } from './receiver.js';
-
-const script = fileURLToPath(new URL('../../examples/otlp-push/src/push.ts', import.meta.url));
-// Maps @ryot/* to their sources so the example runs without a prior build.
-const tsconfig = fileURLToPath(new URL('./fixtures/tsconfig.json', import.meta.url));
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -17,22 +12,14 @@ describe('examples/otlp-push', () => {
   it('pushes to a collector configured only through OTEL_* variables and flushes on exit', async () => {
     const receiver = await new OtlpReceiver().start();
     cleanups.push(() => receiver.stop());
-    const child = spawn(process.execPath, ['--import', 'tsx', script], {
-      env: {
-        ...process.env,
-        TSX_TSCONFIG_PATH: tsconfig,
-        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url,
-        OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
-        OTEL_METRIC_EXPORT_INTERVAL: '500',
-        RYOT_EXAMPLE_SECONDS: '1.5',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const run = runPushExample({
+      OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: receiver.url,
+      OTEL_EXPORTER_OTLP_METRICS_PROTOCOL: 'http/json',
+      OTEL_METRIC_EXPORT_INTERVAL: '500',
+      RYOT_EXAMPLE_SECONDS: '1.5',
     });
-    cleanups.push(async () => void child.kill('SIGKILL'));
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    cleanups.push(async () => run.kill());
+    const { code, output } = await run.done;
     expect(code, output).toBe(0);
     const done = /done: (\d+) requests recorded/.exec(output);
     expect(done, output).not.toBeNull();

@@ -194,7 +194,7 @@ describe.skipIf(!gate.run)('promtool on examples/prometheus', () => {
 });
 
 describe('alert rule conventions', () => {
-  it('has the four basic alerts, the six SLO burn-rate alerts and the two spend-budget alerts', () => {
+  it('has the four basic alerts, the six SLO burn-rate alerts, the two spend-budget alerts and the three scale-out alerts', () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual(
       [
         'AvailabilityErrorBudgetBurnFast',
@@ -203,6 +203,9 @@ describe('alert rule conventions', () => {
         'HighErrorRatio',
         'HighRequestLatency',
         'HighTimeToFirstToken',
+        'RyotClusterWorkerRestarts',
+        'RyotClusterWorkersNotAnswering',
+        'RyotTargetDown',
         'TimeToFirstTokenBudgetBurnFast',
         'TimeToFirstTokenBudgetBurnSlow',
         'GoodputBudgetBurnFast',
@@ -220,9 +223,10 @@ describe('alert rule conventions', () => {
     expect(rule.annotations?.summary).toBeTruthy();
     expect(rule.annotations?.description).toBeTruthy();
     expect(rule.annotations?.runbook_url).toMatch(/^https:\/\/runbooks\.example\.com\/ryot\/\w+$/);
-    // Per-model alerts name the model; the per-device GPU alert names the device instead; the spend alerts are
-    // about the whole service: they name the spend.
-    const who = rule.alert === 'GpuMemoryPressure' ? '$labels.hw_id' : rule.alert?.startsWith('Spend') ? 'USD' : '$labels.model';
+    // Per-model alerts name the model; the per-device GPU alert names the device, the scale-out alerts the target;
+    // the spend alerts are about the whole service: they name the spend.
+    const who =
+      rule.alert === 'GpuMemoryPressure' ? '$labels.hw_id' : rule.alert?.startsWith('Ryot') ? '$labels.instance' : rule.alert?.startsWith('Spend') ? 'USD' : '$labels.model';
     expect(rule.annotations?.summary).toContain(who);
     expect(rule.annotations?.description).toContain(who);
   });

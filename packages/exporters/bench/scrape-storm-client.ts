@@ -2,6 +2,7 @@
  * Load generator for scrape-storm measurements, run in its own process so the server's
  * event-loop delay is the server's alone: fires N concurrent scrapes (one connection
  * each, as N Prometheus servers would) and prints one JSON line with what came back.
+ * With SCRAPES_SEQUENTIAL=1 the N scrapes go one after another instead (one Prometheus).
  *
  *   node --import tsx bench/scrape-storm-client.ts <url> <count> [bearer token]
  */
@@ -35,7 +36,9 @@ function scrape(url: URL, token: string | undefined): Promise<One> {
 
 async function storm(url: URL, count: number, token?: string): Promise<StormResult> {
   const started = performance.now();
-  const results = await Promise.all(Array.from({ length: count }, () => scrape(url, token)));
+  const results: One[] = [];
+  if (process.env['SCRAPES_SEQUENTIAL'] === '1') for (let i = 0; i < count; i++) results.push(await scrape(url, token));
+  else results.push(...(await Promise.all(Array.from({ length: count }, () => scrape(url, token)))));
   const wallMs = performance.now() - started;
   const times = results.map((r) => r.ms).sort((a, b) => a - b);
   const statuses: Record<string, number> = {};

@@ -24,13 +24,14 @@ const client = fileURLToPath(new URL('./scrape-storm-client.ts', import.meta.url
 const packageRoot = fileURLToPath(new URL('..', import.meta.url));
 
 /**
- * Runs `count` concurrent scrapes of `url` from a separate process while this process
- * (the server) measures its own event-loop delay with monitorEventLoopDelay.
+ * Runs `count` concurrent (or, with `sequential`, consecutive) scrapes of `url` from a separate process while this
+ * process (the server) measures its own event-loop delay with monitorEventLoopDelay.
  */
-export async function stormFromChild(url: string, count: number, token?: string): Promise<MeasuredStorm> {
+export async function stormFromChild(url: string, count: number, token?: string, options: { sequential?: boolean } = {}): Promise<MeasuredStorm> {
   const child = spawn(process.execPath, ['--import', 'tsx', client, url, String(count), ...(token ? [token] : [])], {
     cwd: packageRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, ...(options.sequential ? { SCRAPES_SEQUENTIAL: '1' } : {}) },
   });
   let stdout = '';
   let stderr = '';

@@ -1,5 +1,6 @@
 import { TelemetryConfigError } from './errors.js';
 import type {
+  ClusterOptions,
   EnvSource,
   ExporterName,
   OtlpOptions,
@@ -27,6 +28,7 @@ export const DEFAULT_SCRAPE_TIMEOUT_MS = 10_000;
 /** Short enough that a Prometheus scraping every second never gets the previous scrape's body. */
 export const DEFAULT_SCRAPE_CACHE_MS = 500;
 export const DEFAULT_MAX_CONCURRENT_SCRAPES = 10;
+export const DEFAULT_CLUSTER_WORKER_TIMEOUT_MS = 1000;
 const MAX_CONCURRENT_SCRAPES_LIMIT = 10_000;
 
 export interface ResolvedPrometheus {
@@ -271,6 +273,17 @@ function resolveOtlp(options: OtlpOptions, env: EnvSource): ResolvedOtlp {
     compression: options.compression !== undefined ? oneOf<'none' | 'gzip'>('otlp.compression', options.compression, ['none', 'gzip']) : undefined,
     temporality: options.temporality !== undefined ? oneOf<OtlpTemporality>('otlp.temporality', options.temporality, TEMPORALITIES) : undefined,
   };
+}
+
+export interface ResolvedCluster {
+  workerTimeoutMs: number;
+}
+
+/** The `cluster` option, checked: undefined when cluster mode is off. */
+export function resolveCluster(option: ClusterOptions | boolean | undefined): ResolvedCluster | undefined {
+  const options = asOptions(option);
+  if (options === undefined) return undefined;
+  return { workerTimeoutMs: checkNumber('cluster.workerTimeoutMs', options.workerTimeoutMs ?? DEFAULT_CLUSTER_WORKER_TIMEOUT_MS, 1, MAX_TIMER_MS) };
 }
 
 function asOptions<T extends object>(value: T | boolean | undefined): T | undefined {

@@ -2,7 +2,7 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { diag } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import type { MetricProducer, ResourceMetrics, ScopeMetrics } from '@opentelemetry/sdk-metrics';
+import type { CollectionResult, MetricProducer, ResourceMetrics, ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import { FastFamilySerializer, fastSerializable } from './fast-serializer.js';
 
 const gzipAsync = promisify(gzip);
@@ -21,6 +21,12 @@ export interface Exposition {
   gzipped(): Promise<Buffer>;
 }
 
+/**
+ * Replaces the reader's collection: given the local collection and a deadline (performance.now() time) for any
+ * waiting it does, returns what is served (cluster mode merges its workers' metrics in here).
+ */
+export type CollectHook = (collectLocal: () => Promise<CollectionResult>, deadline: number) => Promise<CollectionResult>;
+
 export interface ExpositionSourceOptions {
   withoutScopeInfo: boolean;
   withoutTargetInfo: boolean;
@@ -30,12 +36,16 @@ export interface ExpositionSourceOptions {
   cacheMs: number;
   /** Extra producers the reader collects beside the SDK (OTel's `metricProducers`). */
   metricProducers?: MetricProducer[];
+  collect?: CollectHook;
 }
 
 export interface ExpositionSource {
   readonly reader: PrometheusExporter;
-  /** Joins the collection in flight, reuses one that started less than cacheMs ago, or starts one. */
-  shared(): Promise<Exposition>;
+  /**
+   * Joins the collection in flight, reuses one that started less than cacheMs ago, or starts one. `waitBudgetMs`
+   * bounds the waiting a collect hook does in a collection this call starts (default: the whole timeout).
+   */
+  shared(waitBudgetMs?: number): Promise<Exposition>;
   /** A collection of its own, neither joined nor cached. */
   fresh(): Promise<Exposition>;
   /** Collect-and-serialize runs started so far (shared and fresh). */
@@ -152,11 +162,15 @@ export function createExpositionSource(options: ExpositionSourceOptions): Exposi
     targetInfo: !options.withoutTargetInfo,
   };
 
-  async function produce(): Promise<Exposition> {
+  async function produce(waitBudgetMs?: number): Promise<Exposition> {
     collections++;
     const collectedAt = performance.now();
     const deadline = collectedAt + options.timeoutMs;
-    const { resourceMetrics, errors } = await beforeDeadline(reader.collect({ timeoutMillis: options.timeoutMs }), deadline, 'collection');
+    const collectLocal = () => reader.collect({ timeoutMillis: options.timeoutMs });
+    const collection = options.collect
+      ? options.collect(collectLocal, collectedAt + Math.min(options.timeoutMs, waitBudgetMs ?? options.timeoutMs))
+      : collectLocal();
+    const { resourceMetrics, errors } = await beforeDeadline(collection, deadline, 'collection');
     for (const error of errors) {
       // A failing observable callback loses its own series only; the rest is still served.
       diag.warn('@ryot/exporters: an observable callback failed during a scrape', error);
@@ -166,11 +180,11 @@ export function createExpositionSource(options: ExpositionSourceOptions): Exposi
     return { body, collectedAt, gzipped: () => (compressed ??= gzipAsync(body)) };
   }
 
-  function shared(): Promise<Exposition> {
+  function shared(waitBudgetMs?: number): Promise<Exposition> {
     if (inFlight) return inFlight;
     if (cached && performance.now() - cached.collectedAt < options.cacheMs) return Promise.resolve(cached);
     cached = undefined;
-    const run = produce();
+    const run = produce(waitBudgetMs);
     inFlight = run;
     run.then(
       (exposition) => {
@@ -186,7 +200,7 @@ export function createExpositionSource(options: ExpositionSourceOptions): Exposi
   return {
     reader,
     shared,
-    fresh: produce,
+    fresh: () => produce(),
     get collections() {
       return collections;
     },

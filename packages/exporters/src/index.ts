@@ -1,5 +1,6 @@
 export { startTelemetry } from './start.js';
-export type { TelemetryHandle, PrometheusHandle } from './start.js';
+export type { TelemetryHandle, PrometheusHandle, ClusterHandle } from './start.js';
+export type { WorkerCounts, WorkerState } from './cluster/primary.js';
 export { resolveConfig, parseExporterList, DEFAULT_PROMETHEUS_PORT, DEFAULT_PROMETHEUS_PATH } from './env.js';
 export type { ResolvedConfig, ResolvedOtlp, ResolvedPrometheus } from './env.js';
 export { createPrometheusEndpoint, bearerTokenMatches, PROMETHEUS_CONTENT_TYPE } from './prometheus.js';
@@ -12,6 +13,7 @@ export { buildResource } from './resource.js';
 export type { ResourceOptions } from './resource.js';
 export { TelemetryConfigError } from './errors.js';
 export type {
+  ClusterOptions,
   EnvSource,
   ExporterName,
   GpuOptions,

@@ -4,7 +4,7 @@ import { diag } from '@opentelemetry/api';
 import type { PrometheusExporter } from '@opentelemetry/exporter-prometheus';
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import { DEFAULT_MAX_CONCURRENT_SCRAPES, DEFAULT_SCRAPE_CACHE_MS, DEFAULT_SCRAPE_TIMEOUT_MS } from './env.js';
-import { ScrapeTimeoutError, beforeDeadline, createExpositionSource } from './exposition.js';
+import { ScrapeTimeoutError, beforeDeadline, createExpositionSource, type CollectHook } from './exposition.js';
 
 /** The Prometheus text exposition format 0.0.4 content type (OTel's own handler sends a bare `text/plain`). */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
@@ -36,6 +36,25 @@ export interface PrometheusEndpoint {
   readonly handler: MetricsRequestHandler;
   /** Collects and serializes once, sharing nothing with scrapes; rejects when collection fails or times out. */
   render(): Promise<string>;
+}
+
+/** Internal seams: not part of the documented options. */
+export interface PrometheusEndpointInternals {
+  /** Replaces the reader's collection (cluster mode merges the workers' metrics in). */
+  collect?: CollectHook;
+}
+
+/**
+ * The share of a scrape's own timeout (Prometheus sends it as X-Prometheus-Scrape-Timeout-Seconds) that a collect
+ * hook may spend waiting, so the rest is left for serializing and sending before Prometheus gives up.
+ */
+const WAIT_SHARE_OF_SCRAPE_TIMEOUT = 0.5;
+
+/** Milliseconds a collect hook may wait for this scrape, from its Prometheus scrape-timeout header. */
+export function waitBudgetOf(req: IncomingMessage): number | undefined {
+  const header = req.headers['x-prometheus-scrape-timeout-seconds'];
+  const seconds = Number(Array.isArray(header) ? header[0] : header);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 * WAIT_SHARE_OF_SCRAPE_TIMEOUT : undefined;
 }
 
 /** Seconds a refused scrape is told to wait. */
@@ -89,7 +108,7 @@ export function acceptsGzip(header: string | string[] | undefined): boolean {
  * families, gzip is sent to scrapers that accept it, and scrapes past
  * `maxConcurrentScrapes` answer 503 at once.
  */
-export function createPrometheusEndpoint(options: PrometheusEndpointOptions = {}): PrometheusEndpoint {
+export function createPrometheusEndpoint(options: PrometheusEndpointOptions = {}, internals: PrometheusEndpointInternals = {}): PrometheusEndpoint {
   const timeoutMs = options.scrapeTimeoutMs ?? DEFAULT_SCRAPE_TIMEOUT_MS;
   const maxConcurrent = options.maxConcurrentScrapes ?? DEFAULT_MAX_CONCURRENT_SCRAPES;
   const bearerToken = options.bearerToken;
@@ -99,6 +118,7 @@ export function createPrometheusEndpoint(options: PrometheusEndpointOptions = {}
     timeoutMs,
     cacheMs: options.scrapeCacheMs ?? DEFAULT_SCRAPE_CACHE_MS,
     ...(options.metricProducers ? { metricProducers: options.metricProducers } : {}),
+    ...(internals.collect ? { collect: internals.collect } : {}),
   });
   let active = 0;
   let lastCapWarning = -Infinity;
@@ -117,7 +137,7 @@ export function createPrometheusEndpoint(options: PrometheusEndpointOptions = {}
     let body: Buffer;
     let gzip = false;
     try {
-      const exposition = await beforeDeadline(source.shared(), deadline, 'collection');
+      const exposition = await beforeDeadline(source.shared(waitBudgetOf(req)), deadline, 'collection');
       gzip = acceptsGzip(req.headers['accept-encoding']);
       body = gzip ? await beforeDeadline(exposition.gzipped(), deadline, 'compression') : exposition.body;
     } catch (error) {

@@ -72,6 +72,17 @@ export interface GpuOptions {
   intervalMs?: number;
 }
 
+/** Options for cluster mode. */
+export interface ClusterOptions {
+  /**
+   * Longest wait, at one scrape, for the workers' answers; a worker that has not answered by then is served from its
+   * previous answer (and counted as `timed_out` in `ryot_cluster_workers`). Never more than half the timeout a
+   * Prometheus scrape announces (X-Prometheus-Scrape-Timeout-Seconds), nor past `prometheus.scrapeTimeoutMs`.
+   * Default 1000 ms.
+   */
+  workerTimeoutMs?: number;
+}
+
 export interface TelemetryOptions {
   /** service.name. Default: OTEL_SERVICE_NAME, then OTEL_RESOURCE_ATTRIBUTES, then `unknown_service:node`. */
   serviceName?: string;
@@ -102,6 +113,15 @@ export interface TelemetryOptions {
   handleSignals?: boolean;
   /** Upper bound for shutdown(), final export included. Default: the OTLP timeout plus 1 s, or 5 s. */
   shutdownTimeoutMs?: number;
+  /**
+   * Cluster mode, for a `node:cluster` process tree: make the same call in the primary and in every worker (the role
+   * comes from `node:cluster`). The primary serves one Prometheus endpoint for all of them: at each scrape it asks the
+   * workers over the cluster IPC channel for their metrics and merges them by each metric's catalog rule (METRICS.md,
+   * column "cluster"). Workers bind no Prometheus port. Every process gets its own `service.instance.id` (the
+   * configured one, else `<hostname>-<primary pid>`; workers append `-worker-<cluster worker id>`), which OTLP push,
+   * if configured, sends from each process. Default false.
+   */
+  cluster?: boolean | ClusterOptions;
   /** Where OTEL_* variables are read for exporter selection and numbers. Default process.env. */
   env?: EnvSource;
 }

@@ -43,7 +43,20 @@ export type MetricGroup =
   | 'genai_server'
   | 'genai_client'
   | 'genai_client_usage'
-  | 'hardware';
+  | 'hardware'
+  | 'cluster';
+
+/**
+ * How cluster mode (`startTelemetry({ cluster: true })` in @ryot/exporters) combines the series of one metric that
+ * several processes of one `node:cluster` tree report, per attribute set:
+ * - `sum`: added (counters and histogram buckets, and gauges that count or rate something: in flight, queue size,
+ *   tokens per second);
+ * - `max`: the largest kept (readings every worker makes of the same thing, such as a GPU device, and info series,
+ *   whose value is 1);
+ * - `per_worker`: each worker's series kept apart under a `service.instance.id` label (values that no arithmetic
+ *   combines, such as a ratio or what the application reports per process).
+ */
+export type ClusterMerge = 'sum' | 'max' | 'per_worker';
 
 export interface MetricDefinition {
   readonly name: string;
@@ -57,6 +70,8 @@ export interface MetricDefinition {
   readonly integer?: boolean;
   /** Also carries `tenant` on the requests that have one, when tenants are enabled (counters only). */
   readonly tenantLabel?: boolean;
+  /** The cluster-mode merge rule. Default (clusterMergeOf): `sum` for counters, histograms and up-down counters, `per_worker` for gauges. */
+  readonly clusterMerge?: ClusterMerge;
 }
 
 export const REQUEST_STATUSES = ['success', 'error', 'timeout', 'cancelled'] as const;
@@ -102,10 +117,13 @@ export const ATTR_TENANT = 'tenant';
 export const RYOT_METER_NAME = '@ryot/metrics';
 /** The meter @ryot/nvml records the `hardware` group under. */
 export const HARDWARE_METER_NAME = '@ryot/nvml';
+/** The meter @ryot/exporters records the `cluster` group under. */
+export const EXPORTERS_METER_NAME = '@ryot/exporters';
 
 /** The meter each group is recorded under; undefined for the client groups, which each integration records under its own. */
 export function meterNameOf(group: MetricGroup): string | undefined {
   if (group === 'hardware') return HARDWARE_METER_NAME;
+  if (group === 'cluster') return EXPORTERS_METER_NAME;
   if (group === 'genai_client' || group === 'genai_client_usage') return undefined;
   return RYOT_METER_NAME;
 }
@@ -319,6 +337,7 @@ export const METRICS = {
       'Current output-token generation rate per model: tokens that arrived in the last 10 complete seconds, divided by 10; or the last rate set with setTokenThroughput (compat: updateTokenThroughput).',
     attributes: [ATTR_MODEL],
     group: 'tokens',
+    clusterMerge: 'sum',
   },
   requestTokensPerSecond: {
     name: 'ryot_request_tokens_per_second',
@@ -336,6 +355,7 @@ export const METRICS = {
     description: 'Output tokens generated over the last 60 seconds (sliding window of one-second slots).',
     attributes: [ATTR_MODEL],
     group: 'tokens',
+    clusterMerge: 'sum',
   },
   modelLoadingDuration: {
     name: 'ryot_model_loading_duration_seconds',
@@ -344,6 +364,7 @@ export const METRICS = {
     description: 'Duration of the most recent load of the model, until it was ready to serve.',
     attributes: [ATTR_MODEL],
     group: 'model',
+    clusterMerge: 'max',
   },
   cacheHitRatio: {
     name: 'ryot_model_cache_hit_ratio',
@@ -353,6 +374,7 @@ export const METRICS = {
       'Prefix/KV cache hit ratio (0..1): the last ratio set with setCacheHitRatio (compat: updateCacheMetrics), else hits divided by lookups over the last 60 seconds. Use the _total counters for any other window.',
     attributes: [ATTR_MODEL],
     group: 'model',
+    clusterMerge: 'per_worker',
   },
   cacheHits: {
     name: 'ryot_cache_hits',
@@ -397,6 +419,7 @@ export const METRICS = {
     description: 'GPU memory in use for the model, as reported to updateGpuMetrics.',
     attributes: [ATTR_MODEL, ATTR_GPU_ID],
     group: 'gpu',
+    clusterMerge: 'per_worker',
   },
   gpuMemoryReserved: {
     name: 'ryot_gpu_memory_reserved_bytes',
@@ -405,6 +428,7 @@ export const METRICS = {
     description: 'GPU memory reserved for the model (allocator pool or device total), as reported to updateGpuMetrics.',
     attributes: [ATTR_MODEL, ATTR_GPU_ID],
     group: 'gpu',
+    clusterMerge: 'per_worker',
   },
   gpuUtilization: {
     name: 'ryot_gpu_utilization_percent',
@@ -413,6 +437,7 @@ export const METRICS = {
     description: 'GPU utilization, 0..100.',
     attributes: [ATTR_MODEL, ATTR_GPU_ID],
     group: 'gpu',
+    clusterMerge: 'per_worker',
   },
   memoryEfficiency: {
     name: 'ryot_memory_efficiency_ratio',
@@ -421,6 +446,7 @@ export const METRICS = {
     description: 'GPU memory used divided by reserved, as reported (not capped: above 1 means the figures disagree).',
     attributes: [ATTR_MODEL, ATTR_GPU_ID],
     group: 'gpu',
+    clusterMerge: 'per_worker',
   },
   errors: {
     name: 'ryot_inference_errors',
@@ -448,6 +474,7 @@ export const METRICS = {
     attributes: [ATTR_MODEL],
     group: 'queue',
     integer: true,
+    clusterMerge: 'sum',
   },
   queueWait: {
     name: 'ryot_inference_queue_wait_seconds',
@@ -474,6 +501,8 @@ export const METRICS = {
     description: 'Fraction of the KV cache in use (0..1), the last value set with setKvCacheUsage.',
     attributes: [ATTR_MODEL],
     group: 'engine',
+    // Each worker's engine has its own cache: ratios of different caches do not add up.
+    clusterMerge: 'per_worker',
   },
   goodput: {
     name: 'ryot_goodput_requests',
@@ -503,6 +532,7 @@ export const METRICS = {
     description: 'System information as labels; the value is always 1.',
     attributes: [],
     group: 'info',
+    clusterMerge: 'max',
   },
   modelInfo: {
     name: 'ryot_model_info',
@@ -511,6 +541,7 @@ export const METRICS = {
     description: 'Model information as labels (the caller\'s keys), one series per model when a model label is given; the value is always 1.',
     attributes: [],
     group: 'info',
+    clusterMerge: 'max',
   },
   genAiServerRequestDuration: {
     name: 'gen_ai.server.request.duration',
@@ -628,6 +659,7 @@ export const METRICS = {
     description: 'GPU memory in use on the device (NVML used), all processes.',
     attributes: HW_ATTRIBUTES,
     group: 'hardware',
+    clusterMerge: 'max',
   },
   hwGpuMemoryLimit: {
     name: 'hw.gpu.memory.limit',
@@ -636,6 +668,7 @@ export const METRICS = {
     description: 'GPU memory capacity of the device (NVML total).',
     attributes: HW_ATTRIBUTES,
     group: 'hardware',
+    clusterMerge: 'max',
   },
   hwGpuMemoryUtilization: {
     name: 'hw.gpu.memory.utilization',
@@ -644,6 +677,7 @@ export const METRICS = {
     description: 'Fraction of device GPU memory in use (used / total).',
     attributes: HW_ATTRIBUTES,
     group: 'hardware',
+    clusterMerge: 'max',
   },
   hwGpuUtilization: {
     name: 'hw.gpu.utilization',
@@ -652,6 +686,7 @@ export const METRICS = {
     description: 'Fraction of time over the last sample period that a kernel ran on the GPU (NVML utilization.gpu / 100).',
     attributes: [...HW_ATTRIBUTES, 'hw.gpu.task'],
     group: 'hardware',
+    clusterMerge: 'max',
   },
   hwPower: {
     name: 'hw.power',
@@ -660,6 +695,7 @@ export const METRICS = {
     description: 'GPU power draw.',
     attributes: HW_ATTRIBUTES,
     group: 'hardware',
+    clusterMerge: 'max',
   },
   hwEnergy: {
     name: 'hw.energy',
@@ -668,6 +704,7 @@ export const METRICS = {
     description: 'GPU energy consumed since the driver was loaded.',
     attributes: HW_ATTRIBUTES,
     group: 'hardware',
+    clusterMerge: 'max',
   },
   hwTemperature: {
     name: 'hw.temperature',
@@ -676,6 +713,7 @@ export const METRICS = {
     description: 'GPU core temperature.',
     attributes: HW_ATTRIBUTES,
     group: 'hardware',
+    clusterMerge: 'max',
   },
   gpuPowerLimit: {
     name: 'ryot.gpu.power.limit',
@@ -684,6 +722,7 @@ export const METRICS = {
     description: 'Enforced GPU power limit.',
     attributes: HW_ATTRIBUTES,
     group: 'hardware',
+    clusterMerge: 'max',
   },
   gpuDeviceMemoryReserved: {
     name: 'ryot.gpu.memory.driver_reserved',
@@ -692,6 +731,7 @@ export const METRICS = {
     description: 'GPU memory the driver reserves on the device (NVML reserved, v2 memory info only).',
     attributes: HW_ATTRIBUTES,
     group: 'hardware',
+    clusterMerge: 'max',
   },
   gpuClockSm: {
     name: 'ryot.gpu.clock.sm',
@@ -700,6 +740,7 @@ export const METRICS = {
     description: 'Current SM clock.',
     attributes: HW_ATTRIBUTES,
     group: 'hardware',
+    clusterMerge: 'max',
   },
   gpuClockMemory: {
     name: 'ryot.gpu.clock.memory',
@@ -708,6 +749,7 @@ export const METRICS = {
     description: 'Current memory clock.',
     attributes: HW_ATTRIBUTES,
     group: 'hardware',
+    clusterMerge: 'max',
   },
   gpuProcessMemoryUsage: {
     name: 'ryot.gpu.process.memory.usage',
@@ -716,6 +758,27 @@ export const METRICS = {
     description: 'GPU memory used by this process on the device (NVML compute running processes).',
     attributes: HW_ATTRIBUTES,
     group: 'hardware',
+    clusterMerge: 'sum',
+  },
+  clusterWorkers: {
+    name: 'ryot_cluster_workers',
+    kind: 'observable_gauge',
+    unit: '{worker}',
+    description:
+      'Cluster mode, primary only: workers at the last collection by outcome: answered, timed_out (its previous answer was used), failed (its collection threw; previous answer used), starting (started, not yet ready).',
+    attributes: ['state'],
+    group: 'cluster',
+    clusterMerge: 'sum',
+  },
+  clusterWorkerExits: {
+    name: 'ryot_cluster_worker_exits',
+    kind: 'counter',
+    unit: '{worker}',
+    description:
+      "Cluster mode, primary only: workers that exited. Their last collected counts stay in the merged counters (which so never go back), and what a crashed worker finished after its last collection is lost.",
+    attributes: [],
+    group: 'cluster',
+    integer: true,
   },
 } as const satisfies Record<string, MetricDefinition>;
 
@@ -729,6 +792,12 @@ export const ALL_METRICS: readonly MetricDefinition[] = Object.values(METRICS);
 /** The keys of the metrics in the given groups, in catalog order. */
 export function metricKeysIn<G extends MetricGroup>(...groups: G[]): MetricKeyIn<G>[] {
   return (Object.keys(METRICS) as MetricKey[]).filter((key) => (groups as MetricGroup[]).includes(METRICS[key].group)) as MetricKeyIn<G>[];
+}
+
+/** The cluster-mode merge rule of a metric: its declared `clusterMerge`, else the default for its kind. */
+export function clusterMergeOf(definition: MetricDefinition): ClusterMerge {
+  if (definition.clusterMerge !== undefined) return definition.clusterMerge;
+  return definition.kind === 'gauge' || definition.kind === 'observable_gauge' ? 'per_worker' : 'sum';
 }
 
 /** The name a metric has in the OTel Prometheus exporter's text output. */

@@ -14,7 +14,9 @@ export {
   REQUEST_STATUSES,
   RYOT_METER_NAME,
   HARDWARE_METER_NAME,
+  EXPORTERS_METER_NAME,
   meterNameOf,
+  clusterMergeOf,
   ATTR_MODEL,
   ATTR_STATUS,
   ATTR_ERROR_TYPE,
@@ -31,7 +33,20 @@ export {
   prometheusName,
   prometheusType,
 } from './catalog.js';
-export type { MetricDefinition, MetricGroup, InstrumentKind, MetricKey, MetricKeyIn, Metrics, ErrorType, RequestStatus, FinishReason, SloName, TokenType } from './catalog.js';
+export type {
+  ClusterMerge,
+  MetricDefinition,
+  MetricGroup,
+  InstrumentKind,
+  MetricKey,
+  MetricKeyIn,
+  Metrics,
+  ErrorType,
+  RequestStatus,
+  FinishReason,
+  SloName,
+  TokenType,
+} from './catalog.js';
 export { normalizeFinishReason } from './finish.js';
 export { OTHER_TENANT, MAX_TENANTS } from './tenants.js';
 export { createInstrument, createInstruments } from './instruments.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AggregationType } from '@opentelemetry/sdk-metrics';
 import { ryotViews } from '../src/index.js';
-import { ALL_METRICS, prometheusName } from '../src/instrumentation.js';
+import { ALL_METRICS, METRICS, clusterMergeOf, prometheusName } from '../src/instrumentation.js';
 import { AGGREGATION_PATHS, createTestRyot, parseExposition, type AggregationPath } from '../src/testing.js';
 
 /**
@@ -191,6 +191,25 @@ describe('catalog', () => {
     }
   });
 
+  it('gives every metric a cluster merge rule that arithmetic supports', () => {
+    for (const definition of ALL_METRICS) {
+      const rule = clusterMergeOf(definition);
+      // Bucket counts add; a largest histogram means nothing. A monotonic counter summed across workers stays one.
+      if (definition.kind === 'histogram') expect(rule, definition.name).toBe('sum');
+      if (definition.kind === 'counter') expect(rule, definition.name).toBe('sum');
+    }
+    // Counts and rates of one process tree add up; a ratio does not; what every worker reads off one device is one reading.
+    expect(clusterMergeOf(METRICS.requestsInFlight)).toBe('sum');
+    expect(clusterMergeOf(METRICS.queueSize)).toBe('sum');
+    expect(clusterMergeOf(METRICS.tokensPerSecond)).toBe('sum');
+    expect(clusterMergeOf(METRICS.cacheHitRatio)).toBe('per_worker');
+    expect(clusterMergeOf(METRICS.gpuMemoryUsage)).toBe('per_worker');
+    expect(clusterMergeOf(METRICS.systemInfo)).toBe('max');
+    // hw.energy is a device counter since driver load: every worker reads the same total, so summing would multiply it.
+    expect(clusterMergeOf(METRICS.hwEnergy)).toBe('max');
+    expect(clusterMergeOf(METRICS.gpuProcessMemoryUsage)).toBe('sum');
+  });
+
   it('ryotViews() gives one view per instrument with the SDK enum values and explicit boundaries', () => {
     const views = ryotViews({ cardinalityLimit: 500 });
     expect(views).toHaveLength(ALL_METRICS.length);
@@ -198,7 +217,14 @@ describe('catalog', () => {
       const definition = ALL_METRICS[i]!;
       expect(view.instrumentName).toBe(definition.name);
       // Each view selects the meter that records its metric: nvml's own for hardware, any meter for the client metrics.
-      const expectedMeter = definition.group === 'hardware' ? '@ryot/nvml' : definition.group === 'genai_client' || definition.group === 'genai_client_usage' ? undefined : '@ryot/metrics';
+      const expectedMeter =
+        definition.group === 'hardware'
+          ? '@ryot/nvml'
+          : definition.group === 'cluster'
+            ? '@ryot/exporters'
+            : definition.group === 'genai_client' || definition.group === 'genai_client_usage'
+              ? undefined
+              : '@ryot/metrics';
       expect(view.meterName, definition.name).toBe(expectedMeter);
       expect(view.aggregationCardinalityLimit).toBe(500);
       if (definition.buckets) {
