@@ -31,6 +31,10 @@ export class OwnedHistogram {
   }
 }
 
+export const CACHE_LOOKUPS = 0;
+export const CACHE_HITS = 1;
+export const CACHE_RECORDS = 2;
+
 export const STATUS_INDEX: Readonly<Record<RequestStatus, number>> = Object.fromEntries(REQUEST_STATUSES.map((status, i) => [status, i])) as Record<
   RequestStatus,
   number
@@ -52,12 +56,19 @@ export class SeriesAggregates {
   readonly tokensPerRequest = new OwnedHistogram(METRICS.tokensPerRequest.buckets);
   readonly promptTokensPerRequest = new OwnedHistogram(METRICS.promptTokensPerRequest.buckets);
   readonly requestTokensPerSecond = new OwnedHistogram(METRICS.requestTokensPerSecond.buckets);
+  readonly queueWait = new OwnedHistogram(METRICS.queueWait.buckets);
+  /** One record per engine batch: its count is also ryot_batches_processed. */
+  readonly batchSize = new OwnedHistogram(METRICS.batchSize.buckets);
+  /** Cache lookups, hits, and how many lookup records there were (a record of 0 hits still makes both series). */
+  readonly cache = new Float64Array(3);
   /** Errors by type, in ERROR_TYPES order. */
   readonly errors = new Float64Array(ERROR_TYPES.length);
   /** Finished requests by finish reason, in FINISH_REASONS order. */
   readonly finished = new Float64Array(FINISH_REASONS.length);
   inFlight = 0;
-  /** Whether any request started: the series has data points only from then on. */
+  /** Whether any request started: the in-flight series exists from then on. */
+  requestStarted = false;
+  /** Whether anything was recorded: the series has data points only from then on. */
   active = false;
 }
 

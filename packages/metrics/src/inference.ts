@@ -102,6 +102,8 @@ export interface InferenceContextOptions {
 const REQUEST_STATUS_SET: ReadonlySet<unknown> = new Set(REQUEST_STATUSES);
 
 function isAbortSignal(value: unknown): value is AbortSignal {
+  // instanceof first: reading `aborted` through the duck-typed check costs more than the brand check.
+  if (typeof AbortSignal === 'function' && value instanceof AbortSignal) return true;
   return isRecord(value) && typeof value['addEventListener'] === 'function' && typeof value['aborted'] === 'boolean';
 }
 
@@ -319,7 +321,7 @@ export class InferenceContext implements Disposable {
         else this.recorder.rejectValue(`engine timings ${key}`, seconds, 'a non-negative finite number of seconds');
       }
       if (checked.queueSeconds !== undefined && this.engineTimings?.queueSeconds === undefined) {
-        this.recorder.instruments().queueWait.record(checked.queueSeconds, this.series.attributes);
+        this.sink.queueWait(this.series, checked.queueSeconds);
       }
       this.engineTimings = checked;
     });

@@ -56,9 +56,7 @@ export function recordCacheLookup(recorder: Recorder, options: CacheLookupOption
     return;
   }
   const series = recorder.series(options.model);
-  const instruments = recorder.instruments();
-  instruments.cacheLookups.add(lookups, series.attributes);
-  instruments.cacheHits.add(hits, series.attributes);
+  recorder.requestSink().cacheLookup(series, lookups, hits);
   const now = recorder.now();
   series.cacheLookupWindow.add(lookups, now);
   series.cacheHitWindow.add(hits, now);
@@ -69,10 +67,7 @@ export function recordBatch(recorder: Recorder, options: { model: string; size: 
     recorder.rejectValue('ryot_batch_size', options.size, 'a positive integer');
     return;
   }
-  const instruments = recorder.instruments();
-  const { attributes } = recorder.series(options.model);
-  instruments.batchSize.record(options.size, attributes);
-  instruments.batchesProcessed.add(1, attributes);
+  recorder.requestSink().batch(recorder.series(options.model), options.size);
 }
 
 export function recordRetry(recorder: Recorder, options: { model: string; count?: number }): void {
@@ -144,7 +139,7 @@ export function setQueueSize(recorder: Recorder, options: { model: string; size:
 /** Records a queue wait measured elsewhere, in seconds. */
 export function recordQueueWait(recorder: Recorder, options: { model: string; seconds: number }): void {
   if (!finiteNonNegative(recorder, 'ryot_inference_queue_wait_seconds', options.seconds)) return;
-  recorder.instruments().queueWait.record(options.seconds, recorder.series(options.model).attributes);
+  recorder.requestSink().queueWait(recorder.series(options.model), options.seconds);
 }
 
 /** Sets ryot_tokens_per_second for a model to a rate measured elsewhere; from then on it replaces Ryot's own. */

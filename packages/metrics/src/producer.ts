@@ -1,6 +1,6 @@
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
 import type { CollectionResult, MetricData, MetricProducer, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { OwnedHistogram, type CounterAggregates, type SeriesAggregates } from './aggregates.js';
+import { CACHE_HITS, CACHE_LOOKUPS, CACHE_RECORDS, OwnedHistogram, type CounterAggregates, type SeriesAggregates } from './aggregates.js';
 import { ERROR_TYPES, FINISH_REASONS, METRICS, REQUEST_STATUSES, RYOT_METER_NAME, SLO_NAMES, TOKEN_TYPES, type MetricDefinition } from './catalog.js';
 import type { Recorder } from './recorder.js';
 import type { ModelSeries } from './series.js';
@@ -71,7 +71,9 @@ type HistogramKey =
   | 'timePerOutputToken'
   | 'tokensPerRequest'
   | 'promptTokensPerRequest'
-  | 'requestTokensPerSecond';
+  | 'requestTokensPerSecond'
+  | 'queueWait'
+  | 'batchSize';
 const HISTOGRAMS: readonly HistogramKey[] = [
   'timeToFirstToken',
   'interTokenLatency',
@@ -82,7 +84,17 @@ const HISTOGRAMS: readonly HistogramKey[] = [
   'tokensPerRequest',
   'promptTokensPerRequest',
   'requestTokensPerSecond',
+  'queueWait',
+  'batchSize',
 ];
+
+/** A series' engine counters: batches (the batch-size histogram's count), cache lookups and hits, lookup records. */
+interface EngineCounts {
+  batches: number;
+  lookups: number;
+  hits: number;
+  records: number;
+}
 
 /**
  * Hands a reader, at each collection, the metrics Ryot keeps itself: the per-token and per-request series it
@@ -96,6 +108,7 @@ export class RyotMetricProducer implements MetricProducer {
   private readonly lastHistograms = new WeakMap<OwnedHistogram, HistogramState>();
   private readonly lastCounts = new WeakMap<Float64Array, Float64Array>();
   private readonly lastScalars = new WeakMap<CounterAggregates, { tokensGenerated: number; promptTokens: number }>();
+  private readonly lastEngine = new WeakMap<SeriesAggregates, EngineCounts>();
   private lastCollection: number | undefined;
 
   constructor(
@@ -150,12 +163,21 @@ export class RyotMetricProducer implements MetricProducer {
     const prompt: Point<number>[] = [];
     const goodput: Point<number>[] = [];
     const cost: Point<number>[] = [];
+    const batches: Point<number>[] = [];
+    const lookups: Point<number>[] = [];
+    const hits: Point<number>[] = [];
     for (const s of series) {
       const aggregates = s.aggregates;
       const startTime = start(aggregates);
       this.counterPoints(finished, aggregates.finished, FINISH_REASONS.length, (i) => s.finishReasonAttributes(i), startTime, endTime);
       this.counterPoints(errors, aggregates.errors, ERROR_TYPES.length, (i) => s.errorAttributes(ERROR_TYPES[i]!), startTime, endTime);
-      inFlight.push({ startTime: hrTime(aggregates.createdAt), endTime, attributes: s.attributes, value: aggregates.inFlight });
+      if (aggregates.requestStarted) inFlight.push({ startTime: hrTime(aggregates.createdAt), endTime, attributes: s.attributes, value: aggregates.inFlight });
+      const engine = this.engineCounts(aggregates);
+      if (engine.batches > 0) batches.push({ startTime, endTime, attributes: s.attributes, value: engine.batches });
+      if (engine.records > 0) {
+        lookups.push({ startTime, endTime, attributes: s.attributes, value: engine.lookups });
+        hits.push({ startTime, endTime, attributes: s.attributes, value: engine.hits });
+      }
       for (const c of s.counterSeries()) {
         const counts = c.recordedAggregates;
         if (counts === undefined) continue;
@@ -185,6 +207,20 @@ export class RyotMetricProducer implements MetricProducer {
     sum(METRICS.errors, true, errors);
     sum(METRICS.goodput, true, goodput);
     sum(METRICS.cost, true, cost);
+    sum(METRICS.batchesProcessed, true, batches);
+    sum(METRICS.cacheLookups, true, lookups);
+    sum(METRICS.cacheHits, true, hits);
+  }
+
+  /** The engine counters to report: totals, or for a delta reader what changed since its previous collection. */
+  private engineCounts(aggregates: SeriesAggregates): EngineCounts {
+    const { cache } = aggregates;
+    const now: EngineCounts = { batches: aggregates.batchSize.count, lookups: cache[CACHE_LOOKUPS]!, hits: cache[CACHE_HITS]!, records: cache[CACHE_RECORDS]! };
+    if (!this.delta) return now;
+    const last = this.lastEngine.get(aggregates);
+    this.lastEngine.set(aggregates, now);
+    if (last === undefined) return now;
+    return { batches: now.batches - last.batches, lookups: now.lookups - last.lookups, hits: now.hits - last.hits, records: now.records - last.records };
   }
 
   /** One point per non-zero entry of a counter array (per status, per error type, …), as deltas when asked. */

@@ -1,4 +1,5 @@
-import type { Recorder, RecorderInstruments } from './recorder.js';
+import type { Recorder } from './recorder.js';
+import type { RequestSink } from './sinks.js';
 import type { ModelSeries } from './series.js';
 
 /**
@@ -7,14 +8,14 @@ import type { ModelSeries } from './series.js';
  */
 export class QueueTicket implements Disposable {
   private left = false;
-  private readonly instruments: RecorderInstruments;
+  private readonly sink: RequestSink;
   private readonly enqueuedAt: number;
 
   constructor(
     private readonly recorder: Recorder,
     private readonly series: ModelSeries,
   ) {
-    this.instruments = recorder.instruments();
+    this.sink = recorder.requestSink();
     this.enqueuedAt = recorder.now();
     series.addToQueue(1);
   }
@@ -29,7 +30,7 @@ export class QueueTicket implements Disposable {
     this.left = true;
     const seconds = Math.max(0, (this.recorder.now() - this.enqueuedAt) / 1000);
     this.series.addToQueue(-1);
-    this.instruments.queueWait.record(seconds, this.series.attributes);
+    this.sink.queueWait(this.series, seconds);
     return seconds;
   }
 

@@ -1,4 +1,4 @@
-import { ERROR_TYPE_INDEX, STATUS_INDEX } from './aggregates.js';
+import { CACHE_HITS, CACHE_LOOKUPS, CACHE_RECORDS, ERROR_TYPE_INDEX, STATUS_INDEX } from './aggregates.js';
 import { SLO_NAMES, TOKEN_TYPES, type ErrorType, type FinishReason, type RequestStatus } from './catalog.js';
 import { FINISH_REASON_INDEX } from './finish.js';
 import { goodputIndex } from './goodput.js';
@@ -34,14 +34,18 @@ export class FinishedRequest {
 }
 
 /**
- * Where one request's per-token and per-request records go. A request keeps the sink it started with, so its
- * in-flight +1 and −1 always land in the same place, even if the recorder rebinds meanwhile.
+ * Where the hot records go: one request's per-token and per-request records, and the engine's per-step ones (queue
+ * waits, batches, cache lookups). A request keeps the sink it started with, so its in-flight +1 and −1 always land
+ * in the same place, even if the recorder rebinds meanwhile.
  */
 export interface RequestSink {
   start(series: ModelSeries): void;
   firstToken(series: ModelSeries, seconds: number): void;
   gap(series: ModelSeries, seconds: number): void;
   finish(series: ModelSeries, request: FinishedRequest): void;
+  queueWait(series: ModelSeries, seconds: number): void;
+  batch(series: ModelSeries, size: number): void;
+  cacheLookup(series: ModelSeries, lookups: number, hits: number): void;
 }
 
 const SLO_COUNT = SLO_NAMES.length;
@@ -52,6 +56,7 @@ export const ownedSink: RequestSink = {
   start(series) {
     const aggregates = series.aggregates;
     aggregates.active = true;
+    aggregates.requestStarted = true;
     aggregates.inFlight++;
   },
   firstToken(series, seconds) {
@@ -91,6 +96,24 @@ export const ownedSink: RequestSink = {
     if (cost !== undefined) {
       for (let i = 0; i < TOKEN_TYPE_COUNT; i++) if (cost[i]! > 0) counters.cost[i]! += cost[i]!;
     }
+  },
+  queueWait(series, seconds) {
+    const aggregates = series.aggregates;
+    aggregates.active = true;
+    aggregates.queueWait.record(seconds);
+  },
+  batch(series, size) {
+    const aggregates = series.aggregates;
+    aggregates.active = true;
+    aggregates.batchSize.record(size);
+  },
+  cacheLookup(series, lookups, hits) {
+    const aggregates = series.aggregates;
+    aggregates.active = true;
+    const cache = aggregates.cache;
+    cache[CACHE_LOOKUPS]! += lookups;
+    cache[CACHE_HITS]! += hits;
+    cache[CACHE_RECORDS]!++;
   },
 };
 
@@ -135,6 +158,17 @@ export function instrumentSink(instruments: RecorderInstruments): RequestSink {
       if (cost !== undefined) {
         for (let i = 0; i < TOKEN_TYPE_COUNT; i++) if (cost[i]! > 0) instruments.cost.add(cost[i]!, counters.costAttributes(i));
       }
+    },
+    queueWait(series, seconds) {
+      instruments.queueWait.record(seconds, series.attributes);
+    },
+    batch(series, size) {
+      instruments.batchSize.record(size, series.attributes);
+      instruments.batchesProcessed.add(1, series.attributes);
+    },
+    cacheLookup(series, lookups, hits) {
+      instruments.cacheLookups.add(lookups, series.attributes);
+      instruments.cacheHits.add(hits, series.attributes);
     },
   };
 }

@@ -60,6 +60,20 @@ async function workload(h: TestRyot): Promise<void> {
     api.startInference({ model }).fail(Object.assign(new Error('slow'), { name: 'TimeoutError' }));
   }
   api.startInference({ model: 'llama' }); // still in flight
+  // The engine's per-step records: queue waits (a ticket, one measured elsewhere, one the engine reported), batches,
+  // cache lookups (one record with no hit still makes ryot_cache_hits_total 0), and a model that only looked up its
+  // cache, which has no in-flight series.
+  const ticket = api.enqueue('llama');
+  clock.advance(12);
+  ticket.dequeue();
+  api.recordQueueWait({ model: 'mistral', seconds: 0.25 });
+  const queued = api.startInference({ model: 'mistral' });
+  queued.setEngineTimings({ queueSeconds: 2 });
+  queued.end();
+  for (const size of [1, 8, 8, 33]) api.recordBatch({ model: 'llama', size });
+  api.recordCacheLookup({ model: 'llama', hits: 3, lookups: 4 });
+  api.recordCacheLookup({ model: 'llama', hit: true });
+  api.recordCacheLookup({ model: 'phi', hit: false });
 }
 
 /**
@@ -120,9 +134,25 @@ describe('the two aggregation paths', () => {
       'ryot_prompt_tokens_per_request',
       'ryot_goodput_requests_total',
       'ryot_cost_usd_total',
+      'ryot_inference_queue_wait_seconds',
+      'ryot_batch_size',
+      'ryot_batches_processed_total',
+      'ryot_cache_lookups_total',
+      'ryot_cache_hits_total',
     ]) {
       expect(texts[0]).toContain(`# TYPE ${family} `);
     }
+    // Worked out from the workload: 5 lookups with 4 hits for llama; phi looked up once, missed, and served nothing.
+    for (const sample of [
+      'ryot_cache_lookups_total{model="llama"} 5',
+      'ryot_cache_hits_total{model="llama"} 4',
+      'ryot_cache_hits_total{model="phi"} 0',
+      'ryot_batches_processed_total{model="llama"} 4',
+      'ryot_inference_queue_wait_seconds_count{model="mistral"} 2',
+    ]) {
+      expect(texts[0]).toContain(sample);
+    }
+    expect(texts[0]).not.toContain('ryot_inference_requests_in_flight{model="phi"}');
     // Goodput met and missed, tenants admitted and not, every token type billed but cache_write.
     for (const sample of ['met="true"', 'met="false"', 'tenant="acme"', 'tenant="other"', 'token_type="cache_read"', 'token_type="reasoning"']) {
       expect(texts[0]).toContain(sample);
@@ -146,8 +176,11 @@ describe('the two aggregation paths', () => {
       'ryot_inference_decode_seconds',
       'ryot_time_per_output_token_seconds',
       'ryot_prompt_tokens_per_request',
+      'ryot_inference_queue_wait_seconds',
+      'ryot_batch_size',
     ]) {
       for (const model of ['llama', 'mistral']) {
+        if (name === 'ryot_batch_size' && model === 'mistral') continue;
         const a = histogram(ryot!, name, { model })!;
         const b = histogram(instruments!, name, { model })!;
         expect({ name, ...a }).toEqual({ name, ...b });
@@ -177,14 +210,24 @@ describe('the producer', () => {
       }
     };
     requests(3, 2);
+    api.recordBatch({ model: 'm', size: 4 });
+    api.recordCacheLookup({ model: 'm', hits: 2, lookups: 3 });
     await deltaReader.forceFlush();
     requests(2, 4);
+    api.recordBatch({ model: 'm', size: 4 });
+    api.recordBatch({ model: 'm', size: 2 });
+    api.recordCacheLookup({ model: 'm', hits: 0, lookups: 5 });
     await deltaReader.forceFlush();
     const last = exporter.getMetrics().at(-1)!.scopeMetrics.flatMap((scope) => scope.metrics);
     expect(findMetric(last, 'ryot_inference_requests')?.aggregationTemporality).toBe(AggregationTemporality.DELTA);
     expect(value(last, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(2);
     expect(value(last, 'ryot_tokens_generated', { model: 'm' })).toBe(8);
     expect(histogram(last, 'ryot_inference_inter_token_latency_seconds', { model: 'm' })?.count).toBe(2 * 3);
+    // The engine counters too: 2 batches of 6 sequences, 5 lookups and no hit since the previous export.
+    expect(value(last, 'ryot_batches_processed', { model: 'm' })).toBe(2);
+    expect(histogram(last, 'ryot_batch_size', { model: 'm' })?.sum).toBe(6);
+    expect(value(last, 'ryot_cache_lookups', { model: 'm' })).toBe(5);
+    expect(value(last, 'ryot_cache_hits', { model: 'm' })).toBe(0);
     // The tenant's counters, goodput and cost are deltas too: 2 requests of 4 tokens at a dollar a token.
     expect(value(last, 'ryot_inference_requests', { model: 'm', status: 'success', tenant: 't' })).toBe(2);
     expect(value(last, 'ryot_goodput_requests', { model: 'm', slo: 'all', met: 'true', tenant: 't' })).toBe(2);
@@ -198,6 +241,8 @@ describe('the producer', () => {
     expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(5);
     expect(value(all, 'ryot_tokens_generated', { model: 'm' })).toBe(14);
     expect(value(all, 'ryot_cost_usd', { model: 'm', token_type: 'output', tenant: 't' })).toBe(14);
+    expect(value(all, 'ryot_batches_processed', { model: 'm' })).toBe(3);
+    expect(value(all, 'ryot_cache_hits', { model: 'm' })).toBe(2);
     await provider.shutdown();
   });
 
