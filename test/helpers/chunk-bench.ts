@@ -36,19 +36,22 @@ async function time(run: () => Promise<void>): Promise<number> {
   return performance.now() - start;
 }
 
+/**
+ * The median milliseconds of each variant: three warm-up runs of each, then `rounds` rounds that run every variant
+ * once, in the object's key order (interleaved so drift affects every variant alike).
+ */
+export async function medianMs<K extends string>(variants: Record<K, () => Promise<void>>, rounds: number): Promise<Record<K, number>> {
+  const names = Object.keys(variants) as K[];
+  for (let i = 0; i < 3; i++) for (const name of names) await variants[name]();
+  const samples = new Map<K, number[]>(names.map((name) => [name, []]));
+  for (let round = 0; round < rounds; round++) for (const name of names) samples.get(name)!.push(await time(variants[name]));
+  return Object.fromEntries(names.map((name) => [name, median(samples.get(name)!)])) as Record<K, number>;
+}
+
 export async function compareChunks(name: string, chunks: number, variants: Variants, rounds = 15): Promise<void> {
-  for (let i = 0; i < 3; i++) {
-    await variants.plain();
-    await variants.instrumented();
-  }
-  const plain: number[] = [];
-  const instrumented: number[] = [];
-  for (let round = 0; round < rounds; round++) {
-    plain.push(await time(variants.plain));
-    instrumented.push(await time(variants.instrumented));
-  }
-  const ns = (ms: number) => (ms * 1e6) / chunks;
-  const p = ns(median(plain));
-  const m = ns(median(instrumented));
+  const ms = await medianMs({ plain: variants.plain, instrumented: variants.instrumented }, rounds);
+  const ns = (value: number) => (value * 1e6) / chunks;
+  const p = ns(ms.plain);
+  const m = ns(ms.instrumented);
   console.log(`${name.padEnd(40)} plain ${p.toFixed(0).padStart(6)} ns/chunk | instrumented ${m.toFixed(0).padStart(6)} ns/chunk | overhead ${(m - p).toFixed(0).padStart(5)} ns/chunk (${(m / p).toFixed(2)}×)`);
 }

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Attributes } from '@opentelemetry/api';
-import { MeterProvider, type DataPoint, type MetricData } from '@opentelemetry/sdk-metrics';
+import { MeterProvider, type DataPoint, type Histogram, type MetricData } from '@opentelemetry/sdk-metrics';
 import { createRyot, type RyotApi } from '@ryot/metrics';
 import { createTestRyot, findMetric, histogram } from '@ryot/metrics/testing';
 import { createInferenceServer, type InferenceServer, type ModelSpec } from '@ryot/example-inference-server';
@@ -77,8 +77,26 @@ export function model(name: string, overrides: Partial<ModelSpec> = {}): ModelSp
   };
 }
 
+/*
+ * Tolerances for times measured against that model. Timers never fire early, so lower bounds are tight. Upper
+ * bounds are loose because the whole suite runs in parallel on a shared 2-core machine, where a timer or a chunk
+ * can be tens of ms late; a late chunk also shrinks the next gap, so gaps are checked through their mean
+ * ((last − first) / count) and their count, not one by one.
+ */
+export const TTFT_EARLY_MS = 3;
+export const TTFT_LATE_MS = 150;
+export const GAP_EARLY_MS = 10;
+export const GAP_LATE_MS = 40;
+
+/** The TTFT the deterministic model gives a prompt of `promptTokens` (batch of one, no queue), in seconds. */
+export function expectedTtftS(promptTokens: number): number {
+  return (STEP_MS + promptTokens * PREFILL_MS_PER_TOKEN) / 1000;
+}
+
+export type StartedInferenceServer = InferenceServer & { shutdown(): Promise<void> };
+
 /** The example inference server, recording into its own Ryot instance (never the client's). */
-export async function startInferenceServer(defaultMaxTokens = 6): Promise<InferenceServer & { shutdown(): Promise<void> }> {
+export async function startInferenceServer(defaultMaxTokens = 6): Promise<StartedInferenceServer> {
   const provider = new MeterProvider();
   const server = await createInferenceServer({
     models: [model('m1')],
@@ -92,6 +110,31 @@ export async function startInferenceServer(defaultMaxTokens = 6): Promise<Infere
       await provider.shutdown();
     },
   });
+}
+
+/**
+ * The calling test file's example server: started (then `warmUp` run against it) before all its tests, shut down
+ * after them; unless `checkUnhandledRejections` is false, each test also fails on an unhandled rejection
+ * (expectNoUnhandledRejections). Returns an accessor: the server exists once the file's beforeAll hooks have run.
+ */
+export function useInferenceServer(
+  outputTokens: number,
+  options: { warmUp?: (server: StartedInferenceServer) => Promise<void>; checkUnhandledRejections?: boolean } = {},
+): () => StartedInferenceServer {
+  const { warmUp, checkUnhandledRejections = true } = options;
+  let server: StartedInferenceServer | undefined;
+  if (checkUnhandledRejections) expectNoUnhandledRejections();
+  beforeAll(async () => {
+    server = await startInferenceServer(outputTokens);
+    await warmUp?.(server);
+  });
+  afterAll(async () => {
+    await server?.shutdown();
+  });
+  return () => {
+    if (!server) throw new Error('useInferenceServer: the server is not started yet (use it inside a test or hook)');
+    return server;
+  };
 }
 
 let promptCounter = 0;
@@ -151,6 +194,16 @@ export function expectWithin(seconds: number | undefined, expectedS: number, ear
   expect(seconds).toBeDefined();
   expect(seconds!).toBeGreaterThanOrEqual(expectedS - earlyMs / 1000);
   expect(seconds!).toBeLessThanOrEqual(expectedS + lateMs / 1000);
+}
+
+/**
+ * A histogram of the gaps between chunks (inter-token latency, time per output chunk) of streams from the
+ * deterministic model: exactly `gaps` observations, and their mean, (last − first) / count, within
+ * [−GAP_EARLY_MS, +GAP_LATE_MS] of STEP_MS.
+ */
+export function expectGaps(gapHistogram: Histogram | undefined, gaps: number): void {
+  expect(gapHistogram?.count).toBe(gaps);
+  expectWithin(gapHistogram!.sum! / gapHistogram!.count, STEP_MS / 1000, GAP_EARLY_MS, GAP_LATE_MS);
 }
 
 /**

@@ -1,47 +1,24 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
 import { instrumentAnthropic, type InstrumentAnthropicOptions } from '../src/index.js';
 import { ANTHROPIC_SCOPE } from '../src/version.js';
 import packageJson from '../package.json' with { type: 'json' };
-import {
-  PREFILL_MS_PER_TOKEN,
-  STEP_MS,
-  clientHarness,
-  expectWithin,
-  histogram,
-  startInferenceServer,
-  total,
-  uniquePrompt,
-  value,
-  type ClientHarness,
-} from '../../../test/helpers/clients.js';
+import { STEP_MS, TTFT_EARLY_MS, TTFT_LATE_MS, GAP_LATE_MS, clientHarness, expectedTtftS, expectGaps, expectWithin, histogram, total, uniquePrompt, useInferenceServer, value, type ClientHarness } from '../../../test/helpers/clients.js';
 
-/*
- * The engine is deterministic (jitter 0, batch of one): the first token after STEP_MS + prompt tokens ×
- * PREFILL_MS_PER_TOKEN, then one every STEP_MS. Lower bounds are tight, upper bounds loose (a shared 2-core
- * machine); gaps are checked through their count and mean, as in @ryot/openai's tests.
- */
-const TTFT_EARLY_MS = 3;
-const TTFT_LATE_MS = 150;
-const GAP_EARLY_MS = 10;
-const GAP_LATE_MS = 40;
+/* Engine script and tolerances (tight lower bounds, loose upper bounds) from test/helpers/clients.ts, as in @ryot/openai's tests. */
 const PROMPT_TOKENS = 20;
 const MAX_TOKENS = 6;
-const EXPECTED_TTFT_S = (STEP_MS + PROMPT_TOKENS * PREFILL_MS_PER_TOKEN) / 1000;
+const EXPECTED_TTFT_S = expectedTtftS(PROMPT_TOKENS);
 const model = { model: 'm1' };
 
-let server: Awaited<ReturnType<typeof startInferenceServer>>;
-
-beforeAll(async () => {
-  server = await startInferenceServer(MAX_TOKENS);
-  const warm = anthropicClient(server.url);
-  instrumentAnthropic(warm, { ryot: clientHarness().api });
-  const stream = await warm.messages.create({ model: 'm1', max_tokens: 2, messages: [{ role: 'user', content: uniquePrompt(4) }], stream: true });
-  for await (const event of stream) void event;
-});
-
-afterAll(async () => {
-  await server.shutdown();
+const server = useInferenceServer(MAX_TOKENS, {
+  checkUnhandledRejections: false,
+  async warmUp(started) {
+    const warm = anthropicClient(started.url);
+    instrumentAnthropic(warm, { ryot: clientHarness().api });
+    const stream = await warm.messages.create({ model: 'm1', max_tokens: 2, messages: [{ role: 'user', content: uniquePrompt(4) }], stream: true });
+    for await (const event of stream) void event;
+  },
 });
 
 function anthropicClient(baseURL: string, maxRetries = 0): Anthropic {
@@ -50,7 +27,7 @@ function anthropicClient(baseURL: string, maxRetries = 0): Anthropic {
 
 function setup(extra: InstrumentAnthropicOptions = {}): { h: ClientHarness; client: Anthropic } {
   const h = clientHarness();
-  const client = anthropicClient(server.url);
+  const client = anthropicClient(server().url);
   instrumentAnthropic(client, { ryot: h.api, meterProvider: h.provider, genAiSemconv: true, onRequestEnd: h.onRequestEnd, ...extra });
   return { h, client };
 }
@@ -62,7 +39,7 @@ const attributes = () => ({
   'gen_ai.request.model': 'm1',
   'gen_ai.response.model': 'm1',
   'server.address': '127.0.0.1',
-  'server.port': server.port,
+  'server.port': server().port,
 });
 
 describe('messages.create({ stream: true }) against the example server', () => {
@@ -84,9 +61,7 @@ describe('messages.create({ stream: true }) against the example server', () => {
     expect(value(all, 'ryot_tokens_generated', model)).toBe(MAX_TOKENS);
     expect(value(all, 'ryot_prompt_tokens', model)).toBe(PROMPT_TOKENS);
     expect(value(all, 'ryot_inference_requests_in_flight', model)).toBe(0);
-    const itl = histogram(all, 'ryot_inference_inter_token_latency_seconds', model)!;
-    expect(itl.count).toBe(MAX_TOKENS - 1);
-    expectWithin(itl.sum! / itl.count, STEP_MS / 1000, GAP_EARLY_MS, GAP_LATE_MS);
+    expectGaps(histogram(all, 'ryot_inference_inter_token_latency_seconds', model), MAX_TOKENS - 1);
     const ttfc = histogram(all, 'gen_ai.client.operation.time_to_first_chunk', attributes())!;
     expect(ttfc.count).toBe(1);
     expectWithin(ttfc.sum, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);

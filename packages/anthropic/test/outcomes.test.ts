@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
 import { instrumentAnthropic } from '../src/index.js';
-import { clientHarness, expectNoUnhandledRejections, expectRecordedOnce, startInferenceServer, tinyServer, uniquePrompt, value, type ClientHarness } from '../../../test/helpers/clients.js';
+import { clientHarness, expectRecordedOnce, tinyServer, uniquePrompt, useInferenceServer, value, type ClientHarness } from '../../../test/helpers/clients.js';
 
 const MAX_TOKENS = 12;
-let server: Awaited<ReturnType<typeof startInferenceServer>>;
+const server = useInferenceServer(MAX_TOKENS);
 
-expectNoUnhandledRejections();
-
-beforeAll(async () => {
-  server = await startInferenceServer(MAX_TOKENS);
-});
-afterAll(async () => {
-  await server.shutdown();
-});
-
-function setup(baseURL = server.url, maxRetries = 0): { h: ClientHarness; client: Anthropic } {
+function setup(baseURL = server().url, maxRetries = 0): { h: ClientHarness; client: Anthropic } {
   const h = clientHarness();
   const client = new Anthropic({ apiKey: 'test-key', baseURL, maxRetries, timeout: 10_000 });
   instrumentAnthropic(client, { ryot: h.api, meterProvider: h.provider, genAiSemconv: true, onRequestEnd: h.onRequestEnd });

@@ -12,25 +12,15 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Attributes, Histogram } from '@opentelemetry/api';
-import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { createRyot, ryotViews } from '@ryot/metrics';
 import { ClientRequest, METRICS, MeasuredIterator, RYOT_METER_NAME, createInstrument, hookStream, resolveClientOptions } from '@ryot/metrics/instrumentation';
 import { Stream } from 'openai/core/streaming';
+import { benchRyot, medianMs } from '../../../test/helpers/chunk-bench.js';
 import { readChatChunk } from '../src/chat-format.js';
 import { OPENAI_SCOPE } from '../src/version.js';
 
-class Reader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected override async onForceFlush(): Promise<void> {}
-  protected override async onShutdown(): Promise<void> {}
-}
-
 const CHUNKS = 10_000;
 const ROUNDS = 15;
-const provider = new MeterProvider({ readers: [new Reader()], views: ryotViews() });
-const api = createRyot({ meterProvider: provider });
+const { api, provider } = benchRyot();
 const meter = provider.getMeter(RYOT_METER_NAME);
 const rawItl: Histogram = createInstrument(meter, METRICS.interTokenLatency);
 const rawChunk: Histogram = createInstrument(meter, METRICS.genAiClientTimePerOutputChunk);
@@ -117,30 +107,12 @@ const memory = {
   },
 } satisfies Record<string, Variant>;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
-
-async function time(run: () => Promise<void>): Promise<number> {
-  const start = performance.now();
-  await run();
-  return performance.now() - start;
-}
-
 async function compare(name: string, variants: Record<'plain' | 'raw' | 'instrumented', Variant>, semconv: boolean): Promise<void> {
-  for (let i = 0; i < 3; i++) for (const run of Object.values(variants)) await run(semconv);
-  const samples = { plain: [] as number[], raw: [] as number[], instrumented: [] as number[] };
-  for (let round = 0; round < ROUNDS; round++) {
-    // Interleaved so drift affects every variant alike.
-    samples.plain.push(await time(() => variants.plain(semconv)));
-    samples.raw.push(await time(() => variants.raw(semconv)));
-    samples.instrumented.push(await time(() => variants.instrumented(semconv)));
-  }
-  const ns = (ms: number) => (ms * 1e6) / CHUNKS;
-  const plain = ns(median(samples.plain));
-  const raw = ns(median(samples.raw));
-  const instrumented = ns(median(samples.instrumented));
+  const ms = await medianMs({ plain: () => variants.plain(semconv), raw: () => variants.raw(semconv), instrumented: () => variants.instrumented(semconv) }, ROUNDS);
+  const ns = (value: number) => (value * 1e6) / CHUNKS;
+  const plain = ns(ms.plain);
+  const raw = ns(ms.raw);
+  const instrumented = ns(ms.instrumented);
   const rawRecord = raw - plain;
   const overhead = instrumented - plain;
   console.log(

@@ -1,21 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type OpenAI from 'openai';
 import { instrumentOpenAI } from '../src/index.js';
-import { clientHarness, expectRecordedOnce, histogram, openaiClient, sseChunk, startInferenceServer, tinyServer, uniquePrompt, value, expectNoUnhandledRejections, type ClientHarness } from './helpers.js';
+import { clientHarness, expectRecordedOnce, histogram, openaiClient, sseChunk, tinyServer, uniquePrompt, useInferenceServer, value, type ClientHarness } from './helpers.js';
 
 const OUTPUT_TOKENS = 12;
-let server: Awaited<ReturnType<typeof startInferenceServer>>;
+const server = useInferenceServer(OUTPUT_TOKENS);
 
-expectNoUnhandledRejections();
-
-beforeAll(async () => {
-  server = await startInferenceServer(OUTPUT_TOKENS);
-});
-afterAll(async () => {
-  await server.shutdown();
-});
-
-function setup(baseURL = `${server.url}/v1`, maxRetries = 0): { h: ClientHarness; client: OpenAI } {
+function setup(baseURL = `${server().url}/v1`, maxRetries = 0): { h: ClientHarness; client: OpenAI } {
   const h = clientHarness();
   const client = openaiClient(baseURL, { maxRetries });
   instrumentOpenAI(client, { ryot: h.api, meterProvider: h.provider, genAiSemconv: true, onRequestEnd: h.onRequestEnd });

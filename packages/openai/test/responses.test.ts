@@ -1,32 +1,23 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type OpenAI from 'openai';
 import { instrumentOpenAI } from '../src/index.js';
-import { PREFILL_MS_PER_TOKEN, STEP_MS, clientHarness, histogram, openaiClient, startInferenceServer, uniquePrompt, value, type ClientHarness } from './helpers.js';
+import { TTFT_EARLY_MS, TTFT_LATE_MS, clientHarness, expectedTtftS, expectWithin, histogram, openaiClient, uniquePrompt, useInferenceServer, value, type ClientHarness } from './helpers.js';
 
 const OUTPUT_TOKENS = 6;
 const PROMPT_TOKENS = 20;
-const EXPECTED_TTFT_S = (STEP_MS + PROMPT_TOKENS * PREFILL_MS_PER_TOKEN) / 1000;
+const EXPECTED_TTFT_S = expectedTtftS(PROMPT_TOKENS);
 const model = { model: 'm1' };
-let server: Awaited<ReturnType<typeof startInferenceServer>>;
-
-beforeAll(async () => {
-  server = await startInferenceServer(OUTPUT_TOKENS);
-});
-afterAll(async () => {
-  await server.shutdown();
-});
+const server = useInferenceServer(OUTPUT_TOKENS, { checkUnhandledRejections: false });
 
 function setup(): { h: ClientHarness; client: OpenAI } {
   const h = clientHarness();
-  const client = openaiClient(`${server.url}/v1`);
+  const client = openaiClient(`${server().url}/v1`);
   instrumentOpenAI(client, { ryot: h.api, meterProvider: h.provider, genAiSemconv: true, genAiUsageCounters: true, onRequestEnd: h.onRequestEnd });
   return { h, client };
 }
 
 function expectTtft(seconds: number | undefined): void {
-  expect(seconds).toBeDefined();
-  expect(seconds!).toBeGreaterThanOrEqual(EXPECTED_TTFT_S - 0.003);
-  expect(seconds!).toBeLessThanOrEqual(EXPECTED_TTFT_S + 0.15);
+  expectWithin(seconds, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);
 }
 
 describe('the Responses API', () => {
@@ -65,7 +56,7 @@ describe('the Responses API', () => {
     expect(value(all, 'ryot_cache_read_tokens', model)).toBe(10);
     expect(value(all, 'ryot_reasoning_tokens', model)).toBe(4);
     expect(value(all, 'ryot_cache_write_tokens', model)).toBeUndefined();
-    const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai', 'gen_ai.request.model': 'm1', 'gen_ai.response.model': 'm1', 'server.address': '127.0.0.1', 'server.port': server.port };
+    const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai', 'gen_ai.request.model': 'm1', 'gen_ai.response.model': 'm1', 'server.address': '127.0.0.1', 'server.port': server().port };
     expect(value(all, 'gen_ai.client.inference.usage.reasoning.output_tokens', attributes)).toBe(4);
     expect(value(all, 'gen_ai.client.inference.usage.cache_read.input_tokens', attributes)).toBe(10);
   });
@@ -88,7 +79,7 @@ describe('the Responses API', () => {
 describe('chat.completions.stream()', () => {
   test('the helper, its content events and finalChatCompletion() work, measured once (with includeUsage)', async () => {
     const h = clientHarness();
-    const client = openaiClient(`${server.url}/v1`);
+    const client = openaiClient(`${server().url}/v1`);
     instrumentOpenAI(client, { ryot: h.api, includeUsage: true, onRequestEnd: h.onRequestEnd });
     const helper = client.chat.completions.stream({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(PROMPT_TOKENS) }] });
     let contents = 0;

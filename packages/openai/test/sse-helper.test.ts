@@ -1,20 +1,15 @@
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import { instrumentSseResponse, SseHttpError } from '../src/index.js';
 import { sseEvents } from '../src/sse.js';
-import { PREFILL_MS_PER_TOKEN, STEP_MS, clientHarness, histogram, sleep, sseChunk, startInferenceServer, tinyServer, total, uniquePrompt, value, expectNoUnhandledRejections } from './helpers.js';
+import { TTFT_EARLY_MS, TTFT_LATE_MS, clientHarness, expectedTtftS, expectGaps, expectWithin, histogram, sleep, sseChunk, tinyServer, total, uniquePrompt, useInferenceServer, value } from './helpers.js';
 
 const OUTPUT_TOKENS = 6;
 const PROMPT_TOKENS = 20;
-let server: Awaited<ReturnType<typeof startInferenceServer>>;
-expectNoUnhandledRejections();
-
-beforeAll(async () => {
-  server = await startInferenceServer(OUTPUT_TOKENS);
+const server = useInferenceServer(OUTPUT_TOKENS, {
   // Warm-up (connection, JIT).
-  for await (const chunk of instrumentSseResponse(post(server.url, uniquePrompt(4)), { model: 'm1', ryot: clientHarness().api })) void chunk;
-});
-afterAll(async () => {
-  await server.shutdown();
+  async warmUp(started) {
+    for await (const chunk of instrumentSseResponse(post(started.url, uniquePrompt(4)), { model: 'm1', ryot: clientHarness().api })) void chunk;
+  },
 });
 
 function post(base: string, prompt: string, init: RequestInit = {}): Promise<Response> {
@@ -33,32 +28,25 @@ interface Chunk {
 describe('instrumentSseResponse (no SDK)', () => {
   test('TTFT from the call, every gap, usage tokens, completed', async () => {
     const h = clientHarness();
-    const chunks = instrumentSseResponse<Chunk>(post(server.url, uniquePrompt(PROMPT_TOKENS)), { model: 'm1', ryot: h.api, meterProvider: h.provider, genAiSemconv: true, url: server.url, onRequestEnd: h.onRequestEnd });
+    const chunks = instrumentSseResponse<Chunk>(post(server().url, uniquePrompt(PROMPT_TOKENS)), { model: 'm1', ryot: h.api, meterProvider: h.provider, genAiSemconv: true, url: server().url, onRequestEnd: h.onRequestEnd });
     let contents = 0;
     for await (const chunk of chunks) if (chunk.choices[0]?.delta.content) contents++;
     expect(contents).toBe(OUTPUT_TOKENS);
     const summary = h.summaries[0]!;
     expect(summary).toMatchObject({ outcome: 'completed', contentChunks: OUTPUT_TOKENS, promptTokens: PROMPT_TOKENS, completionTokens: OUTPUT_TOKENS, finishReason: 'length' });
-    const expectedTtft = (STEP_MS + PROMPT_TOKENS * PREFILL_MS_PER_TOKEN) / 1000;
-    // Same tolerances as openai-stream.test.ts (see there).
-    expect(summary.timeToFirstChunk!).toBeGreaterThanOrEqual(expectedTtft - 0.003);
-    expect(summary.timeToFirstChunk!).toBeLessThanOrEqual(expectedTtft + 0.15);
+    expectWithin(summary.timeToFirstChunk, expectedTtftS(PROMPT_TOKENS), TTFT_EARLY_MS, TTFT_LATE_MS);
     expect(summary.minGap!).toBeGreaterThan(0);
     const all = await h.metrics();
     expect(value(all, 'ryot_inference_requests', { model: 'm1', status: 'success' })).toBe(1);
-    const itl = histogram(all, 'ryot_inference_inter_token_latency_seconds', { model: 'm1' })!;
-    expect(itl.count).toBe(OUTPUT_TOKENS - 1);
-    // Mean gap = (last − first) / count: robust to one late chunk, tight below (timers never fire early).
-    expect(itl.sum! / itl.count).toBeGreaterThanOrEqual((STEP_MS - 10) / 1000);
-    expect(itl.sum! / itl.count).toBeLessThanOrEqual((STEP_MS + 40) / 1000);
+    expectGaps(histogram(all, 'ryot_inference_inter_token_latency_seconds', { model: 'm1' }), OUTPUT_TOKENS - 1);
     expect(value(all, 'ryot_tokens_generated', { model: 'm1' })).toBe(OUTPUT_TOKENS);
     const perChunk = all.find((m) => m.descriptor.name === 'gen_ai.client.operation.time_per_output_chunk')!.dataPoints[0]!;
-    expect(perChunk.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm1', 'server.address': '127.0.0.1', 'server.port': server.port });
+    expect(perChunk.attributes).toMatchObject({ 'gen_ai.operation.name': 'chat', 'gen_ai.request.model': 'm1', 'server.address': '127.0.0.1', 'server.port': server().port });
   });
 
   test('toReadableStream() passes the parsed chunks through', async () => {
     const h = clientHarness();
-    const readable = instrumentSseResponse<Chunk>(post(server.url, uniquePrompt(8)), { model: 'm1', ryot: h.api, onRequestEnd: h.onRequestEnd }).toReadableStream();
+    const readable = instrumentSseResponse<Chunk>(post(server().url, uniquePrompt(8)), { model: 'm1', ryot: h.api, onRequestEnd: h.onRequestEnd }).toReadableStream();
     const reader = readable.getReader();
     let count = 0;
     for (let r = await reader.read(); !r.done; r = await reader.read()) if (r.value.choices[0]?.delta.content) count++;
@@ -69,12 +57,12 @@ describe('instrumentSseResponse (no SDK)', () => {
   test('break → aborted once; AbortSignal → aborted once', async () => {
     const h = clientHarness();
     let n = 0;
-    for await (const chunk of instrumentSseResponse<Chunk>(post(server.url, uniquePrompt(8)), { model: 'm1', ryot: h.api, onRequestEnd: h.onRequestEnd })) {
+    for await (const chunk of instrumentSseResponse<Chunk>(post(server().url, uniquePrompt(8)), { model: 'm1', ryot: h.api, onRequestEnd: h.onRequestEnd })) {
       void chunk;
       if (++n === 3) break;
     }
     const abort = new AbortController();
-    const aborted = instrumentSseResponse<Chunk>(post(server.url, uniquePrompt(8), { signal: abort.signal }), { model: 'm1', ryot: h.api, signal: abort.signal, onRequestEnd: h.onRequestEnd });
+    const aborted = instrumentSseResponse<Chunk>(post(server().url, uniquePrompt(8), { signal: abort.signal }), { model: 'm1', ryot: h.api, signal: abort.signal, onRequestEnd: h.onRequestEnd });
     setTimeout(() => abort.abort(), 100);
     await expect(
       (async () => {
