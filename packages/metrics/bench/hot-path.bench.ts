@@ -6,6 +6,9 @@
  *   per request (a no-op async function; in flight +1/−1, a counter, a histogram): the same four, and Ryot with
  *     everything issue 16 adds per request switched on (finish reason, prompt-token histogram, goodput against
  *     two targets, a bill of two token types, a tenant label);
+ *   per request, the calls a serving loop makes (16 requests batched, 16 tokens each: start with an AbortSignal, a
+ *     queue ticket, a cache lookup, a batch size and a KV-cache reading per step, engine phase timings, a finish
+ *     reason, end), against prom-client recording the same series; net of creating the AbortController;
  *   memory per model after the first collection, with every per-request series recorded.
  *
  * Prints medians and spread; asserts nothing (timings on shared machines are noisy).
@@ -155,6 +158,104 @@ const perRequest: Record<string, () => Promise<void>> = {
   },
 };
 
+const SERVING_BATCH = 16;
+const SERVING_TOKENS = 16;
+const SERVING_REQUESTS = 8_000;
+
+/** The Ryot calls of the example server's engine loop, per batch of requests; `signal` false leaves the option out. */
+function servingLoop(api: RyotApi, signal: boolean): () => Promise<void> {
+  return async () => {
+    for (let b = 0; b < SERVING_REQUESTS / SERVING_BATCH; b++) {
+      const batch = [];
+      for (let i = 0; i < SERVING_BATCH; i++) {
+        const controller = new AbortController();
+        const abortSignal = controller.signal; // created either way: the baseline subtracted includes it
+        const ctx = api.startInference({ model: 'bench', promptTokens: 12, ...(signal ? { signal: abortSignal } : {}) });
+        batch.push({ ctx, ticket: api.enqueue('bench'), controller });
+      }
+      for (const { ticket } of batch) {
+        ticket.dequeue();
+        api.recordCacheLookup({ model: 'bench', hit: false });
+      }
+      for (let t = 0; t < SERVING_TOKENS; t++) {
+        api.recordBatch({ model: 'bench', size: SERVING_BATCH });
+        for (const { ctx } of batch) ctx.recordToken();
+        api.setKvCacheUsage({ model: 'bench', ratio: 0.01 });
+      }
+      for (const { ctx, ticket } of batch) {
+        ticket.abandon();
+        ctx.setEngineTimings({ prefillSeconds: 0.001, decodeSeconds: 0.015 });
+        ctx.setFinishReason('length');
+        ctx.end();
+      }
+    }
+  };
+}
+
+const promServing = {
+  queueWait: new PromHistogram({ name: 'ryot_inference_queue_wait_seconds', help: 'h', labelNames: ['model'], buckets: [...METRICS.queueWait.buckets], registers: [registry] }),
+  ttft: new PromHistogram({ name: 'ryot_inference_ttft_seconds', help: 'h', labelNames: ['model'], buckets: [...METRICS.timeToFirstToken.buckets], registers: [registry] }),
+  tokens: new Counter({ name: 'ryot_tokens_generated_total', help: 'h', labelNames: ['model'], registers: [registry] }),
+  tokensPerRequest: new PromHistogram({ name: 'ryot_tokens_per_request', help: 'h', labelNames: ['model'], buckets: [...METRICS.tokensPerRequest.buckets], registers: [registry] }),
+  prefill: new PromHistogram({ name: 'ryot_inference_prefill_seconds', help: 'h', labelNames: ['model'], buckets: [...METRICS.prefillDuration.buckets], registers: [registry] }),
+  decode: new PromHistogram({ name: 'ryot_inference_decode_seconds', help: 'h', labelNames: ['model'], buckets: [...METRICS.decodeDuration.buckets], registers: [registry] }),
+  finished: new Counter({ name: 'ryot_inference_finished_total', help: 'h', labelNames: ['model', 'finish_reason'], registers: [registry] }),
+  cacheLookups: new Counter({ name: 'ryot_cache_lookups_total', help: 'h', labelNames: ['model'], registers: [registry] }),
+  batch: new PromHistogram({ name: 'ryot_batch_size', help: 'h', labelNames: ['model'], buckets: [...METRICS.batchSize.buckets], registers: [registry] }),
+  kvCache: new Gauge({ name: 'ryot_kv_cache_usage_ratio', help: 'h', labelNames: ['model'], registers: [registry] }),
+};
+const promLength = { model: 'bench', finish_reason: 'length' };
+
+/** The same series recorded with prom-client by hand: what a Node SRE writes instead. */
+async function promServingLoop(): Promise<void> {
+  for (let b = 0; b < SERVING_REQUESTS / SERVING_BATCH; b++) {
+    const batch = [];
+    for (let i = 0; i < SERVING_BATCH; i++) {
+      const controller = new AbortController();
+      const request = { start: performance.now(), last: 0, tokens: 0, controller, onAbort: () => {} };
+      controller.signal.addEventListener('abort', request.onAbort, { once: true });
+      prom.inFlight.inc(promModel);
+      batch.push(request);
+    }
+    for (const request of batch) {
+      promServing.queueWait.observe(promModel, (performance.now() - request.start) / 1000);
+      promServing.cacheLookups.inc(promModel);
+    }
+    for (let t = 0; t < SERVING_TOKENS; t++) {
+      promServing.batch.observe(promModel, SERVING_BATCH);
+      for (const request of batch) {
+        const now = performance.now();
+        if (request.tokens === 0) promServing.ttft.observe(promModel, (now - request.start) / 1000);
+        else prom.itl.observe(promModel, (now - request.last) / 1000);
+        request.last = now;
+        request.tokens++;
+      }
+      promServing.kvCache.set(promModel, 0.01);
+    }
+    for (const request of batch) {
+      request.controller.signal.removeEventListener('abort', request.onAbort);
+      prom.inFlight.dec(promModel);
+      prom.requests.inc(promSuccess);
+      promServing.finished.inc(promLength);
+      prom.duration.observe(promModel, (performance.now() - request.start) / 1000);
+      promServing.tokens.inc(promModel, request.tokens);
+      promServing.tokensPerRequest.observe(promModel, request.tokens);
+      promServing.prefill.observe(promModel, 0.001);
+      promServing.decode.observe(promModel, 0.015);
+    }
+  }
+}
+
+const perServedRequest: Record<string, () => Promise<void>> = {
+  'AbortController + signal alone': async () => {
+    for (let i = 0; i < SERVING_REQUESTS; i++) void new AbortController().signal;
+  },
+  'Ryot (own aggregation)': servingLoop(owned.api, true),
+  'Ryot (own aggregation), no signal option': servingLoop(owned.api, false),
+  'Ryot (OTel instruments path)': servingLoop(instruments.api, true),
+  'prom-client: the same series by hand': promServingLoop,
+};
+
 async function timeNs(fn: () => Promise<void>): Promise<number> {
   const start = process.hrtime.bigint();
   await fn();
@@ -231,6 +332,16 @@ async function main(): Promise<void> {
     console.log(`  ${name.padEnd(40)} ${s.median.toFixed(0).padStart(6)}   [${s.low.toFixed(0)}..${s.high.toFixed(0)}]`.padEnd(70) + (s.median / promRequest).toFixed(2));
   }
   console.log('  (target for Ryot: <= 1.0 x prom-client)\n');
+  const servedSamples = await measure(perServedRequest, SERVING_REQUESTS);
+  const signalAlone = stats(servedSamples.get('AbortController + signal alone')!).median;
+  const promServed = stats(servedSamples.get('prom-client: the same series by hand')!).median - signalAlone;
+  console.log(`per request, a serving loop's calls (${SERVING_BATCH} batched, ${SERVING_TOKENS} tokens; ns, net of the AbortController)`);
+  for (const [name, values] of servedSamples) {
+    if (name === 'AbortController + signal alone') continue;
+    const s = stats(values.map((v) => v - signalAlone));
+    console.log(`  ${name.padEnd(40)} ${s.median.toFixed(0).padStart(6)}   [${s.low.toFixed(0)}..${s.high.toFixed(0)}]`.padEnd(70) + (s.median / promServed).toFixed(2));
+  }
+  console.log(`  (AbortController + signal: ${signalAlone.toFixed(0)} ns; the difference between the first two rows is the abort listener)\n`);
   const ownedMemory = await memoryPerModel(true, 200);
   const instrumentMemory = await memoryPerModel(false, 200);
   if (Number.isNaN(ownedMemory)) {

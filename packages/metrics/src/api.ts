@@ -1,7 +1,7 @@
 import type { MetricProducer } from '@opentelemetry/sdk-metrics';
 import type { ErrorType } from './catalog.js';
-import { recordSafely } from './diagnostics.js';
-import { InferenceContext, type InferenceContextOptions } from './inference.js';
+import { reportRecordFailure } from './diagnostics.js';
+import { startInferenceFor, type InferenceContext, type InferenceContextOptions } from './inference.js';
 import {
   modelInfoFor,
   systemInfoFor,
@@ -69,11 +69,20 @@ export interface RyotApi {
   readonly modelInfo: ModelInfo;
 }
 
-/** A record call behind the never-throw boundary. */
-function recording<A extends unknown[]>(recorder: () => Recorder, what: string, record: (recorder: Recorder, ...args: A) => void): (...args: A) => void {
-  return (...args) => {
+/**
+ * A record call behind the never-throw boundary. Two fixed parameters rather than rest arguments and a closure:
+ * engines call some of these every step.
+ */
+function recording<A>(recorder: () => Recorder, what: string, record: (recorder: Recorder, a: A) => void): (a: A) => void;
+function recording<A, B>(recorder: () => Recorder, what: string, record: (recorder: Recorder, a: A, b: B) => void): (a: A, b: B) => void;
+function recording(recorder: () => Recorder, what: string, record: (recorder: Recorder, a: unknown, b: unknown) => void): (a: unknown, b: unknown) => void {
+  return (a, b) => {
     const instance = recorder();
-    recordSafely(instance.diagnostics, what, () => record(instance, ...args));
+    try {
+      record(instance, a, b);
+    } catch (error) {
+      reportRecordFailure(instance.diagnostics, what, error);
+    }
   };
 }
 
@@ -83,7 +92,7 @@ function bindApi(recorder: () => Recorder): RyotApi {
     now: () => recorder().now(),
     trackInferenceRequest: (options) => trackInferenceRequestWith(api, options),
     trackTokenGeneration: (options) => trackTokenGenerationWith(api, options),
-    startInference: (options) => new InferenceContext({ ...options, ryot: api }),
+    startInference: (options) => startInferenceFor(api, options),
     enqueue: (model) => new QueueTicket(recorder(), recorder().series(model)),
     waitInQueue: (model, acquire) => waitInQueue(recorder(), model, acquire),
     recordModelLoad: recording(recorder, 'recordModelLoad', recordModelLoad),

@@ -31,8 +31,13 @@ export function recordSafely(diagnostics: Diagnostics, what: string, record: () 
   try {
     record();
   } catch (error) {
-    diagnostics.warnOnce(`record-failed:${what}`, () => `${what}: the arguments could not be recorded (${safeString(error)}); dropped.`);
+    reportRecordFailure(diagnostics, what, error);
   }
+}
+
+/** What recordSafely says when a record throws: once per kind of call. */
+export function reportRecordFailure(diagnostics: Diagnostics, what: string, error: unknown): void {
+  diagnostics.warnOnce(`record-failed:${what}`, () => `${what}: the arguments could not be recorded (${safeString(error)}); dropped.`);
 }
 
 /** A short, printable description of a value; never throws, whatever the value (a symbol, a hostile object). */

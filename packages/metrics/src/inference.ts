@@ -155,9 +155,10 @@ export class InferenceContext implements Disposable {
   private responseModel: string | undefined;
   private readonly onEnd: ((summary: InferenceSummary) => void) | undefined;
 
-  constructor(options: InferenceContextOptions) {
+  constructor(options: InferenceContextOptions);
+  constructor(options: InferenceContextOptions, ryot?: RyotApi) {
     const given: Partial<InferenceContextOptions> = isRecord(options) ? options : {};
-    const recorder = recorderOf(given.ryot);
+    const recorder = recorderOf(ryot ?? given.ryot);
     this.recorder = recorder;
     this.series = recorder.series(given.model);
     this.startedAt = typeof given.startedAt === 'number' && Number.isFinite(given.startedAt) ? given.startedAt : recorder.now();
@@ -557,4 +558,14 @@ function judgments(mask: number): Partial<Record<SloName, boolean>> {
     if (index >= 0) out[slo] = index % 2 === 0;
   });
   return out;
+}
+
+type ContextForApi = new (options: InferenceContextOptions, ryot: RyotApi) => InferenceContext;
+
+/**
+ * `api.startInference(options)`: the API is handed to the constructor beside the caller's options rather than spread
+ * into a copy of them, which cost about 1 µs a request (the second constructor parameter is not public).
+ */
+export function startInferenceFor(api: RyotApi, options: InferenceContextOptions): InferenceContext {
+  return new (InferenceContext as ContextForApi)(options, api);
 }
