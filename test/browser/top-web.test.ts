@@ -36,6 +36,9 @@ const HW_GPU = [
   '',
 ].join('\n');
 
+/** Every per-model panel of packages/top/src/web/page/panels.ts: the load below gives each of them values. */
+const MODEL_PANEL_IDS = ['requests', 'tokens', 'ttft', 'ttft-heatmap', 'itl', 'itl-heatmap', 'duration', 'load', 'queue-wait', 'cache', 'gpu-memory', 'gpu-util', 'goodput', 'spend'];
+
 type Upstream = Awaited<ReturnType<typeof startTestServer>>;
 /** SLO targets and prices for the upstream: slow's TTFT target sits among its TTFTs, so its goodput is a real share. */
 const ACCOUNTING = {
@@ -266,7 +269,7 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
     expect(await page.locator('section.model h2').allTextContents()).toEqual(['fast', 'slow']);
     expect(await page.locator('#overview tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-model')))).toEqual(['fast', 'slow']);
     for (const model of ['fast', 'slow']) {
-      for (const panel of ['requests', 'tokens', 'ttft', 'ttft-heatmap', 'itl', 'itl-heatmap', 'duration', 'load', 'gpu-memory', 'goodput', 'spend']) {
+      for (const panel of MODEL_PANEL_IDS) {
         const figure = `section.model[data-model="${model}"] figure[data-panel="${panel}"]`;
         expect(await page.locator(figure).isVisible(), `${model} ${panel}`).toBe(true);
         expect(await inked(page, `${figure} canvas`), `${model} ${panel} drawn`).toBeGreaterThan(500);
@@ -330,6 +333,30 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
       expect((await cell('spendPerHour')).value).toBeCloseTo((spend / windowSeconds) * 3600, 6);
       const spendLegend = page.locator(`section.model[data-model="${model}"] figure[data-panel="spend"] [data-series="spend"] b`);
       expect(await spendLegend.textContent()).toBe((await cell('spendPerHour')).text);
+      // Queue wait: the window's quantiles of the queue-wait histogram (requests queue behind maxBatch 4).
+      const figureOf = (panel: string) => page.locator(`section.model[data-model="${model}"] figure[data-panel="${panel}"]`);
+      const legendValue = async (panel: string, series: string) => Number(await figureOf(panel).locator(`[data-series="${series}"]`).getAttribute('data-value'));
+      const waits = windowBuckets(before, after, 'ryot_inference_queue_wait_seconds', model);
+      for (const [q, series] of [
+        [0.5, 'p50'],
+        [0.95, 'p95'],
+        [0.99, 'p99'],
+      ] as const) {
+        const expected = quantile(q, waits)!;
+        expect(expected, `${model} queue wait ${series}`).toBeGreaterThan(0);
+        expect(await legendValue('queue-wait', series), `${model} queue wait ${series}`).toBeCloseTo(expected, 9);
+      }
+      expect((await cell('queueWaitP95')).value).toBeCloseTo(quantile(0.95, waits)!, 9);
+      // Cache hit ratio: hits ÷ lookups over the window (the same prompt every time: all but the first lookup hit).
+      const lookups = increase(before, after, 'ryot_cache_lookups_total', { model });
+      expect(lookups, `${model} cache lookups`).toBeGreaterThan(0);
+      const hitRatio = increase(before, after, 'ryot_cache_hits_total', { model }) / lookups;
+      expect(await legendValue('cache', 'cache')).toBeCloseTo(hitRatio, 9);
+      expect((await cell('cacheHitRatio')).value).toBeCloseTo(hitRatio, 9);
+      // GPU utilization of the model: the simulated allocator's gauge as it was scraped.
+      const utilization = lines(after, 'ryot_gpu_utilization_percent').filter((l) => l.labels.model === model);
+      expect(utilization, `${model} gpu utilization series`).toHaveLength(1);
+      expect(await legendValue('gpu-util', 'util')).toBe(utilization[0]!.value);
       // The chart legends show the same numbers as the table.
       const legend = page.locator(`section.model[data-model="${model}"] figure[data-panel="ttft"] [data-series="p95"] b`);
       expect(await legend.textContent()).toBe((await cell('ttftP95')).text);
@@ -382,7 +409,7 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
     expect(foreign).toEqual([]);
   }, 90_000);
 
-  it('says why when the target is unreachable or refuses without a token', async () => {
+  it('says why when the target is unreachable, answers 404 on a wrong path or refuses without a token', async () => {
     const dead = createServer();
     const deadPort = await listen(dead);
     await new Promise((r) => dead.close(r));
@@ -395,7 +422,8 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
     await unreachable.page.screenshot({ path: join(dir, 'unreachable-dark.png'), fullPage: true });
 
     const guarded = createServer((req, res) => {
-      if (req.headers.authorization !== 'Bearer s3cret') res.statusCode = 401;
+      if (req.url !== '/metrics') res.statusCode = 404;
+      else if (req.headers.authorization !== 'Bearer s3cret') res.statusCode = 401;
       res.end('ryot_inference_requests_in_flight{model="guarded"} 2\n');
     });
     const guardedPort = await listen(guarded);
@@ -404,6 +432,12 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
     await refused.page.waitForFunction(() => document.querySelector('#banner')?.textContent?.includes('401'), undefined, { timeout: 10_000 });
     expect(await refused.page.locator('#banner').textContent()).toContain('HTTP 401 Unauthorized (needs a token? --token or RYOT_TOP_TOKEN)');
     await refused.page.screenshot({ path: join(dir, 'unauthorized-light.png'), fullPage: true });
+    const wrongPath = await open(await startWeb(`http://127.0.0.1:${guardedPort}/stats`, { RYOT_TOP_TOKEN: 's3cret' }));
+    await wrongPath.page.waitForFunction(() => document.querySelector('#banner')?.textContent?.includes('404'), undefined, { timeout: 10_000 });
+    expect(await wrongPath.page.locator('#banner').textContent()).toContain(`Cannot scrape http://127.0.0.1:${guardedPort}/stats: HTTP 404 Not Found (wrong path? Ryot serves /metrics)`);
+    expect(await wrongPath.page.locator('#status').getAttribute('data-state')).toBe('error');
+    expect(await wrongPath.page.locator('section.model').count()).toBe(0);
+    await wrongPath.page.screenshot({ path: join(dir, 'wrong-path-light.png'), fullPage: true });
     const allowed = await open(await startWeb(`http://127.0.0.1:${guardedPort}/metrics`, { RYOT_TOP_TOKEN: 's3cret' }));
     await allowed.page.waitForFunction(() => document.querySelector('#overview tr[data-model="guarded"] td[data-cell="inFlight"]')?.textContent === '2', undefined, { timeout: 10_000 });
     expect(await allowed.page.locator('#banner').isHidden()).toBe(true);
@@ -424,7 +458,7 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
     await notRyot.page.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-state') === 'lost', undefined, { timeout: 10_000 });
     expect(await notRyot.page.locator('#banner').textContent()).toContain('Lost contact with the ryot top --web server');
     notRyot.errors.splice(0); // the browser logs the refused polls as console errors: expected once the server is gone
-    for (const w of [unreachable, refused, allowed, notRyot]) {
+    for (const w of [unreachable, refused, wrongPath, allowed, notRyot]) {
       expect(w.errors).toEqual([]);
       expect(w.foreign).toEqual([]);
     }
