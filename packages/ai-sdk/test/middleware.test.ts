@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { generateObject, generateText, streamObject, streamText, wrapLanguageModel } from 'ai';
+import { generateObject, generateText, streamObject, streamText, tool, wrapLanguageModel } from 'ai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { z } from 'zod';
@@ -11,6 +11,7 @@ import {
   TTFT_EARLY_MS,
   TTFT_LATE_MS,
   chatChunkEvent,
+  chatToolCallEvents,
   clientHarness,
   expectedTtftS,
   expectGaps,
@@ -183,6 +184,26 @@ describe('structured output against a scripted server', () => {
       const all = await h.metrics();
       expect(histogram(all, 'ryot_inference_ttft_seconds', model)).toBeUndefined();
       expect(points(all, 'gen_ai.client.operation.time_to_first_chunk')).toEqual([]);
+    } finally {
+      await tiny.close();
+    }
+  });
+});
+
+describe('tool-call input is output', () => {
+  test('streamText with a tool: each tool-input-delta is an output chunk (the head chunk with the name only starts the input)', async () => {
+    // Events STEP_MS apart, the first STEP_MS in: head (tool-input-start), then two argument pieces (tool-input-delta).
+    const events = chatToolCallEvents('get_weather', ['{"city":', '"Paris"}'], { prompt_tokens: 30, completion_tokens: 9 });
+    const tiny = await tinyServer((_req, res) => writeSse(res, events, STEP_MS));
+    try {
+      const h = clientHarness();
+      const tools = { get_weather: tool({ inputSchema: z.object({ city: z.string() }) }) };
+      const result = streamText({ model: openaiCompatible(h, tiny.url), tools, prompt: 'hi', maxRetries: 0 });
+      for await (const part of result.fullStream) void part;
+      expect((await result.toolCalls).map((call) => [call.toolName, call.input])).toEqual([['get_weather', { city: 'Paris' }]]);
+      await expectRecordedOnce(h, { model: 'm1', status: 'success' });
+      expect(h.summaries[0]).toMatchObject({ outcome: 'completed', contentChunks: 2, gaps: 1, promptTokens: 30, completionTokens: 9, finishReason: 'tool_calls' });
+      expectWithin(h.summaries[0]!.timeToFirstChunk, (2 * STEP_MS) / 1000, TTFT_EARLY_MS, TTFT_LATE_MS);
     } finally {
       await tiny.close();
     }

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import type OpenAI from 'openai';
 import type { ServerResponse } from 'node:http';
 import { ResponseFailedError, instrumentOpenAI } from '../src/index.js';
-import { STEP_MS, TTFT_EARLY_MS, TTFT_LATE_MS, chatChunkEvent, clientHarness, expectRecordedOnce, expectWithin, openaiClient, points, tinyServer, writeSse, type ClientHarness, type TinyServer } from './helpers.js';
+import { STEP_MS, TTFT_EARLY_MS, TTFT_LATE_MS, chatChunkEvent, chatToolCallEvents, clientHarness, expectRecordedOnce, expectWithin, openaiClient, points, tinyServer, writeSse, type ClientHarness, type TinyServer } from './helpers.js';
 
 const servers: TinyServer[] = [];
 afterEach(async () => {
@@ -67,15 +67,7 @@ describe('structured-output parse() helpers', () => {
 
 describe('tool-call input is output', () => {
   test('chat tool_calls deltas: each one is an output chunk (TTFT to the first, one gap per delta after it)', async () => {
-    const call = (fn: Record<string, unknown>, head: boolean) => ({ tool_calls: [{ index: 0, ...(head ? { id: 'call_1', type: 'function' } : {}), function: fn }] });
-    const events = [
-      chatChunkEvent({ role: 'assistant', content: null, ...call({ name: 'get_weather', arguments: '' }, true) }),
-      chatChunkEvent(call({ arguments: '{"city":' }, false)),
-      chatChunkEvent(call({ arguments: '"Paris"}' }, false)),
-      chatChunkEvent({}, 'tool_calls'),
-      chatChunkEvent({}, null, { choices: [], usage: { prompt_tokens: 30, completion_tokens: 9, total_tokens: 39 } }),
-      'data: [DONE]\n\n',
-    ];
+    const events = chatToolCallEvents('get_weather', ['{"city":', '"Paris"}'], { prompt_tokens: 30, completion_tokens: 9 });
     const { h, client } = await scripted((res) => writeSse(res, events, STEP_MS), { includeUsage: true });
     const runner = client.chat.completions.stream({ model: 'm1', messages, tools: [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }] });
     const completion = await runner.finalChatCompletion();
