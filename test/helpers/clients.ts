@@ -173,6 +173,42 @@ export async function tinyServer(handler: (req: IncomingMessage, res: ServerResp
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Answers with `events` as one SSE response, each written `stepMs` after the previous write (the first `stepMs`
+ * after the request ended), then ends it: a scripted stream whose chunk times are known (timers never fire early).
+ */
+export function writeSse(res: ServerResponse, events: string[], stepMs: number): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  let next = 0;
+  const write = (): void => {
+    if (res.destroyed) return;
+    if (next === events.length) return void res.end();
+    res.write(events[next++]);
+    setTimeout(write, stepMs);
+  };
+  setTimeout(write, stepMs);
+}
+
+/**
+ * A scripted OpenAI chat stream of one tool call: the head chunk (id, name, empty arguments), one chunk per
+ * argument piece, the `tool_calls` finish chunk, the usage chunk and [DONE].
+ */
+export function chatToolCallEvents(name: string, argumentPieces: string[], usage: { prompt_tokens: number; completion_tokens: number }): string[] {
+  const call = (fn: Record<string, unknown>, head: boolean) => ({ tool_calls: [{ index: 0, ...(head ? { id: 'call_1', type: 'function' } : {}), function: fn }] });
+  return [
+    chatChunkEvent({ role: 'assistant', content: null, ...call({ name, arguments: '' }, true) }),
+    ...argumentPieces.map((piece) => chatChunkEvent(call({ arguments: piece }, false))),
+    chatChunkEvent({}, 'tool_calls'),
+    chatChunkEvent({}, null, { choices: [], usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens } }),
+    'data: [DONE]\n\n',
+  ];
+}
+
+/** One OpenAI `chat.completion.chunk` SSE event with this delta (and finish reason, usage, … in `extra`). */
+export function chatChunkEvent(delta: Record<string, unknown>, finishReason: string | null = null, extra: Record<string, unknown> = {}): string {
+  return `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 0, model: 'tiny', choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra })}\n\n`;
+}
+
 /** Fails each test of the calling file that let a promise rejection go unhandled (checked 50 ms after it). */
 export function expectNoUnhandledRejections(): void {
   const unhandled: unknown[] = [];

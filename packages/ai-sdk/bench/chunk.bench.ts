@@ -1,9 +1,9 @@
 /** Per-chunk cost of @ryot/ai-sdk: a model's stream of text-delta parts read plain and through the middleware. */
-import { benchRyot, compareChunks } from '../../../test/helpers/chunk-bench.js';
+import type { RyotApi } from '@ryot/metrics';
+import { BENCH_PATHS, benchRyot, compareChunks } from '../../../test/helpers/chunk-bench.js';
 import { ryotMiddleware } from '../src/index.js';
 
 const CHUNKS = 10_000;
-const { api, provider } = benchRyot();
 type Part = { type: string; id?: string; delta?: string; usage?: unknown; finishReason?: unknown };
 const parts: Part[] = [
   { type: 'stream-start' },
@@ -20,14 +20,17 @@ async function drain(stream: ReadableStream<Part>): Promise<void> {
   while (!(await reader.read()).done);
 }
 
-async function run(semconv: boolean | undefined): Promise<void> {
+async function run(api: RyotApi, semconv: boolean | undefined): Promise<void> {
   if (semconv === undefined) return drain(source());
   const middleware = ryotMiddleware({ ryot: api, genAiSemconv: semconv, legacyGenAiSystem: false });
   const result = await middleware.wrapStream({ doStream: async () => ({ stream: source() }), params: {}, model });
   return drain(result.stream);
 }
 
-console.log(`@ryot/ai-sdk per-chunk cost, ${CHUNKS} parts, median of 15 interleaved rounds\n`);
-await compareChunks('model stream parts', CHUNKS, { plain: () => run(undefined), instrumented: () => run(false) });
-await compareChunks('model stream parts +semconv', CHUNKS, { plain: () => run(undefined), instrumented: () => run(true) });
-await provider.shutdown();
+console.log(`@ryot/ai-sdk per-chunk cost, ${CHUNKS} parts, median of 15 interleaved rounds; overhead: median [min..max] over rounds\n`);
+for (const path of BENCH_PATHS) {
+  const { api, provider } = benchRyot(path);
+  await compareChunks(`model stream parts (${path})`, CHUNKS, { plain: () => run(api, undefined), instrumented: () => run(api, false) });
+  await compareChunks(`model stream parts +semconv (${path})`, CHUNKS, { plain: () => run(api, undefined), instrumented: () => run(api, true) });
+  await provider.shutdown();
+}

@@ -1,12 +1,31 @@
 import { describe, expect, test } from 'vitest';
-import { generateObject, generateText, streamText, wrapLanguageModel } from 'ai';
+import { generateObject, generateText, streamObject, streamText, tool, wrapLanguageModel } from 'ai';
 import { createOpenAICompatible } from '@ai-sdk/openai-compatible';
 import { createAnthropic } from '@ai-sdk/anthropic';
 import { z } from 'zod';
 import { ryotMiddleware, type RyotMiddlewareOptions } from '../src/index.js';
 import { AI_SDK_SCOPE } from '../src/version.js';
 import packageJson from '../package.json' with { type: 'json' };
-import { TTFT_EARLY_MS, TTFT_LATE_MS, clientHarness, expectedTtftS, expectGaps, expectRecordedOnce, expectWithin, histogram, tinyServer, uniquePrompt, useInferenceServer, value, type ClientHarness } from '../../../test/helpers/clients.js';
+import {
+  STEP_MS,
+  TTFT_EARLY_MS,
+  TTFT_LATE_MS,
+  chatChunkEvent,
+  chatToolCallEvents,
+  clientHarness,
+  expectedTtftS,
+  expectGaps,
+  expectRecordedOnce,
+  expectWithin,
+  histogram,
+  points,
+  tinyServer,
+  uniquePrompt,
+  useInferenceServer,
+  value,
+  writeSse,
+  type ClientHarness,
+} from '../../../test/helpers/clients.js';
 
 /* Same engine script and tolerances as @ryot/openai's tests: tight lower bounds, loose upper bounds. */
 const OUTPUT_TOKENS = 6;
@@ -112,6 +131,82 @@ describe('other calls and providers', () => {
 
   test('the scope version equals package.json', () => {
     expect(AI_SDK_SCOPE).toEqual({ name: packageJson.name, version: packageJson.version });
+  });
+});
+
+describe('structured output against a scripted server', () => {
+  const schema = z.object({ answer: z.string() });
+
+  test('streamObject: TTFT to the first JSON text delta, one gap per delta after it, usage and finish reason', async () => {
+    // Four JSON pieces, then the finish chunk with usage, then [DONE]: one event every STEP_MS, the first STEP_MS in.
+    const pieces = ['{"ans', 'wer":"', 'h', 'i"}'];
+    const usage = { prompt_tokens: 12, completion_tokens: 4, total_tokens: 16 };
+    const tiny = await tinyServer((_req, res) => writeSse(res, [...pieces.map((content) => chatChunkEvent({ content })), chatChunkEvent({}, 'stop', { usage }), 'data: [DONE]\n\n'], STEP_MS));
+    try {
+      const h = clientHarness();
+      const result = streamObject({ model: openaiCompatible(h, tiny.url), schema, prompt: 'hi', maxRetries: 0 });
+      for await (const partial of result.partialObjectStream) void partial;
+      expect(await result.object).toEqual({ answer: 'hi' });
+      await expectRecordedOnce(h, { model: 'm1', status: 'success' });
+      // 4 text deltas: TTFT is the first one's (STEP_MS after the request), then 4 − 1 = 3 gaps of STEP_MS.
+      expect(h.summaries[0]).toMatchObject({ outcome: 'completed', streaming: true, contentChunks: 4, gaps: 3, promptTokens: 12, completionTokens: 4, finishReason: 'stop', responseModel: 'tiny' });
+      expectWithin(h.summaries[0]!.timeToFirstChunk, STEP_MS / 1000, TTFT_EARLY_MS, TTFT_LATE_MS);
+      const all = await h.metrics();
+      expect(histogram(all, 'ryot_inference_ttft_seconds', model)?.count).toBe(1);
+      expectGaps(histogram(all, 'ryot_inference_inter_token_latency_seconds', model), 3);
+      expect(points(all, 'gen_ai.client.operation.time_to_first_chunk').map((p) => (p.value as { count: number }).count)).toEqual([1]);
+      expect(points(all, 'gen_ai.client.operation.time_per_output_chunk').map((p) => (p.value as { count: number }).count)).toEqual([3]);
+    } finally {
+      await tiny.close();
+    }
+  });
+
+  test('generateObject: the parsed object reaches the caller; duration, usage and finish reason, no streaming metrics', async () => {
+    const tiny = await tinyServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          id: 'c1',
+          object: 'chat.completion',
+          created: 0,
+          model: 'tiny',
+          choices: [{ index: 0, message: { role: 'assistant', content: '{"answer":"hi"}' }, finish_reason: 'stop' }],
+          usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 },
+        }),
+      );
+    });
+    try {
+      const h = clientHarness();
+      const { object } = await generateObject({ model: openaiCompatible(h, tiny.url), schema, prompt: 'hi', maxRetries: 0 });
+      expect(object).toEqual({ answer: 'hi' });
+      await expectRecordedOnce(h, { model: 'm1', status: 'success' });
+      expect(h.summaries[0]).toMatchObject({ outcome: 'completed', streaming: false, timeToFirstChunk: undefined, contentChunks: 0, promptTokens: 12, completionTokens: 5, finishReason: 'stop', responseModel: 'tiny' });
+      const all = await h.metrics();
+      expect(histogram(all, 'ryot_inference_ttft_seconds', model)).toBeUndefined();
+      expect(points(all, 'gen_ai.client.operation.time_to_first_chunk')).toEqual([]);
+    } finally {
+      await tiny.close();
+    }
+  });
+});
+
+describe('tool-call input is output', () => {
+  test('streamText with a tool: each tool-input-delta is an output chunk (the head chunk with the name only starts the input)', async () => {
+    // Events STEP_MS apart, the first STEP_MS in: head (tool-input-start), then two argument pieces (tool-input-delta).
+    const events = chatToolCallEvents('get_weather', ['{"city":', '"Paris"}'], { prompt_tokens: 30, completion_tokens: 9 });
+    const tiny = await tinyServer((_req, res) => writeSse(res, events, STEP_MS));
+    try {
+      const h = clientHarness();
+      const tools = { get_weather: tool({ inputSchema: z.object({ city: z.string() }) }) };
+      const result = streamText({ model: openaiCompatible(h, tiny.url), tools, prompt: 'hi', maxRetries: 0 });
+      for await (const part of result.fullStream) void part;
+      expect((await result.toolCalls).map((call) => [call.toolName, call.input])).toEqual([['get_weather', { city: 'Paris' }]]);
+      await expectRecordedOnce(h, { model: 'm1', status: 'success' });
+      expect(h.summaries[0]).toMatchObject({ outcome: 'completed', contentChunks: 2, gaps: 1, promptTokens: 30, completionTokens: 9, finishReason: 'tool_calls' });
+      expectWithin(h.summaries[0]!.timeToFirstChunk, (2 * STEP_MS) / 1000, TTFT_EARLY_MS, TTFT_LATE_MS);
+    } finally {
+      await tiny.close();
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
 import { instrumentAnthropic } from '../src/index.js';
-import { clientHarness, expectRecordedOnce, tinyServer, uniquePrompt, useInferenceServer, value, type ClientHarness } from '../../../test/helpers/clients.js';
+import { STEP_MS, TTFT_EARLY_MS, TTFT_LATE_MS, clientHarness, expectRecordedOnce, expectWithin, tinyServer, uniquePrompt, useInferenceServer, value, writeSse, type ClientHarness } from '../../../test/helpers/clients.js';
 
 const MAX_TOKENS = 12;
 const server = useInferenceServer(MAX_TOKENS);
@@ -149,5 +149,34 @@ describe('outcomes, each recorded once', () => {
     const { h, client } = setup();
     await expect(client.messages.create({ model: 'nope', max_tokens: 5, messages: [{ role: 'user', content: 'hi' }], stream: true })).rejects.toMatchObject({ status: 404 });
     await expectRecordedOnce(h, { model: 'nope', status: 'error', errorType: 'invalid_request' });
+  });
+});
+
+describe('tool-use input is output', () => {
+  test('input_json_delta: each non-empty piece is an output chunk; the block start and the empty first piece are not', async () => {
+    const json = (partial: string) => event('content_block_delta', { index: 0, delta: { type: 'input_json_delta', partial_json: partial } });
+    const events = [
+      START,
+      event('content_block_start', { index: 0, content_block: { type: 'tool_use', id: 'toolu_1', name: 'get_weather', input: {} } }),
+      json(''),
+      json('{"city":'),
+      json('"Paris"}'),
+      event('content_block_stop', { index: 0 }),
+      event('message_delta', { delta: { stop_reason: 'tool_use', stop_sequence: null }, usage: { output_tokens: 9 } }),
+      event('message_stop', {}),
+    ];
+    // One event every STEP_MS, the first STEP_MS in: the first non-empty piece (the 4th event) comes 4 × STEP_MS in.
+    const tiny = await tinyServer((_req, res) => writeSse(res, events, STEP_MS));
+    try {
+      const { h, client } = setup(root(tiny.url));
+      const tools = [{ name: 'get_weather', input_schema: { type: 'object' as const, properties: { city: { type: 'string' } } } }];
+      const message = await client.messages.stream({ model: 'tiny', max_tokens: 20, messages: [{ role: 'user', content: 'hi' }], tools }).finalMessage();
+      expect(message.content[0]).toMatchObject({ type: 'tool_use', name: 'get_weather', input: { city: 'Paris' } });
+      await expectRecordedOnce(h, { model: 'tiny', status: 'success' });
+      expect(h.summaries[0]).toMatchObject({ outcome: 'completed', contentChunks: 2, gaps: 1, promptTokens: 7, completionTokens: 9, finishReason: 'tool_use' });
+      expectWithin(h.summaries[0]!.timeToFirstChunk, (4 * STEP_MS) / 1000, TTFT_EARLY_MS, TTFT_LATE_MS);
+    } finally {
+      await tiny.close();
+    }
   });
 });

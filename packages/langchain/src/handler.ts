@@ -87,6 +87,8 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
   private readonly maxOpenRuns: number;
   private readonly runs = new Map<string, ClientRequest>();
   private readonly cleanups = new WeakMap<ClientRequest, () => void>();
+  /** Runs LangChain streamed (it called handleLLMNewToken): its invocation params say `stream: false` even for `.stream()`. */
+  private readonly streamed = new WeakSet<ClientRequest>();
 
   constructor(options: RyotCallbackHandlerOptions = {}) {
     super();
@@ -113,6 +115,7 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
   override handleLLMNewToken(token: string, _idx: NewTokenIndices, runId: string, _parentRunId?: string, _tags?: string[], fields?: HandleLLMNewTokenCallbackFields): void {
     const request = this.runs.get(runId);
     if (request === undefined) return;
+    this.streamed.add(request);
     if (token.length > 0) {
       request.output();
       return;
@@ -144,12 +147,17 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
     const model = stringOf(metadata?.['ls_model_name'], invocation['model'], invocation['model_name'], kwargs['model'], kwargs['model_name']) ?? 'unknown';
     const lsProvider = stringOf(metadata?.['ls_provider']);
     const providerName = this.providerName ?? (lsProvider ? (PROVIDER_NAMES[lsProvider] ?? lsProvider) : 'unknown');
-    const request = new ClientRequest({
-      options: this.resolved,
+    // Whether the run streams is known only once tokens arrive: measured as streaming, reported as such only if it did.
+    const declared = invocation['stream'] === true || invocation['streaming'] === true;
+    const onRequestEnd = this.resolved.onRequestEnd;
+    const request: ClientRequest = new ClientRequest({
+      options: onRequestEnd
+        ? { ...this.resolved, onRequestEnd: (summary) => onRequestEnd(declared || this.streamed.has(request) ? summary : { ...summary, streaming: false, timeToFirstChunk: undefined }) }
+        : this.resolved,
       scope: LANGCHAIN_SCOPE,
       operation,
       requestModel: model,
-      streaming: invocation['stream'] === true || invocation['streaming'] === true,
+      streaming: true,
       providerName,
     });
     this.runs.set(runId, request);
@@ -184,7 +192,7 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
     const response = isObject(message?.response_metadata) ? message.response_metadata : {};
     const info = isObject(generation?.generationInfo) ? generation.generationInfo : {};
     request.setResponseModel(stringOf(response['model_name'], response['model'], info['model_name']));
-    request.setFinishReason(stringOf(response['finish_reason'], response['stop_reason'], info['finish_reason'], info['stop_reason']));
+    request.setFinishReason(stringOf(response['finish_reason'], response['stop_reason'], info['finish_reason'], info['stop_reason'], info['finishReason']));
     if (isObject(message?.usage_metadata)) {
       request.addUsage(usageOf(message.usage_metadata));
       return;

@@ -1,10 +1,28 @@
 import { describe, expect, test } from 'vitest';
-import { ChatOpenAI } from '@langchain/openai';
+import { ChatOpenAI, OpenAI } from '@langchain/openai';
 import { ChatAnthropic } from '@langchain/anthropic';
 import { RyotCallbackHandler, type RyotCallbackHandlerOptions } from '../src/index.js';
 import { LANGCHAIN_SCOPE } from '../src/version.js';
 import packageJson from '../package.json' with { type: 'json' };
-import { TTFT_EARLY_MS, TTFT_LATE_MS, clientHarness, expectedTtftS, expectGaps, expectWithin, histogram, sleep, tinyServer, total, uniquePrompt, useInferenceServer, value, type ClientHarness } from '../../../test/helpers/clients.js';
+import {
+  STEP_MS,
+  TTFT_EARLY_MS,
+  TTFT_LATE_MS,
+  chatToolCallEvents,
+  clientHarness,
+  expectedTtftS,
+  expectGaps,
+  expectWithin,
+  histogram,
+  sleep,
+  tinyServer,
+  total,
+  uniquePrompt,
+  useInferenceServer,
+  value,
+  writeSse,
+  type ClientHarness,
+} from '../../../test/helpers/clients.js';
 
 const OUTPUT_TOKENS = 6;
 const PROMPT_TOKENS = 20;
@@ -28,7 +46,8 @@ describe('ChatOpenAI against the example server', () => {
     expect(texts).toBe(OUTPUT_TOKENS);
     await sleep(10);
     expect(h.summaries).toHaveLength(1);
-    expect(h.summaries[0]).toMatchObject({ outcome: 'completed', providerName: 'openai', requestModel: 'm1', responseModel: 'm1', contentChunks: OUTPUT_TOKENS, gaps: OUTPUT_TOKENS - 1, promptTokens: PROMPT_TOKENS, completionTokens: OUTPUT_TOKENS, finishReason: 'length' });
+    expect(h.summaries[0]).toMatchObject({ outcome: 'completed', streaming: true, providerName: 'openai', requestModel: 'm1', responseModel: 'm1', contentChunks: OUTPUT_TOKENS, gaps: OUTPUT_TOKENS - 1, promptTokens: PROMPT_TOKENS, completionTokens: OUTPUT_TOKENS, finishReason: 'length' });
+    expectWithin(h.summaries[0]!.timeToFirstChunk, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);
     const all = await h.metrics();
     const ttft = histogram(all, 'ryot_inference_ttft_seconds', model)!;
     expect(ttft.count).toBe(1);
@@ -69,6 +88,68 @@ describe('ChatOpenAI against the example server', () => {
     const all = await h.metrics();
     expect(value(all, 'ryot_reasoning_tokens', model)).toBe(8);
     expect(value(all, 'ryot_cache_read_tokens', model)).toBe(10);
+  });
+});
+
+describe('a text-completion LLM (OpenAI from @langchain/openai): handleLLMStart', () => {
+  const llm = (baseURL = `${server().url}/v1`) => new OpenAI({ model: 'm1', apiKey: 'test-key', configuration: { baseURL }, maxRetries: 0 });
+
+  test('.invoke(): operation text_completion; usage from llmOutput.tokenUsage (the LLM result has no message, so no usage_metadata)', async () => {
+    // LangChain's OpenAI LLM sends `prompt` as an array, which the example server refuses: a scripted answer instead.
+    const tiny = await tinyServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'cmpl1', object: 'text_completion', created: 0, model: 'tiny', choices: [{ index: 0, text: 'hello there', finish_reason: 'length', logprobs: null }], usage: { prompt_tokens: 12, completion_tokens: 5, total_tokens: 17 } }));
+    });
+    try {
+      const h = clientHarness();
+      expect(await llm(tiny.url).invoke('hi', { callbacks: [handler(h)] })).toBe('hello there');
+      await sleep(10);
+      expect(h.summaries).toHaveLength(1);
+      expect(h.summaries[0]).toMatchObject({ operation: 'text_completion', outcome: 'completed', streaming: false, requestModel: 'm1', timeToFirstChunk: undefined, contentChunks: 0, promptTokens: 12, completionTokens: 5, finishReason: 'length' });
+      // LangChain's LLMs (unlike its chat models) send no ls_provider metadata: the provider is 'unknown' unless providerName says.
+      expect(h.summaries[0]!.providerName).toBe('unknown');
+      const all = await h.metrics();
+      expect(value(all, 'ryot_prompt_tokens', model)).toBe(12);
+      expect(value(all, 'ryot_tokens_generated', model)).toBe(5);
+      expect(histogram(all, 'gen_ai.client.operation.duration', { 'gen_ai.operation.name': 'text_completion', 'gen_ai.provider.name': 'unknown', 'gen_ai.system': 'unknown', 'gen_ai.request.model': 'm1' })?.count).toBe(1);
+      expect(histogram(all, 'ryot_inference_ttft_seconds', model)).toBeUndefined();
+    } finally {
+      await tiny.close();
+    }
+  });
+
+  test('.stream(): TTFT and every gap from the text tokens', async () => {
+    const h = clientHarness();
+    let texts = 0;
+    for await (const text of await llm().stream(uniquePrompt(PROMPT_TOKENS), { callbacks: [handler(h)] })) if (text) texts++;
+    expect(texts).toBe(OUTPUT_TOKENS);
+    await sleep(10);
+    expect(h.summaries).toHaveLength(1);
+    expect(h.summaries[0]).toMatchObject({ operation: 'text_completion', outcome: 'completed', streaming: true, contentChunks: OUTPUT_TOKENS, gaps: OUTPUT_TOKENS - 1 });
+    expectWithin(h.summaries[0]!.timeToFirstChunk, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);
+    const all = await h.metrics();
+    expectGaps(histogram(all, 'ryot_inference_inter_token_latency_seconds', model), OUTPUT_TOKENS - 1);
+    expect(value(all, 'ryot_tokens_generated', model)).toBe(OUTPUT_TOKENS);
+  });
+});
+
+describe('tool-call input is output', () => {
+  test('ChatOpenAI with a bound tool: each chunk with tool_call_chunks is an output chunk (empty token text)', async () => {
+    // Events STEP_MS apart, the first STEP_MS in: the head (name) and two argument pieces carry tool_call_chunks.
+    const tiny = await tinyServer((_req, res) => writeSse(res, chatToolCallEvents('get_weather', ['{"city":', '"Paris"}'], { prompt_tokens: 30, completion_tokens: 9 }), STEP_MS));
+    try {
+      const h = clientHarness();
+      const chat = chatOpenAI(tiny.url).bindTools([{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } } }]);
+      let final: Awaited<ReturnType<typeof chat.invoke>> | undefined;
+      for await (const chunk of await chat.stream('hi', { callbacks: [handler(h)] })) final = final === undefined ? chunk : final.concat(chunk);
+      expect(final?.tool_calls?.map((call) => [call.name, call.args])).toEqual([['get_weather', { city: 'Paris' }]]);
+      await sleep(10);
+      expect(h.summaries).toHaveLength(1);
+      expect(h.summaries[0]).toMatchObject({ outcome: 'completed', contentChunks: 3, gaps: 2, promptTokens: 30, completionTokens: 9, finishReason: 'tool_calls' });
+      expectWithin(h.summaries[0]!.timeToFirstChunk, STEP_MS / 1000, TTFT_EARLY_MS, TTFT_LATE_MS);
+    } finally {
+      await tiny.close();
+    }
   });
 });
 

@@ -12,18 +12,17 @@
  */
 import { performance } from 'node:perf_hooks';
 import type { Attributes, Histogram } from '@opentelemetry/api';
+import type { RyotApi } from '@ryot/metrics';
 import { ClientRequest, METRICS, MeasuredIterator, RYOT_METER_NAME, createInstrument, hookStream, resolveClientOptions } from '@ryot/metrics/instrumentation';
 import { Stream } from 'openai/core/streaming';
-import { benchRyot, medianMs } from '../../../test/helpers/chunk-bench.js';
+import { BENCH_PATHS, benchRyot, medians, samplesMs, spreadNs } from '../../../test/helpers/chunk-bench.js';
 import { readChatChunk } from '../src/chat-format.js';
 import { OPENAI_SCOPE } from '../src/version.js';
 
 const CHUNKS = 10_000;
 const ROUNDS = 15;
-const { api, provider } = benchRyot();
-const meter = provider.getMeter(RYOT_METER_NAME);
-const rawItl: Histogram = createInstrument(meter, METRICS.interTokenLatency);
-const rawChunk: Histogram = createInstrument(meter, METRICS.genAiClientTimePerOutputChunk);
+/** The Ryot instance under test and the raw instruments, on the aggregation path being measured (set per path below). */
+let bench: { api: RyotApi; rawItl: Histogram; rawChunk: Histogram };
 const rawAttributes: Attributes = { model: 'bench-raw' };
 // The same attribute set the instrumentation records (attribute count drives the SDK's hashing cost).
 const rawGenAiAttributes: Attributes = {
@@ -63,7 +62,7 @@ async function* memoryChunks(): AsyncGenerator<unknown> {
 }
 
 function measurement(semconv: boolean): ClientRequest {
-  const options = resolveClientOptions({ ryot: api, genAiSemconv: semconv, legacyGenAiSystem: false }, 'openai');
+  const options = resolveClientOptions({ ryot: bench.api, genAiSemconv: semconv, legacyGenAiSystem: false }, 'openai');
   return new ClientRequest({ options, scope: OPENAI_SCOPE, operation: 'chat', requestModel: 'bench', streaming: true, server: { address: 'localhost', port: 443 }, readChunk: readChatChunk });
 }
 
@@ -81,8 +80,8 @@ async function consumeRaw(iterable: AsyncIterable<unknown>, records: 0 | 1 | 2):
     if (!hasContent(chunk)) continue;
     const now = performance.now();
     if (last >= 0) {
-      rawItl.record((now - last) / 1000, rawAttributes);
-      if (records === 2) rawChunk.record((now - last) / 1000, rawGenAiAttributes);
+      bench.rawItl.record((now - last) / 1000, rawAttributes);
+      if (records === 2) bench.rawChunk.record((now - last) / 1000, rawGenAiAttributes);
     }
     last = now;
   }
@@ -108,7 +107,8 @@ const memory = {
 } satisfies Record<string, Variant>;
 
 async function compare(name: string, variants: Record<'plain' | 'raw' | 'instrumented', Variant>, semconv: boolean): Promise<void> {
-  const ms = await medianMs({ plain: () => variants.plain(semconv), raw: () => variants.raw(semconv), instrumented: () => variants.instrumented(semconv) }, ROUNDS);
+  const samples = await samplesMs({ plain: () => variants.plain(semconv), raw: () => variants.raw(semconv), instrumented: () => variants.instrumented(semconv) }, ROUNDS);
+  const ms = medians(samples);
   const ns = (value: number) => (value * 1e6) / CHUNKS;
   const plain = ns(ms.plain);
   const raw = ns(ms.raw);
@@ -116,13 +116,18 @@ async function compare(name: string, variants: Record<'plain' | 'raw' | 'instrum
   const rawRecord = raw - plain;
   const overhead = instrumented - plain;
   console.log(
-    `${name.padEnd(34)} plain ${plain.toFixed(0).padStart(5)} ns/chunk | + raw OTel records ${rawRecord.toFixed(0).padStart(4)} ns | + @ryot/openai ${overhead.toFixed(0).padStart(4)} ns | overhead / raw record ${(overhead / rawRecord).toFixed(2)}× | instrumented / plain ${(instrumented / plain).toFixed(2)}×`,
+    `${name.padEnd(50)} plain ${plain.toFixed(0).padStart(5)} ns/chunk | + raw OTel records ${rawRecord.toFixed(0).padStart(4)} ns | + @ryot/openai ${spreadNs(samples.instrumented, samples.plain, CHUNKS).padStart(16)} ns | overhead / raw record ${(overhead / rawRecord).toFixed(2)}× | instrumented / plain ${(instrumented / plain).toFixed(2)}×`,
   );
 }
 
-console.log(`@ryot/openai per-chunk cost, ${CHUNKS} chunks, median of ${ROUNDS} interleaved rounds (target: overhead ≤ 1.15× raw record)\n`);
-await compare('SDK Stream.fromSSEResponse', sdk, false);
-await compare('SDK Stream.fromSSEResponse +semconv', sdk, true);
-await compare('in-memory chunks', memory, false);
-await compare('in-memory chunks +semconv', memory, true);
-await provider.shutdown();
+console.log(`@ryot/openai per-chunk cost, ${CHUNKS} chunks, median of ${ROUNDS} interleaved rounds; overhead: median [min..max] over rounds (target: overhead ≤ 1.15× raw record)\n`);
+for (const path of BENCH_PATHS) {
+  const { api, provider } = benchRyot(path);
+  const meter = provider.getMeter(RYOT_METER_NAME);
+  bench = { api, rawItl: createInstrument(meter, METRICS.interTokenLatency), rawChunk: createInstrument(meter, METRICS.genAiClientTimePerOutputChunk) };
+  await compare(`SDK Stream.fromSSEResponse (${path})`, sdk, false);
+  await compare(`SDK Stream.fromSSEResponse +semconv (${path})`, sdk, true);
+  await compare(`in-memory chunks (${path})`, memory, false);
+  await compare(`in-memory chunks +semconv (${path})`, memory, true);
+  await provider.shutdown();
+}

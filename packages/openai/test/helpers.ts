@@ -1,4 +1,5 @@
 import OpenAI from 'openai';
+import { chatChunkEvent } from '../../../test/helpers/clients.js';
 
 export * from '../../../test/helpers/clients.js';
 
@@ -7,6 +8,5 @@ export function openaiClient(baseURL: string, options: { maxRetries?: number } =
 }
 
 export function sseChunk(content: string | undefined, extra: Record<string, unknown> = {}): string {
-  const delta = content === undefined ? { role: 'assistant', content: '' } : { content };
-  return `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 0, model: 'tiny', choices: [{ index: 0, delta, finish_reason: null }], ...extra })}\n\n`;
+  return chatChunkEvent(content === undefined ? { role: 'assistant', content: '' } : { content }, null, extra);
 }
