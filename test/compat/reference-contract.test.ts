@@ -6,7 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configure, recordRetry } from '@ryot/metrics';
+import { configure, recordCacheLookup, recordRetry } from '@ryot/metrics';
 import { captureDiagWarnings } from '@ryot/metrics/testing';
 import {
   InferenceContext,
@@ -94,6 +94,7 @@ async function workload(): Promise<void> {
   recordModelLoadTime('gpt4', 12.5);
   recordModelLoadTime('gpt4', 3.25);
   updateCacheMetrics('gpt4', 0.8);
+  recordCacheLookup({ model: 'llama', hits: 4, lookups: 8 });
   systemInfo.info({ environment: 'test', version: '1.0.0' });
   modelInfo.info({ models: 'gpt4, claude, llama' });
   // Close the current second so the 10 s token rate sees every token.
@@ -105,10 +106,15 @@ const migration = readFileSync(new URL('../../packages/metrics/MIGRATION.md', im
 /**
  * What each `promql` block of MIGRATION.md answers for the workload, by model. Per-model memory efficiency is
  * used ÷ reserved over all of a model's GPUs: llama (6 + 2 + 1) / (8 + 8 + 4) GB = 0.45 (the mean of its
- * per-GPU ratios would be 0.4167, their sum 1.25), gpt4 3 / 4 GB = 0.75.
+ * per-GPU ratios would be 0.4167, their sum 1.25), gpt4 3 / 4 GB = 0.75. The counter-based cache ratio is the
+ * hits over the lookups added while Prometheus watched (beforeAll): llama 3 of 4 = 0.75 (over everything since
+ * start it would be 7 of 12). Both counters come from the same scrapes, so rate()'s extrapolation cancels out: it
+ * stretches both by the same factor, and neither is cut at its zero point because each started at least as high
+ * as it then grew (4 then +3, 8 then +4).
  */
 const MIGRATION_QUERY_ANSWERS: Record<string, Record<string, number>> = {
   'sum by (model) (ryot_gpu_memory_usage_bytes) / sum by (model) (ryot_gpu_memory_reserved_bytes)': { llama: 0.45, gpt4: 0.75 },
+  'sum by (model) (rate(ryot_cache_hits_total[5m])) / sum by (model) (rate(ryot_cache_lookups_total[5m]))': { llama: 0.75 },
 };
 
 const leValue = (le: string | undefined) => (le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le));
@@ -141,6 +147,11 @@ describe.skipIf(!gate.run)('the reference metric set, scraped by a real Promethe
     await workload();
     prometheus = await startPrometheus({ scrape: `127.0.0.1:${telemetry.prometheus!.port}` });
     await prometheus.waitFor('ryot_model_info', (result) => result.length === 1);
+    // Cache lookups while Prometheus watches, for the counter-based ratio: two samples before, one after.
+    const lookupSamples = 'count_over_time(ryot_cache_lookups_total{job="ryot", model="llama"}[5m])';
+    await prometheus.waitFor(lookupSamples, (result) => Number(result[0]?.value[1] ?? 0) >= 2);
+    recordCacheLookup({ model: 'llama', hits: 3, lookups: 4 });
+    await prometheus.waitFor('ryot_cache_lookups_total{job="ryot", model="llama"}', (result) => Number(result[0]?.value[1]) === 12);
   }, 60_000);
 
   afterAll(async () => {
