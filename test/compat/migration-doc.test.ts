@@ -1,13 +1,16 @@
 /**
  * MIGRATION.md's family table says, for each reference family, what Ryot's differs in. This test computes that
- * verdict from Ryot's catalog and the typed-in reference table, and fails when a row stops being true.
+ * verdict from Ryot's catalog and the typed-in reference table, and fails when a row stops being true. The
+ * error-type tables of MIGRATION.md and the metrics README are held to `REFERENCE_ERROR_TYPES` and `ERROR_TYPES`.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ALL_METRICS, prometheusName, prometheusType } from '@ryot/metrics/instrumentation';
+import { REFERENCE_ERROR_TYPES } from '@ryot/metrics/compat';
+import { ALL_METRICS, ERROR_TYPES, prometheusName, prometheusType } from '@ryot/metrics/instrumentation';
 import { REFERENCE, type ReferenceFamily } from './reference-metrics.js';
 
 const migration = readFileSync(new URL('../../packages/metrics/MIGRATION.md', import.meta.url), 'utf8');
+const metricsReadme = readFileSync(new URL('../../packages/metrics/README.md', import.meta.url), 'utf8');
 
 function verdict(name: string, reference: ReferenceFamily): string {
   const definition = ALL_METRICS.find((d) => prometheusName(d) === name);
@@ -55,5 +58,41 @@ describe('MIGRATION.md family table', () => {
 
   it('never claims a family is missing, retyped or narrower', () => {
     for (const [name, reference] of Object.entries(REFERENCE)) expect(verdict(name, reference), name).not.toMatch(/missing|lacks|in Ryot/);
+  });
+});
+
+/** The two-column table whose header row is `header`, as [first cell, second cell] pairs with backticks removed. */
+function errorTypeTable(markdown: string, header: string): [string, string][] {
+  const lines = markdown.split('\n');
+  const start = lines.indexOf(header);
+  if (start < 0) throw new Error(`no table headed ${header}`);
+  const rows: [string, string][] = [];
+  for (const line of lines.slice(start + 2)) {
+    const match = /^\| `([^`]+)` \| `([^`]+)` \|$/.exec(line);
+    if (!match) {
+      if (line.startsWith('|')) throw new Error(`unexpected row in ${header}: ${line}`);
+      break;
+    }
+    rows.push([match[1]!, match[2]!]);
+  }
+  return rows;
+}
+
+describe('the error_type tables', () => {
+  const code = [...REFERENCE_ERROR_TYPES.entries()];
+
+  it.each([
+    ['MIGRATION.md', migration, '| reference `error_type` | Ryot `error_type` |'],
+    ['README.md', metricsReadme, '| reference | Ryot `error_type` |'],
+  ])('%s maps every reference spelling as REFERENCE_ERROR_TYPES does, and nothing else', (_doc, markdown, header) => {
+    const rows = errorTypeTable(markdown, header);
+    expect(rows).toEqual(code);
+    for (const [, ryot] of rows) expect(ERROR_TYPES).toContain(ryot);
+  });
+
+  it('MIGRATION.md lists exactly Ryot\'s own error_type values', () => {
+    const sentence = /Ryot's own values \(([^)]+)\)/.exec(migration.replace(/\s+/g, ' '));
+    const listed = [...(sentence?.[1] ?? '').matchAll(/`([^`]+)`/g)].map((match) => match[1]);
+    expect(listed.sort()).toEqual([...ERROR_TYPES].sort());
   });
 });

@@ -4,8 +4,9 @@
  * checked family by family through its HTTP API: the same name and TYPE, a superset of the label names, a
  * superset of the `le` boundaries, and the values worked out by hand below.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { configure, recordRetry } from '@ryot/metrics';
+import { configure, recordCacheLookup, recordRetry } from '@ryot/metrics';
 import { captureDiagWarnings } from '@ryot/metrics/testing';
 import {
   InferenceContext,
@@ -23,7 +24,7 @@ import {
   updateTokenThroughput,
 } from '@ryot/metrics/compat';
 import { startTelemetry, type TelemetryHandle } from '@ryot/exporters';
-import { PROMETHEUS_BIN, failIfMissing, requireBinary, startPrometheus, type RunningPrometheus, type VectorSample } from '../helpers/prometheus.js';
+import { PROMETHEUS_BIN, failIfMissing, promqlBlocks, requireBinary, startPrometheus, type RunningPrometheus, type VectorSample } from '../helpers/prometheus.js';
 import { REFERENCE } from './reference-metrics.js';
 
 const gate = requireBinary(PROMETHEUS_BIN);
@@ -82,6 +83,8 @@ async function workload(): Promise<void> {
   }
   updateGpuMetrics('llama', 0, 6e9, 8e9, 75);
   updateGpuMetrics('llama', 1, 2e9, 8e9, 30);
+  updateGpuMetrics('llama', 2, 1e9, 4e9, 10);
+  updateGpuMetrics('gpt4', 0, 3e9, 4e9, 20);
   for (const size of [1, 2, 3, 64, 128, 200]) recordBatchProcessed('llama', size);
   updateQueueMetrics('llama', 7);
   recordQueueWait('llama', 0.3);
@@ -91,11 +94,28 @@ async function workload(): Promise<void> {
   recordModelLoadTime('gpt4', 12.5);
   recordModelLoadTime('gpt4', 3.25);
   updateCacheMetrics('gpt4', 0.8);
+  recordCacheLookup({ model: 'llama', hits: 4, lookups: 8 });
   systemInfo.info({ environment: 'test', version: '1.0.0' });
   modelInfo.info({ models: 'gpt4, claude, llama' });
   // Close the current second so the 10 s token rate sees every token.
   advance(1000);
 }
+
+const migration = readFileSync(new URL('../../packages/metrics/MIGRATION.md', import.meta.url), 'utf8');
+
+/**
+ * What each `promql` block of MIGRATION.md answers for the workload, by model. Per-model memory efficiency is
+ * used ÷ reserved over all of a model's GPUs: llama (6 + 2 + 1) / (8 + 8 + 4) GB = 0.45 (the mean of its
+ * per-GPU ratios would be 0.4167, their sum 1.25), gpt4 3 / 4 GB = 0.75. The counter-based cache ratio is the
+ * hits over the lookups added while Prometheus watched (beforeAll): llama 3 of 4 = 0.75 (over everything since
+ * start it would be 7 of 12). Both counters come from the same scrapes, so rate()'s extrapolation cancels out: it
+ * stretches both by the same factor, and neither is cut at its zero point because each started at least as high
+ * as it then grew (4 then +3, 8 then +4).
+ */
+const MIGRATION_QUERY_ANSWERS: Record<string, Record<string, number>> = {
+  'sum by (model) (ryot_gpu_memory_usage_bytes) / sum by (model) (ryot_gpu_memory_reserved_bytes)': { llama: 0.45, gpt4: 0.75 },
+  'sum by (model) (rate(ryot_cache_hits_total[5m])) / sum by (model) (rate(ryot_cache_lookups_total[5m]))': { llama: 0.75 },
+};
 
 const leValue = (le: string | undefined) => (le === '+Inf' ? Number.POSITIVE_INFINITY : Number(le));
 
@@ -127,6 +147,11 @@ describe.skipIf(!gate.run)('the reference metric set, scraped by a real Promethe
     await workload();
     prometheus = await startPrometheus({ scrape: `127.0.0.1:${telemetry.prometheus!.port}` });
     await prometheus.waitFor('ryot_model_info', (result) => result.length === 1);
+    // Cache lookups while Prometheus watches, for the counter-based ratio: two samples before, one after.
+    const lookupSamples = 'count_over_time(ryot_cache_lookups_total{job="ryot", model="llama"}[5m])';
+    await prometheus.waitFor(lookupSamples, (result) => Number(result[0]?.value[1] ?? 0) >= 2);
+    recordCacheLookup({ model: 'llama', hits: 3, lookups: 4 });
+    await prometheus.waitFor('ryot_cache_lookups_total{job="ryot", model="llama"}', (result) => Number(result[0]?.value[1]) === 12);
   }, 60_000);
 
   afterAll(async () => {
@@ -234,6 +259,38 @@ describe.skipIf(!gate.run)('the reference metric set, scraped by a real Promethe
     expect(await value('ryot_inference_queue_size', { model: 'llama' })).toBe(7);
     const wait = await buckets('ryot_inference_queue_wait_seconds', { model: 'llama' });
     expect([0, 0.1, 0.5, 1, 5, 10, 30, 60].map((le) => wait.get(le))).toEqual([0, 0, 1, 1, 1, 1, 1, 2]);
+  });
+
+  it('answers MIGRATION.md\'s PromQL with the hand-computed values', async () => {
+    const blocks = promqlBlocks(migration);
+    expect(blocks.map((block) => block.query).sort()).toEqual(Object.keys(MIGRATION_QUERY_ANSWERS).sort());
+    for (const { query } of blocks) {
+      const answer = Object.fromEntries((await prometheus.vector(query)).map((s) => [s.metric['model'], Number(s.value[1])]));
+      const expected = MIGRATION_QUERY_ANSWERS[query]!;
+      expect(Object.keys(answer).sort(), query).toEqual(Object.keys(expected).sort());
+      for (const [model, ratio] of Object.entries(expected)) expect(answer[model], `${query} ${model}`).toBeCloseTo(ratio, 12);
+    }
+  });
+
+  it('adds exactly one error per tracked request that did not succeed; recordInferenceError adds to the errors only', async () => {
+    // Tracked requests not in success: gpt4's OOM and claude's timeout (2). Errors: those 2 plus the 5
+    // recordInferenceError calls made outside any request (7). The difference is those 5 calls.
+    const [difference] = await prometheus.vector(
+      'sum(ryot_inference_errors_total{job="ryot"}) - sum(ryot_inference_requests_total{job="ryot", status!="success"})',
+    );
+    expect(Number(difference?.value[1])).toBe(5);
+  });
+
+  it('has no _created series and no process_* or python_* collector series', async () => {
+    const text = await (await fetch(`http://127.0.0.1:${telemetry.prometheus!.port}/metrics`)).text();
+    const names = new Set(
+      text.split('\n').filter((line) => line !== '' && !line.startsWith('#')).map((line) => /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0]),
+    );
+    expect(names.has('ryot_inference_requests_total')).toBe(true);
+    expect(names.has('ryot_inference_request_duration_seconds_bucket')).toBe(true);
+    const collectorOrCreated = [...names].filter((name) => name === undefined || /_created$|^process_|^python_/.test(name));
+    expect(collectorOrCreated).toEqual([]);
+    expect(await prometheus.vector('{job="ryot", __name__=~".+_created|process_.+|python_.+"}')).toEqual([]);
   });
 
   it('serves both info calls, the seed\'s literal modelInfo call without an added label, and no warning', async () => {

@@ -270,6 +270,63 @@ describe.each(AGGREGATION_PATHS)('per-request series through %s', (path) => {
   });
 
   describe('across calls', () => {
+    it('modelInfo with a model key: one series per model, a later call for the same model replaces only its own', async () => {
+      compat.modelInfo.info({ model: 'gpt4', version: '4' });
+      compat.modelInfo.info({ model: 'claude', version: '3' });
+      let info = (await scrape()).get('ryot_model_info');
+      expect(info.map((s) => s.labels).sort((a, b) => a['model']!.localeCompare(b['model']!))).toEqual([
+        { model: 'claude', version: '3' },
+        { model: 'gpt4', version: '4' },
+      ]);
+      expect(info.map((s) => s.value)).toEqual([1, 1]);
+      expect(warnings).toEqual([]);
+      compat.modelInfo.info({ model: 'gpt4', version: '4o' });
+      info = (await scrape()).get('ryot_model_info');
+      expect(Object.fromEntries(info.map((s) => [s.labels['model'], s.labels['version']]))).toEqual({ gpt4: '4o', claude: '3' });
+    });
+
+    it('every tracked request that does not succeed adds exactly one error: sum(errors) == sum(requests{status!="success"})', async () => {
+      const { clock } = harness;
+      const ok = compat.trackInferenceRequest('gpt4')(async () => ({ tokenCount: 2 }));
+      await ok();
+      await ok();
+      await compat.trackInferenceRequest('gpt4')(() => Promise.reject(new Error('CUDA out of memory')))().catch(() => undefined);
+      await compat.trackInferenceRequest('claude')(() => Promise.reject(timeoutError()))().catch(() => undefined);
+      await compat.trackInferenceRequest('claude')(() => Promise.reject(Object.assign(new Error('slow down'), { status: 429 })))().catch(() => undefined);
+      // A stream whose consumer stops after the first token: cancelled.
+      const stream = compat.trackTokenGeneration('llama')(async function* () {
+        for (let i = 0; i < 5; i++) {
+          clock.advance(10);
+          yield i;
+        }
+      });
+      for await (const _token of stream()) break;
+      // A stream that completes, and a context failed explicitly.
+      for await (const _token of stream()) void _token;
+      const ctx = new compat.InferenceContext('llama');
+      ctx.fail(new Error('cuda error: illegal memory access'));
+      ctx[Symbol.dispose]();
+      const sum = (samples: { value: number }[]) => samples.reduce((total, s) => total + s.value, 0);
+      let e = await scrape();
+      const notSuccess = e.get('ryot_inference_requests_total').filter((s) => s.labels['status'] !== 'success');
+      // oom, timeout, rate_limit, cancelled, cuda: five requests, five errors, one per request.
+      expect(sum(notSuccess)).toBe(5);
+      expect(sum(e.get('ryot_inference_errors_total'))).toBe(5);
+      expect(sum(e.get('ryot_inference_requests_total', { status: 'success' }))).toBe(3);
+      expect(Object.fromEntries(e.get('ryot_inference_errors_total').map((s) => [`${s.labels['model']}/${s.labels['error_type']}`, s.value]))).toEqual({
+        'gpt4/oom': 1,
+        'claude/timeout': 1,
+        'claude/rate_limit': 1,
+        'llama/cancelled': 1,
+        'llama/cuda': 1,
+      });
+      // recordInferenceError counts an error outside any request: the left side only.
+      compat.recordInferenceError('gpt4', 'cuda_error');
+      e = await scrape();
+      expect(sum(e.get('ryot_inference_errors_total'))).toBe(6);
+      expect(sum(e.get('ryot_inference_requests_total').filter((s) => s.labels['status'] !== 'success'))).toBe(5);
+    });
+
     it('several models keep separate series', async () => {
       for (const model of ['gpt4', 'claude', 'llama']) await compat.trackInferenceRequest(model)(async () => 'ok')();
       const e = await scrape();

@@ -1,27 +1,14 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { expectOneLineUsageError, runTsEntry } from '../../../test/helpers/run-entry.js';
 
-const run = promisify(execFile);
 const packageDir = fileURLToPath(new URL('..', import.meta.url));
 const demoArgs = ['--import', 'tsx', 'src/demo/main.ts', '--duration', '3', '--concurrency', '6', '--seed', '3'];
 
 /** Runs a TS entry point of this package; resolves with its exit code and output whatever the code. */
-async function runEntry(file: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', file, ...args], {
-      cwd: packageDir,
-      env: { ...process.env, OTEL_METRICS_EXPORTER: 'none', ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
+const runEntry = (file: string, args: string[], env: Record<string, string> = {}) => runTsEntry(packageDir, file, args, env);
 
 const DURATION = String.raw`(?:\d+µs|\d+(?:\.\d+)?ms|\d+\.\d+s|-)`;
 
@@ -110,5 +97,34 @@ describe('pnpm demo (short run)', () => {
     } finally {
       blocker.close();
     }
+  });
+});
+
+describe('the example server command line (src/main.ts)', () => {
+  it('--help prints every variable it reads and exits 0 without listening', async () => {
+    const { code, stdout, stderr } = await runEntry('src/main.ts', ['--help']);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Usage: pnpm --filter @ryot\/example-inference-server start\n/);
+    for (const variable of ['PORT', 'HOST', 'RYOT_EXAMPLE_FAULTS', 'RYOT_EXAMPLE_STEP_SCALE', 'WORKERS', 'METRICS_PORT', 'OTEL_METRICS_EXPORTER']) {
+      expect(stdout).toContain(`  ${variable} `);
+    }
+    expect(stdout).not.toContain('ryot example inference server on');
+    expect(stderr).toBe('');
+  });
+
+  it.each([
+    ['PORT', 'http', '0 to 65535'],
+    ['PORT', '70000', '0 to 65535'],
+    ['WORKERS', '-1', '0 to 1024'],
+    ['WORKERS', 'two', '0 to 1024'],
+    ['METRICS_PORT', '99999', '0 to 65535'],
+    ['METRICS_PORT', '9464.5', '0 to 65535'],
+  ])('%s=%s: one line naming the variable, exit 2, no stack trace', async (variable, value, range) => {
+    const result = await runEntry('src/main.ts', [], { [variable]: value, HOST: '127.0.0.1' });
+    expect(expectOneLineUsageError(result)).toBe(`example server: ${variable} must be a whole number from ${range}, got '${value}' (see --help)\n`);
+  });
+
+  it('an unknown flag: one line naming it, exit 2', async () => {
+    expect(expectOneLineUsageError(await runEntry('src/main.ts', ['--port', '8000']))).toBe("example server: unknown option '--port' (see --help)\n");
   });
 });

@@ -27,18 +27,33 @@ if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(HELP);
   process.exit(0);
 }
-if (args.length > 0) {
-  process.stderr.write(`pnpm example:otlp-push: takes no options (environment variables instead), got '${args[0]}' (see --help)\n`);
+
+function usageError(problem: string): never {
+  process.stderr.write(`pnpm example:otlp-push: ${problem} (see --help)\n`);
   process.exit(2);
 }
 
+/** A number above 0 from an environment variable, or its default; anything else is a one-line usage error. */
+function positiveEnv(name: string, fallback: number, integer: boolean): number {
+  const text = process.env[name]?.trim();
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!(value > 0 && Number.isFinite(value)) || (integer && !/^\d+$/.test(text))) {
+    usageError(`${name} must be ${integer ? 'a whole number' : 'a number'} above 0, got '${process.env[name]}'`);
+  }
+  return value;
+}
+
+if (args.length > 0) usageError(`takes no options (environment variables instead), got '${args[0]}'`);
+const seconds = positiveEnv('RYOT_EXAMPLE_SECONDS', 30, false);
+const intervalMs = positiveEnv('OTEL_METRIC_EXPORT_INTERVAL', 5000, true);
+
 diag.setLogger(new DiagConsoleLogger(), DiagLogLevel.WARN); // shows failed exports
 
-const seconds = Number(process.env.RYOT_EXAMPLE_SECONDS ?? 30);
 const telemetry = await startTelemetry({
   serviceName: process.env.OTEL_SERVICE_NAME ?? 'otlp-push-example',
   // Unset fields fall back to OTEL_* variables, then to http://localhost:4318/v1/metrics.
-  otlp: { intervalMs: Number(process.env.OTEL_METRIC_EXPORT_INTERVAL ?? 5000) },
+  otlp: { intervalMs },
   handleSignals: true,
 });
 

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { TelemetryConfigError } from './errors.js';
 import type {
   ClusterOptions,
@@ -102,6 +103,21 @@ function checkNumber(name: string, value: number, min: number, max: number): num
   return value;
 }
 
+const HOSTNAME_LABEL = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+
+/** A bind address: an IPv4 or IPv6 address (no brackets, no port) or a DNS host name. */
+function checkHost(name: string, raw: string): string {
+  if (isIP(raw) !== 0) return raw;
+  const labels = raw.endsWith('.') ? raw.slice(0, -1).split('.') : raw.split('.');
+  if (raw.length <= 253 && labels.every((label) => HOSTNAME_LABEL.test(label))) return raw;
+  const hint = /^\[.*\]$/.test(raw)
+    ? ' (write an IPv6 address without brackets)'
+    : /:\d+$/.test(raw) && isIP(raw) === 0
+      ? ' (the port is a separate setting)'
+      : '';
+  throw new TelemetryConfigError(name, `expected an IP address or a host name, got ${JSON.stringify(raw)}${hint}`);
+}
+
 function checkUrl(name: string, raw: string): URL {
   let url: URL;
   try {
@@ -201,8 +217,15 @@ function resolvePrometheus(options: PrometheusOptions, env: EnvSource): Resolved
   if (options.bearerToken !== undefined && options.bearerToken === '') {
     throw new TelemetryConfigError('prometheus.bearerToken', 'must not be empty');
   }
+  const rawHost = read(env, 'OTEL_EXPORTER_PROMETHEUS_HOST');
+  const host =
+    options.host !== undefined
+      ? checkHost('prometheus.host', options.host)
+      : rawHost !== undefined
+        ? checkHost('OTEL_EXPORTER_PROMETHEUS_HOST', rawHost)
+        : undefined;
   return {
-    host: options.host ?? read(env, 'OTEL_EXPORTER_PROMETHEUS_HOST'),
+    host,
     port,
     path,
     server: options.server ?? true,

@@ -127,6 +127,14 @@ describe('resolveConfig', () => {
     ['OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE', { OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE: 'monthly' }, undefined],
     ['prometheus.port', undefined, { prometheus: { port: 1.5 } }],
     ['prometheus.path', undefined, { prometheus: { path: 'metrics' } }],
+    ['OTEL_EXPORTER_PROMETHEUS_HOST', { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_HOST: '0.0.0.0:9464' }, undefined],
+    ['OTEL_EXPORTER_PROMETHEUS_HOST', { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_HOST: '[::1]' }, undefined],
+    ['OTEL_EXPORTER_PROMETHEUS_HOST', { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_HOST: 'http://localhost' }, undefined],
+    ['OTEL_EXPORTER_PROMETHEUS_HOST', { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_HOST: 'my host' }, undefined],
+    ['OTEL_EXPORTER_PROMETHEUS_HOST', { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_HOST: '-bad.example' }, undefined],
+    ['OTEL_EXPORTER_PROMETHEUS_HOST', { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_HOST: 'a..b' }, undefined],
+    ['prometheus.host', undefined, { prometheus: { host: '' } }],
+    ['prometheus.host', undefined, { prometheus: { host: '127.0.0.1:9464' } }],
     ['otlp.url', undefined, { otlp: { url: 'ftp://x' } }],
     ['otlp.url', undefined, { otlp: { url: 'http://collector:4318' } }],
     ['otlp.url', undefined, { otlp: { url: 'http://collector:4318/' } }],
@@ -158,6 +166,22 @@ describe('resolveConfig', () => {
     expect(caught).toBeInstanceOf(TelemetryConfigError);
     expect((caught as TelemetryConfigError).variable).toBe(variable);
     expect((caught as Error).message.startsWith(`${variable}: `)).toBe(true);
+  });
+});
+
+describe('OTEL_EXPORTER_PROMETHEUS_HOST', () => {
+  it.each(['127.0.0.1', '0.0.0.0', '::', '::1', 'fe80::1%eth0', 'localhost', 'node-1', 'metrics.internal.example.'])('accepts %j as the bind address', (host) => {
+    expect(resolveConfig({}, { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_HOST: host }).prometheus?.host).toBe(host);
+  });
+
+  it('treats an empty value as unset (all interfaces), as the spec says', () => {
+    expect(resolveConfig({}, { OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_HOST: ' ' }).prometheus?.host).toBeUndefined();
+  });
+
+  it('says how to fix a host with a port or brackets', () => {
+    const env = (host: string) => ({ OTEL_METRICS_EXPORTER: 'prometheus', OTEL_EXPORTER_PROMETHEUS_HOST: host });
+    expect(() => resolveConfig({}, env('0.0.0.0:9464'))).toThrow('OTEL_EXPORTER_PROMETHEUS_HOST: expected an IP address or a host name, got "0.0.0.0:9464" (the port is a separate setting)');
+    expect(() => resolveConfig({}, env('[::1]'))).toThrow('(write an IPv6 address without brackets)');
   });
 });
 
