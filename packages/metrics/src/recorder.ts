@@ -182,8 +182,8 @@ export class Recorder {
       const maxModels = merged.maxModels ?? DEFAULT_MAX_MODELS;
       const maxGpus = merged.maxGpus ?? DEFAULT_MAX_GPUS;
       const create = (label: string) => this.applyModelOptions(new ModelSeries(label));
-      this.modelGuard = this.modelGuard?.withLimit(maxModels) ?? new LabelGuard('model', maxModels, create, this.diagnostics);
-      this.gpuGuard = this.gpuGuard?.withLimit(maxGpus) ?? new LabelGuard('gpu_id', maxGpus, (label) => label, this.diagnostics);
+      this.modelGuard = this.modelGuard?.withLimit(maxModels) ?? new LabelGuard('model', 'maxModels', maxModels, create, this.diagnostics);
+      this.gpuGuard = this.gpuGuard?.withLimit(maxGpus) ?? new LabelGuard('gpu_id', 'maxGpus', maxGpus, (label) => label, this.diagnostics);
     }
     for (const series of this.modelGuard.entries()) this.applyModelOptions(series);
     this.unbind();

@@ -184,6 +184,8 @@ export class LabelGuard<S> {
 
   constructor(
     private readonly what: string,
+    /** The option that raises the limit, named in the overflow diagnostic. */
+    private readonly option: 'maxModels' | 'maxGpus',
     private readonly limit: number,
     private readonly create: (label: string) => S,
     private readonly diagnostics: Diagnostics,
@@ -196,7 +198,7 @@ export class LabelGuard<S> {
 
   /** The same admitted values (and overflow) under a new limit: a reconfigured guard never drops a series. */
   withLimit(limit: number): LabelGuard<S> {
-    const next = new LabelGuard(this.what, limit, this.create, this.diagnostics);
+    const next = new LabelGuard(this.what, this.option, limit, this.create, this.diagnostics);
     for (const [key, value] of this.values) next.values.set(key, value);
     next.overflow = this.overflow;
     return next;
@@ -209,7 +211,7 @@ export class LabelGuard<S> {
     if (this.values.size >= this.limit) {
       this.diagnostics.warnOnce(
         `overflow:${this.what}`,
-        `more than ${this.limit} distinct ${this.what} label values; further values are recorded as "${OVERFLOW_LABEL}". Raise the limit with configure({ maxModels }) if this is expected.`,
+        `more than ${this.limit} distinct ${this.what} label values; further values are recorded as "${OVERFLOW_LABEL}". Raise the limit with configure({ ${this.option} }) if this is expected.`,
       );
       return (this.overflow ??= this.create(OVERFLOW_LABEL));
     }

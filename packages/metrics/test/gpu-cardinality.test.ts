@@ -35,6 +35,7 @@ describe('gpu_id cardinality guard', () => {
     expect(exposition.value('ryot_memory_efficiency_ratio', { model: 'm', gpu_id: OVERFLOW_LABEL })).toBe(0.5);
     const overflow = warnings.filter((w) => w.includes('gpu_id') && w.includes(OVERFLOW_LABEL));
     expect(overflow).toHaveLength(1);
+    expect(overflow[0]).toContain('configure({ maxGpus })');
     expect(warnings).toHaveLength(1);
   });
 
