@@ -3,6 +3,7 @@
  * startTelemetry({ cluster: true }), one /metrics served by the primary. Workers record on a scripted clock, so every
  * expected count and bucket below is worked out by hand from the commands sent.
  */
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseExposition, type Exposition } from '@ryot/metrics/testing';
 import { startClusterApp, type ClusterApp } from '../helpers/cluster-app.js';
@@ -61,6 +62,14 @@ describe('cluster mode: two workers, one /metrics', () => {
     expect(metrics.value('ryot_tokens_generated_total', { model: 'a' })).toBe(10);
     expect(metrics.value('ryot_cluster_workers', { state: 'answered' })).toBe(2);
     expect(metrics.value('ryot_cluster_workers', { state: 'timed_out' })).toBe(0);
+  });
+
+  it('serves the cluster series under @ryot/exporters’ scope, with its version, as the ryot_* series carry theirs', async () => {
+    const metrics = await scrape(app);
+    const versionOf = (name: string) => (JSON.parse(readFileSync(new URL(`../../packages/${name}/package.json`, import.meta.url), 'utf8')) as { version: string }).version;
+    const scopes = (family: string) => [...new Set(metrics.get(family).map((s) => `${s.labels['otel_scope_name']}@${s.labels['otel_scope_version']}`))];
+    expect(scopes('ryot_cluster_workers')).toEqual([`@ryot/exporters@${versionOf('exporters')}`]);
+    expect(scopes(REQUESTS)).toEqual([`@ryot/metrics@${versionOf('metrics')}`]);
   });
 
   it('combines gauges by the catalog rule: queue size summed, GPU memory per worker, info once', async () => {

@@ -150,9 +150,12 @@ export class Recorder {
   private producer: RyotMetricProducer | undefined;
   /** Producers handed out (the shared cumulative one, and one per delta reader). */
   private readonly producers: RyotMetricProducer[] = [];
-  /** Producer collections seen since the last SDK collection; SDK collections without one are counted. */
-  private producerCollections = 0;
-  private sdkCollectionsWithoutProducer = 0;
+  /**
+   * Whether the last SDK collection of the bound provider has not yet been met by a producer collection. A reader's
+   * collect runs the observable callback and its producers back to back, so with every reader carrying a producer
+   * the two alternate; two callbacks in a row mean a reader collected without it (whichever order the SDK uses).
+   */
+  private collectionAwaitingProducer = false;
   /** Providers whose readers are known to carry (true) or not carry (false) a producer. */
   private readonly providerAggregation = new WeakMap<MeterProvider, boolean>();
 
@@ -313,7 +316,7 @@ export class Recorder {
    */
   metricProducer(temporality: ProducerTemporality = 'cumulative'): RyotMetricProducer {
     if (temporality === 'cumulative' && this.producer !== undefined) return this.producer;
-    const producer = new RyotMetricProducer(this, temporality, () => void this.producerCollections++);
+    const producer = new RyotMetricProducer(this, temporality, () => void (this.collectionAwaitingProducer = false));
     this.producers.push(producer);
     if (temporality === 'cumulative') this.producer = producer;
     if (this.producers.length === 1) this.switchToProducer();
@@ -366,9 +369,12 @@ export class Recorder {
     const owned = this.providerAggregation.get(provider) ?? this.producerAttached;
     diag.debug(
       owned
-        ? '@ryot/metrics: per-request series are aggregated by Ryot and exported through ryotMetricProducer()'
-        : '@ryot/metrics: per-request series are recorded through OTel instruments (no ryotMetricProducer() created)',
+        ? '@ryot/metrics: per-request series are aggregated by Ryot and exported through ryotMetricProducer(); every reader of this MeterProvider must carry it'
+        : this.producerAttached
+          ? '@ryot/metrics: per-request series are recorded through OTel instruments (this MeterProvider was declared without ryotMetricProducer())'
+          : '@ryot/metrics: per-request series are recorded through OTel instruments (no ryotMetricProducer() created)',
     );
+    this.collectionAwaitingProducer = false;
     const sink = owned ? ownedSink : instrumentSink(instruments);
     this.binding = { provider, meter, instruments, sink, used: false, genAiServer, clients: new Map(), clientUsage: new Map(), callback, observables };
     return this.binding;
@@ -394,7 +400,7 @@ export class Recorder {
     const now = this.now();
     for (const series of this.modelGuard.entries()) this.observeSeries(result, instruments, series, now);
     if (this.binding?.sink === ownedSink) {
-      this.checkProducerCollected();
+      this.noteSdkCollection();
       return;
     }
     if (this.systemInfo) result.observe(instruments.systemInfo, 1, this.systemInfo);
@@ -422,18 +428,19 @@ export class Recorder {
     if (series.kvCacheUsage !== undefined) result.observe(instruments.kvCacheUsage, series.kvCacheUsage, attributes);
   }
 
-  /** Two SDK collections in a row without a producer collection: a reader was built without the producer. */
-  private checkProducerCollected(): void {
-    if (this.producerCollections > 0) {
-      this.producerCollections = 0;
-      this.sdkCollectionsWithoutProducer = 0;
-      return;
+  /**
+   * One reader's collection ran the observable callback. If the previous one was not followed by a producer
+   * collection, some reader of the provider lacks the producer: the owned series are missing from its export, and
+   * falling back to the instruments would count them twice on the others, so its user is told how to fix it.
+   */
+  private noteSdkCollection(): void {
+    if (this.collectionAwaitingProducer) {
+      this.diagnostics.warnOnce(
+        'producer-not-collected',
+        'ryotMetricProducer() was created but a reader collects without it, so the per-request series (ryot_inference_requests_total, TTFT, inter-token latency, …) and the info metrics are missing from that reader: pass the producer in the metricProducers option of every reader of the MeterProvider (a delta reader gets its own, metricProducer({ temporality: "delta" })).',
+      );
     }
-    if (++this.sdkCollectionsWithoutProducer < 2) return;
-    this.diagnostics.warnOnce(
-      'producer-not-collected',
-      'ryotMetricProducer() was created but a reader collects without it, so the per-request series and the info metrics are missing from that reader: pass it in the metricProducers option of every reader.',
-    );
+    this.collectionAwaitingProducer = true;
   }
 }
 

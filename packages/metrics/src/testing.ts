@@ -19,10 +19,20 @@ import { parseExposition, type Exposition } from './exposition.js';
 import type { RyotOptions } from './recorder.js';
 import { ryotViews } from './views.js';
 
-/** A pull reader the test collects by hand (cumulative temporality). */
+export interface TestReaderOptions {
+  metricProducers?: MetricProducer[];
+  /** Every instrument's temporality. Default 'cumulative' (what the Prometheus exporter uses). */
+  temporality?: 'cumulative' | 'delta';
+}
+
+/**
+ * A pull reader the test collects by hand. Cumulative by default; a delta one shows exactly what changed, or was
+ * observed, since its previous collection (a cumulative reader keeps re-exporting series no longer observed).
+ */
 export class TestReader extends MetricReader {
-  constructor(options: { metricProducers?: MetricProducer[] } = {}) {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE, ...options });
+  constructor({ temporality = 'cumulative', ...options }: TestReaderOptions = {}) {
+    const selected = temporality === 'delta' ? AggregationTemporality.DELTA : AggregationTemporality.CUMULATIVE;
+    super({ aggregationTemporalitySelector: () => selected, ...options });
   }
   protected override async onForceFlush(): Promise<void> {}
   protected override async onShutdown(): Promise<void> {}
@@ -32,6 +42,12 @@ export class TestReader extends MetricReader {
     const { resourceMetrics, errors } = await this.collect();
     if (errors.length > 0) throw new AggregateError(errors, 'collect failed');
     return resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics);
+  }
+
+  /** The attributes and value of each data point of metric `name`, in one collection. */
+  async points(name: string): Promise<{ attributes: Attributes; value: unknown }[]> {
+    const points = (await this.metrics()).filter((metric) => metric.descriptor.name === name).flatMap((metric) => metric.dataPoints as DataPoint<unknown>[]);
+    return points.map(({ attributes, value }) => ({ attributes, value }));
   }
 }
 

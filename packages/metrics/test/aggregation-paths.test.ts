@@ -3,9 +3,11 @@
  * instruments) give the same data; the producer's temporality and start times are right; switching never counts
  * anything twice.
  */
+import { diag, DiagLogLevel, type HrTime } from '@opentelemetry/api';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AggregationTemporality, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type MetricData } from '@opentelemetry/sdk-metrics';
 import { createRyot, ryotViews, type RyotApi } from '../src/index.js';
+import { declareAggregation } from '../src/instrumentation.js';
 import { AGGREGATION_PATHS, createTestRyot, findMetric, histogram, TestReader, value, type TestRyot, captureDiagWarnings } from '../src/testing.js';
 
 let warnings: string[] = [];
@@ -109,6 +111,32 @@ describe('the two aggregation paths', () => {
       const fromProducer = aggregation === 'ryot' && findMetric(await readers[1]!.metrics(), 'ryot_inference_requests') !== undefined;
       expect({ aggregation, fromSdk, fromProducer }).toEqual({ aggregation, fromSdk: aggregation === 'instruments', fromProducer: aggregation === 'ryot' });
     }
+  });
+
+  it('say which one is active (diag.debug) when the recorder binds to a provider', async () => {
+    const debug: string[] = [];
+    const ignore = (): void => undefined;
+    diag.setLogger(
+      { error: ignore, warn: ignore, info: ignore, debug: (message: string) => void debug.push(message), verbose: ignore },
+      { logLevel: DiagLogLevel.DEBUG, suppressOverrideMessage: true },
+    );
+    const said = (setup: (api: RyotApi, provider: MeterProvider) => void): string[] => {
+      debug.length = 0;
+      const api = createRyot({});
+      const provider = new MeterProvider({ readers: [new TestReader()] });
+      setup(api, provider);
+      api.configure({ meterProvider: provider });
+      api.startInference({ model: 'm' }).end();
+      return [...new Set(debug.filter((message) => message.includes('per-request series')))];
+    };
+    expect(said((api) => void api.metricProducer())).toEqual([expect.stringContaining('aggregated by Ryot and exported through ryotMetricProducer()')]);
+    expect(said(() => {})).toEqual([expect.stringContaining('through OTel instruments (no ryotMetricProducer() created)')]);
+    expect(
+      said((api, provider) => {
+        api.metricProducer();
+        declareAggregation(provider, false, api);
+      }),
+    ).toEqual([expect.stringContaining('through OTel instruments (this MeterProvider was declared without ryotMetricProducer())')]);
   });
 
   it('give the same Prometheus exposition, family for family, for the same workload', async () => {
@@ -246,6 +274,37 @@ describe('the producer', () => {
     await provider.shutdown();
   });
 
+  it('start times: a delta point starts at the previous collection, a cumulative one where its series started (both paths)', async () => {
+    const ms = ([seconds, nanos]: HrTime) => seconds * 1000 + nanos / 1e6;
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+    for (const aggregation of AGGREGATION_PATHS) {
+      const api = createRyot({});
+      const producers = (temporality: 'cumulative' | 'delta') => (aggregation === 'ryot' ? { metricProducers: [api.metricProducer({ temporality })] } : {});
+      const delta = new TestReader({ temporality: 'delta', ...producers('delta') });
+      const cumulative = new TestReader(producers('cumulative'));
+      api.configure({ meterProvider: new MeterProvider({ readers: [delta, cumulative], views: ryotViews() }) });
+      const collect = async () => {
+        api.startInference({ model: 'm' }).end();
+        await pause();
+        const [d, c] = [await delta.metrics(), await cumulative.metrics()];
+        const point = (all: MetricData[], name: string) => findMetric(all, name)!.dataPoints[0]!;
+        return ['ryot_inference_requests', 'ryot_inference_request_duration_seconds'].map((name) => ({ name, delta: point(d, name), cumulative: point(c, name) }));
+      };
+      const first = await collect();
+      await pause();
+      const second = await collect();
+      for (const [i, { name, delta: d1, cumulative: c1 }] of first.entries()) {
+        const { delta: d2, cumulative: c2 } = second[i]!;
+        const where = `${aggregation} ${name}`;
+        expect(ms(d1.startTime), where).toBeLessThan(ms(d1.endTime));
+        expect(d2.startTime, where).toEqual(d1.endTime);
+        expect(ms(d2.endTime), where).toBeGreaterThan(ms(d2.startTime));
+        expect(c2.startTime, where).toEqual(c1.startTime);
+        expect(ms(c2.endTime), where).toBeGreaterThan(ms(c1.endTime));
+      }
+    }
+  });
+
   it('keeps the series start time across a new reader: cumulative points start when the series did', async () => {
     const api = createRyot({});
     const producer = api.metricProducer();
@@ -280,5 +339,56 @@ describe('the producer', () => {
     expect(value(all, 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(2);
     expect(all.filter((metric) => metric.descriptor.name === 'ryot_inference_requests')).toHaveLength(1);
     expect(warnings.filter((w) => w.includes('created after requests were recorded'))).toHaveLength(1);
+  });
+});
+
+describe('readers of one provider, with and without the producer', () => {
+  const PRODUCER_MISSING = 'a reader collects without it';
+
+  /** A provider with one reader carrying the producer and one built without it (the user forgot it on one). */
+  function twoReaders() {
+    const api = createRyot({});
+    const withProducer = new TestReader({ metricProducers: [api.metricProducer()] });
+    const without = new TestReader();
+    const provider = new MeterProvider({ readers: [withProducer, without], views: ryotViews() });
+    api.configure({ meterProvider: provider });
+    api.startInference({ model: 'm' }).end();
+    return { withProducer, without };
+  }
+
+  it('the reader without it lacks the per-request series, and its user is told to add the producer to every reader', async () => {
+    for (const order of ['with first', 'without first'] as const) {
+      warnings.length = 0;
+      const { withProducer, without } = twoReaders();
+      const [first, second] = order === 'with first' ? [withProducer, without] : [without, withProducer];
+      for (let cycle = 0; cycle < 3; cycle++) {
+        const collected = new Map([[first, await first.metrics()], [second, await second.metrics()]]);
+        expect(value(collected.get(withProducer)!, 'ryot_inference_requests', { model: 'm', status: 'success' }), order).toBe(1);
+        // Nothing falls back to the instruments for the other reader: that would count the request twice on this one.
+        expect(findMetric(collected.get(without)!, 'ryot_inference_requests'), order).toBeUndefined();
+      }
+      const told = warnings.filter((w) => w.includes(PRODUCER_MISSING));
+      expect(told, order).toHaveLength(1);
+      expect(told[0]).toContain('metricProducers');
+      expect(told[0]).toContain('every reader');
+    }
+  });
+
+  it('is silent when every reader carries a producer (a cumulative and a delta one), and when no producer exists', async () => {
+    const api = createRyot({});
+    const cumulative = new TestReader({ metricProducers: [api.metricProducer()] });
+    const delta = new TestReader({ metricProducers: [api.metricProducer({ temporality: 'delta' })] });
+    api.configure({ meterProvider: new MeterProvider({ readers: [cumulative, delta], views: ryotViews() }) });
+    const plain = createRyot({});
+    const alone = new TestReader();
+    plain.configure({ meterProvider: new MeterProvider({ readers: [alone], views: ryotViews() }) });
+    for (let cycle = 1; cycle <= 3; cycle++) {
+      api.startInference({ model: 'm' }).end();
+      plain.startInference({ model: 'm' }).end();
+      expect(value(await cumulative.metrics(), 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(cycle);
+      expect(value(await delta.metrics(), 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(1);
+      expect(value(await alone.metrics(), 'ryot_inference_requests', { model: 'm', status: 'success' })).toBe(cycle);
+    }
+    expect(warnings).toEqual([]);
   });
 });

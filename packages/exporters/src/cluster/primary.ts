@@ -3,6 +3,7 @@ import { diag, type MeterProvider } from '@opentelemetry/api';
 import type { ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import { EXPORTERS_METER_NAME, createInstruments } from '@ryot/metrics/instrumentation';
 import { reportThroughDiagOrStderr } from '../export-health.js';
+import { EXPORTERS_VERSION } from '../version.js';
 import { SnapshotDecoder, SnapshotTableError } from './codec.js';
 import { AttributeInterner, isMonotonic, mergeRuleOf, mergeSources, type MergeSource } from './merge.js';
 import { isClusterMessage, type ClusterMessage } from './messages.js';
@@ -65,7 +66,7 @@ export class ClusterPrimary {
     clusterApi: Cluster,
     private readonly options: ClusterPrimaryOptions,
   ) {
-    const meter = options.meterProvider.getMeter(EXPORTERS_METER_NAME);
+    const meter = options.meterProvider.getMeter(EXPORTERS_METER_NAME, EXPORTERS_VERSION);
     const instruments = createInstruments(meter, ['clusterWorkers', 'clusterWorkerExits']);
     this.exits = instruments.clusterWorkerExits;
     instruments.clusterWorkers.addCallback((result) => {

@@ -1,8 +1,7 @@
 /** A real MeterProvider + PrometheusExporter (no server) and a Prometheus text reader. */
-import type { Attributes } from '@opentelemetry/api';
 import { PrometheusExporter, PrometheusSerializer } from '@opentelemetry/exporter-prometheus';
-import { AggregationTemporality, MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
-import { parseExposition } from '@ryot/metrics/testing';
+import { MeterProvider } from '@opentelemetry/sdk-metrics';
+import { parseExposition, TestReader } from '@ryot/metrics/testing';
 
 export interface Scrapable {
   provider: MeterProvider;
@@ -10,9 +9,13 @@ export interface Scrapable {
   scrape(): Promise<string>;
 }
 
-export function prometheusProvider(): Scrapable & { delta: DeltaReader } {
+/**
+ * `delta` shows exactly what the last collection observed (with cumulative temporality, as the Prometheus exporter
+ * uses, the OTel JS SDK keeps re-exporting the last value of a series that is no longer observed).
+ */
+export function prometheusProvider(): Scrapable & { delta: TestReader } {
   const exporter = new PrometheusExporter({ preventServerStart: true });
-  const delta = new DeltaReader();
+  const delta = new TestReader({ temporality: 'delta' });
   const provider = new MeterProvider({ readers: [exporter, delta] });
   const serializer = new PrometheusSerializer();
   return {
@@ -48,33 +51,3 @@ export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promi
   }
 }
 
-/**
- * A delta-temporality reader: shows exactly what the last collection observed.
- * (With cumulative temporality, as the Prometheus exporter uses, the OTel JS SDK
- * keeps re-exporting the last value of a series that is no longer observed.)
- */
-export class DeltaReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.DELTA });
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  /** Points observed in this collection for one metric: [hw.id or model/gpu_id, value]. */
-  async points(metricName: string): Promise<{ attributes: Attributes; value: number }[]> {
-    const { resourceMetrics } = await this.collect();
-    const out: { attributes: Attributes; value: number }[] = [];
-    for (const scope of resourceMetrics.scopeMetrics) {
-      for (const metric of scope.metrics) {
-        if (metric.descriptor.name !== metricName) continue;
-        for (const point of metric.dataPoints) {
-          if (typeof point.value === 'number') out.push({ attributes: point.attributes, value: point.value });
-        }
-      }
-    }
-    return out;
-  }
-}
