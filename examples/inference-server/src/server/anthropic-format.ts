@@ -12,6 +12,7 @@ import {
   parseJsonObject,
   readModel,
   readPositiveInteger,
+  prefixKeyOf,
   type Dialect,
   type FinishKind,
   type GenerationRequest,
@@ -73,7 +74,7 @@ export function parseMessagesRequest(raw: string, knownModels: ReadonlySet<strin
     includeUsage: true,
     maxTokens,
     promptText,
-    prefixKey: system.text || promptText.slice(0, 64),
+    prefixKey: prefixKeyOf(system.text, promptText),
     // Scripted: a thinking block of budget_tokens tokens (the real API's minimum of 1024 is not enforced), at most max_tokens − 1.
     reasoningTokens: Math.max(0, Math.min(Math.floor(budget), maxTokens - 1)),
     cacheablePrefix: system.cached,

@@ -29,6 +29,11 @@ export interface GenerationUsage {
 
 export type FinishKind = 'stop' | 'length';
 
+/** The engine's prefix-cache key: the system prompt (or instructions) when there is one, else the prompt's first 64 characters. */
+export function prefixKeyOf(system: string | undefined, promptText: string): string {
+  return system || promptText.slice(0, 64);
+}
+
 export interface ResponseIds {
   id: string;
   created: number;

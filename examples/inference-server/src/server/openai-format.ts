@@ -8,6 +8,7 @@ import {
   readModel,
   readPositiveInteger,
   reasoningForEffort,
+  prefixKeyOf,
   type Dialect,
   type FinishKind,
   type GenerationRequest,
@@ -21,7 +22,7 @@ export type Endpoint = 'chat' | 'completions';
 
 export { RequestError };
 
-function chatPrompt(body: Record<string, unknown>): { text: string; prefix: string; system: string | undefined } {
+function chatPrompt(body: Record<string, unknown>): { text: string; system: string | undefined } {
   const messages = body['messages'];
   if (!Array.isArray(messages) || messages.length === 0) {
     throw new RequestError(400, 'messages must be a non-empty array', 'invalid_value', 'messages');
@@ -36,7 +37,7 @@ function chatPrompt(body: Record<string, unknown>): { text: string; prefix: stri
   }
   const first = messages[0] as Record<string, unknown>;
   const system = first['role'] === 'system' || first['role'] === 'developer' ? contentText(first['content']) || undefined : undefined;
-  return { text: parts.join('\n'), prefix: system ?? parts.join('\n').slice(0, 64), system };
+  return { text: parts.join('\n'), system };
 }
 
 export function parseRequest(endpoint: Endpoint, raw: string, knownModels: ReadonlySet<string>): GenerationRequest {
@@ -44,18 +45,15 @@ export function parseRequest(endpoint: Endpoint, raw: string, knownModels: Reado
   const model = readModel(body, knownModels);
   const maxTokens = readPositiveInteger(body, ['max_completion_tokens', 'max_tokens']);
   let promptText: string;
-  let prefixKey: string;
   let system: string | undefined;
   if (endpoint === 'chat') {
     const prompt = chatPrompt(body);
     promptText = prompt.text;
-    prefixKey = prompt.prefix;
     system = prompt.system;
   } else {
     const prompt = body['prompt'];
     if (typeof prompt !== 'string') throw new RequestError(400, 'prompt must be a string', 'invalid_value', 'prompt');
     promptText = prompt;
-    prefixKey = prompt.slice(0, 64);
   }
   const streamOptions = body['stream_options'];
   return {
@@ -64,7 +62,7 @@ export function parseRequest(endpoint: Endpoint, raw: string, knownModels: Reado
     includeUsage: isRecord(streamOptions) && streamOptions['include_usage'] === true,
     maxTokens,
     promptText,
-    prefixKey,
+    prefixKey: prefixKeyOf(system, promptText),
     reasoningTokens: endpoint === 'chat' ? reasoningForEffort(body['reasoning_effort']) : 0,
     // OpenAI caches prompt prefixes automatically: reads are reported, writes are not.
     cacheablePrefix: system,
