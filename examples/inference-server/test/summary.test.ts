@@ -79,6 +79,15 @@ function alphaClients(): Map<string, ClientStats> {
   return new Map([['alpha', alpha]]);
 }
 
+/** The cells of `model`'s line of a rendered summary (columns are two spaces or more apart). */
+function cellsOf(table: string, model: string): string[] {
+  return table
+    .split('\n')
+    .find((line) => line.startsWith(`${model} `))!
+    .split(/ {2,}/)
+    .map((cell) => cell.trim());
+}
+
 describe('the demo summary (summarize, renderSummary) from a scripted scrape', () => {
   const rows = summarize(SCRAPE, alphaClients(), 10);
 
@@ -143,12 +152,7 @@ describe('the demo summary (summarize, renderSummary) from a scripted scrape', (
 
   it('renders those numbers in the table', () => {
     const table = renderSummary(rows, 5);
-    const cells = (model: string) =>
-      table
-        .split('\n')
-        .find((line) => line.startsWith(`${model} `))!
-        .split(/ {2,}/)
-        .map((cell) => cell.trim());
+    const cells = (model: string) => cellsOf(table, model);
     expect(cells('alpha')).toEqual([
       'alpha',
       's:8 e:1 t:0 c:1',
@@ -164,5 +168,24 @@ describe('the demo summary (summarize, renderSummary) from a scripted scrape', (
     ]);
     expect(cells('beta')).toEqual(['beta', 's:3 e:0 t:2 c:0', '800ms / 800ms | - / -', '- / - | - / -', '- / - | - / -', '5', '-', '-', '33% | -', '4', '$42.50']);
     expect(table).toContain('negative max_tokens): 5,');
+  });
+});
+
+describe('the goodput the demo prints', () => {
+  it('is 100% only when every judged request met its targets, and 0% only when none did', () => {
+    const judged = (model: string, met: number, missed: number) => [
+      `ryot_inference_requests_total{model="${model}",status="success"} ${met + missed}`,
+      `ryot_goodput_requests_total{model="${model}",slo="all",met="true"} ${met}`,
+      `ryot_goodput_requests_total{model="${model}",slo="all",met="false"} ${missed}`,
+    ];
+    const scrape = [...judged('a-all', 200, 0), ...judged('b-one-miss', 199, 1), ...judged('c-one-met', 1, 299), ...judged('d-none', 0, 5), ...judged('e-half', 1, 1)].join('\n');
+    const table = renderSummary(summarize(`${scrape}\n`, new Map(), 1), 0);
+    const goodput = (model: string) => cellsOf(table, model)[8];
+    expect(goodput('a-all')).toBe('100% | -');
+    // 199/200 = 99.5 % would round to 100%, hiding the miss; 1/300 = 0.33 % would round to 0%.
+    expect(goodput('b-one-miss')).toBe('99% | -');
+    expect(goodput('c-one-met')).toBe('<1% | -');
+    expect(goodput('d-none')).toBe('0% | -');
+    expect(goodput('e-half')).toBe('50% | -');
   });
 });
