@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+import { parseExposition } from '@ryot/metrics/testing';
 import { describe, expect, it } from 'vitest';
 import { expectOneLineUsageError, runTsEntry } from '../../../test/helpers/run-entry.js';
 
@@ -11,6 +12,58 @@ const demoArgs = ['--import', 'tsx', 'src/demo/main.ts', '--duration', '3', '--c
 const runEntry = (file: string, args: string[], env: Record<string, string> = {}) => runTsEntry(packageDir, file, args, env);
 
 const DURATION = String.raw`(?:\d+µs|\d+(?:\.\d+)?ms|\d+\.\d+s|-)`;
+
+/**
+ * Runs the short demo with --keep-running until it prints "Still serving" (its summary is out and its server still
+ * answers), hands its output and server URL to `use`, and kills it afterwards whatever happened; `stop` sends SIGINT
+ * and resolves with the exit code.
+ */
+async function withKeepRunningDemo(use: (demo: { stdout: string; serverUrl: string; stop(): Promise<number | null> }) => Promise<void>): Promise<void> {
+  const child = spawn(process.execPath, [...demoArgs, '--keep-running'], { cwd: packageDir, env: { ...process.env, OTEL_METRICS_EXPORTER: 'none' } });
+  let stdout = '';
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  try {
+    const deadline = Date.now() + 60_000;
+    while (!stdout.includes('Still serving')) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the demo did not reach "Still serving":\n${stdout}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const serverUrl = /on (http:\/\/127\.0\.0\.1:\d+) serving/.exec(stdout)![1]!;
+    await use({ stdout, serverUrl, stop: () => (child.kill('SIGINT'), exit) });
+  } finally {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+/**
+ * A printed whole percentage of met/judged: within half a percent of it, except that it is 100% only when every
+ * judged request met, 0% only when none did (99% and <1% stand for the values that would round to them).
+ */
+function expectPercentOf(cell: string, met: number, judged: number, what: string): void {
+  const ratio = met / judged;
+  const shown = `${what}: ${cell} for ${met}/${judged}`;
+  if (met === judged) return void expect(cell, shown).toBe('100%');
+  if (met === 0) return void expect(cell, shown).toBe('0%');
+  if (cell === '<1%') return void expect(ratio, shown).toBeLessThan(0.005);
+  const printed = Number(/^(\d+)%$/.exec(cell)?.[1]);
+  expect(printed, shown).toBeGreaterThan(0);
+  expect(printed, shown).toBeLessThan(100);
+  if (printed === 99 && ratio >= 0.995) return;
+  expect(Math.abs(printed - ratio * 100), shown).toBeLessThanOrEqual(0.5 + 1e-9);
+}
+
+/**
+ * A printed dollar amount of `usd`, to the rounding of its form: three significant digits below $10, cents below
+ * $1 000, whole dollars above ($12k: thousands).
+ */
+function expectUsdOf(cell: string, usd: number, what: string): void {
+  const match = /^\$([\d.]+)(k?)$/.exec(cell);
+  expect(match, `${what}: ${cell}`).not.toBeNull();
+  const printed = Number(match![1]) * (match![2] ? 1000 : 1);
+  const halfUnit = usd < 10 ? 0.5 * 10 ** (Math.floor(Math.log10(usd)) - 2) : usd < 1000 ? 0.005 : usd < 100_000 ? 0.5 : 500;
+  expect(Math.abs(printed - usd), `${what}: ${cell} for $${usd}`).toBeLessThanOrEqual(halfUnit * (1 + 1e-9));
+}
 
 describe('pnpm demo (short run)', () => {
   it('serves load, then prints a per-model summary from the scraped histograms, a legend, and how to scrape it', async () => {
@@ -25,7 +78,7 @@ describe('pnpm demo (short run)', () => {
       expect(row).toMatch(new RegExp(String.raw`s:\d+ e:\d+ t:\d+ c:\d+ +(?!-)${DURATION} / ${DURATION} \| ${DURATION} / ${DURATION}`));
       // Goodput from the server's counters (a percentage: every model has targets) and the clients' view, the
       // preemptions, and the spend from the price table (every model has prices and served requests).
-      expect(row).toMatch(/ \d+% \| (\d+%|-) +\d+ +\$[\d.]+ *$/);
+      expect(row).toMatch(/ <?\d+% \| (<?\d+%|-) +\d+ +\$[\d.]+ *$/);
       expect(Number(/\$([\d.]+) *$/.exec(row)![1])).toBeGreaterThan(0);
     }
     // Durations never spell a whole second in milliseconds.
@@ -43,30 +96,45 @@ describe('pnpm demo (short run)', () => {
   }, 90_000);
 
   it('with --keep-running serves the web view of its own /metrics, prints its URL beside the pnpm top hint, and stops on SIGINT', async () => {
-    const child = spawn(process.execPath, [...demoArgs, '--keep-running'], { cwd: packageDir, env: { ...process.env, OTEL_METRICS_EXPORTER: 'none' } });
-    let stdout = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    try {
-      const deadline = Date.now() + 60_000;
-      while (!stdout.includes('Still serving')) {
-        if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the demo did not reach "Still serving":\n${stdout}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+    await withKeepRunningDemo(async ({ stdout, serverUrl, stop }) => {
       const web = /In a browser: +(http:\/\/127\.0\.0\.1:\d+\/) /.exec(stdout)?.[1];
       expect(web, stdout).toBeDefined();
       // The same URL is printed at the start, so the load can be watched live.
       expect(stdout).toContain(`live charts in a browser: ${web}`);
-      const server = /on (http:\/\/127\.0\.0\.1:\d+) serving/.exec(stdout)![1];
       const state = (await (await fetch(`${web}api/state?since=0`)).json()) as { target: string; status: { state: string }; points: { models: { model: string }[] }[] };
-      expect(state.target).toBe(`${server}/metrics`);
+      expect(state.target).toBe(`${serverUrl}/metrics`);
       expect(state.status.state).toBe('ok');
       expect(state.points.at(-1)!.models.map((m) => m.model)).toEqual(expect.arrayContaining(['llama-3.1-8b-instruct', 'mistral-7b-instruct', 'qwen2.5-32b-instruct']));
-      child.kill('SIGINT');
-      expect(await exit).toBe(0);
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+      expect(await stop()).toBe(0);
+    });
+  }, 90_000);
+
+  it("prints per model the requests by status, goodput, preemptions and spend of the server's /metrics once the load is over", async () => {
+    await withKeepRunningDemo(async ({ stdout, serverUrl }) => {
+      // The load is over and the summary printed: nothing the server counts changes any more.
+      const exposition = parseExposition(await (await fetch(`${serverUrl}/metrics`)).text());
+      const total = (name: string, labels: Record<string, string>) =>
+        exposition.get(name).reduce((sum, sample) => (Object.entries(labels).every(([k, v]) => sample.labels[k] === v) ? sum + sample.value : sum), 0);
+      expect(total('ryot_inference_requests_in_flight', {})).toBe(0);
+      const lines = stdout.split('\n');
+      const header = lines.find((line) => line.startsWith('model '))!.split(/ {2,}/);
+      const column = (title: string) => header.indexOf(title);
+      const rows = lines.filter((line) => /^(llama|mistral|qwen)/.test(line)).map((line) => line.trim().split(/ {2,}/));
+      expect(rows.map((cells) => cells[0])).toEqual(['llama-3.1-8b-instruct', 'mistral-7b-instruct', 'qwen2.5-32b-instruct']);
+      for (const cells of rows) {
+        const model = cells[0]!;
+        const byStatus = ['success', 'error', 'timeout', 'cancelled'].map((status) => `${status[0]}:${total('ryot_inference_requests_total', { model, status })}`);
+        expect(cells[column('requests s/e/t/c')], model).toBe(byStatus.join(' '));
+        const met = total('ryot_goodput_requests_total', { model, slo: 'all', met: 'true' });
+        const missed = total('ryot_goodput_requests_total', { model, slo: 'all', met: 'false' });
+        expect(met + missed, `${model}: every model has targets, and served requests`).toBeGreaterThan(0);
+        expectPercentOf(cells[column('goodput server | client')]!.split(' | ')[0]!, met, met + missed, model);
+        expect(cells[column('preempt')], model).toBe(String(total('ryot_preemptions_total', { model })));
+        const spend = total('ryot_cost_usd_total', { model });
+        expect(spend, model).toBeGreaterThan(0);
+        expectUsdOf(cells[column('spend')]!, spend, model);
+      }
+    });
   }, 90_000);
 
   it('--help prints the options and exits 0', async () => {

@@ -13,6 +13,7 @@ import { EXAMPLE_RYOT_OPTIONS, EXAMPLE_SLO } from '../ryot-options.js';
 import { createInferenceServer, type InferenceServer } from '../server/server.js';
 import { DEMO_TENANTS, runLoad } from './load.js';
 import { startProgress } from './progress.js';
+import { scrapeWhenSettled } from './settled-scrape.js';
 import { renderSummary, renderTenants, summarize, tenantSpend } from './summary.js';
 
 const PROGRAM = 'pnpm demo';
@@ -107,7 +108,7 @@ const clients = await runLoad({
 const elapsedSeconds = (performance.now() - startedAt) / 1000;
 stopProgress();
 
-const metricsText = await (await fetch(`${server.url}/metrics`)).text();
+const metricsText = await scrapeWhenSettled(`${server.url}/metrics`);
 const invalid = clients.get('invalid');
 console.log('');
 console.log(renderSummary(summarize(metricsText, clients, elapsedSeconds), invalid ? [...invalid.outcomes.values()].reduce((a, b) => a + b, 0) : 0));

@@ -82,7 +82,14 @@ export function tenantSpend(metricsText: string, names: ReadonlyMap<string, stri
     .sort((a, b) => b.spendUsd - a.spendUsd);
 }
 
-const percent = (value: number) => (Number.isNaN(value) ? '-' : `${(value * 100).toFixed(0)}%`);
+/** A whole percentage that never rounds a miss away: 99.6 % is 99%, not 100%, and 0.4 % is <1%, not 0%. */
+function percent(value: number): string {
+  if (Number.isNaN(value)) return '-';
+  const whole = Math.round(value * 100);
+  if (whole === 100 && value < 1) return '99%';
+  if (whole === 0 && value > 0) return '<1%';
+  return `${whole}%`;
+}
 
 export function renderTenants(rows: TenantSpend[]): string {
   const lines = rows.map((row) => `  ${(row.name ? `${row.name} (${row.tenant})` : row.tenant).padEnd(36)} ${String(row.requests).padStart(6)} requests  ${formatUsd(row.spendUsd).padStart(10)}`);
