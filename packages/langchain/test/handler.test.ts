@@ -89,6 +89,21 @@ describe('ChatOpenAI against the example server', () => {
     expect(value(all, 'ryot_reasoning_tokens', model)).toBe(8);
     expect(value(all, 'ryot_cache_read_tokens', model)).toBe(10);
   });
+  test('.stream() with reasoning_content deltas: each is an output chunk (TTFT to the first), then the text', async () => {
+    const h = clientHarness();
+    const chat = chatOpenAI(undefined, { modelKwargs: { reasoning_effort: 'medium' } });
+    const kinds: string[] = [];
+    for await (const chunk of await chat.stream(uniquePrompt(PROMPT_TOKENS), { callbacks: [handler(h)] })) {
+      if (chunk.additional_kwargs['reasoning_content']) kinds.push('reasoning');
+      else if (chunk.content) kinds.push('text');
+    }
+    // 'medium' scripts 4 reasoning tokens out of the 6.
+    expect(kinds).toEqual(['reasoning', 'reasoning', 'reasoning', 'reasoning', 'text', 'text']);
+    await sleep(10);
+    expect(h.summaries).toHaveLength(1);
+    expect(h.summaries[0]).toMatchObject({ outcome: 'completed', contentChunks: OUTPUT_TOKENS, gaps: OUTPUT_TOKENS - 1, reasoningTokens: 4, completionTokens: OUTPUT_TOKENS });
+    expectWithin(h.summaries[0]!.timeToFirstChunk, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);
+  });
 });
 
 describe('a text-completion LLM (OpenAI from @langchain/openai): handleLLMStart', () => {
@@ -154,7 +169,7 @@ describe('tool-call input is output', () => {
 });
 
 describe('ChatAnthropic against /v1/messages', () => {
-  test('.stream(): TTFT, gaps, usage with cache write and read from usage_metadata, provider anthropic', async () => {
+  test('.stream(): TTFT, gaps, usage with cache write and read from usage_metadata, stop_reason and model, provider anthropic', async () => {
     const h = clientHarness();
     const chat = new ChatAnthropic({ model: 'm1', apiKey: 'test-key', anthropicApiUrl: server().url, maxRetries: 0, maxTokens: OUTPUT_TOKENS });
     const system = uniquePrompt(10);
@@ -170,10 +185,26 @@ describe('ChatAnthropic against /v1/messages', () => {
     // Usage is what LangChain reports: its streamed usage_metadata adds message_start's output_tokens (1) to
     // message_delta's final count (6), so output is 7 where the API said 6 (the handler reports what it is given).
     const langchainOutput = OUTPUT_TOKENS + 1;
-    expect(h.summaries.map((s) => [s.providerName, s.outcome, s.contentChunks, s.gaps, s.promptTokens, s.cacheWriteTokens, s.cacheReadTokens, s.completionTokens])).toEqual([
-      ['anthropic', 'completed', OUTPUT_TOKENS, OUTPUT_TOKENS - 1, 31, 10, 0, langchainOutput],
-      ['anthropic', 'completed', OUTPUT_TOKENS, OUTPUT_TOKENS - 1, 31, 0, 10, langchainOutput],
+    expect(h.summaries.map((s) => [s.providerName, s.outcome, s.contentChunks, s.gaps, s.promptTokens, s.cacheWriteTokens, s.cacheReadTokens, s.completionTokens, s.finishReason, s.responseModel])).toEqual([
+      ['anthropic', 'completed', OUTPUT_TOKENS, OUTPUT_TOKENS - 1, 31, 10, 0, langchainOutput, 'max_tokens', 'm1'],
+      ['anthropic', 'completed', OUTPUT_TOKENS, OUTPUT_TOKENS - 1, 31, 0, 10, langchainOutput, 'max_tokens', 'm1'],
     ]);
+  });
+
+  test('.stream() with thinking: non-empty thinking deltas are output chunks (TTFT to the first), signature and empty blocks are not', async () => {
+    const h = clientHarness();
+    const chat = new ChatAnthropic({ model: 'm1', apiKey: 'test-key', anthropicApiUrl: server().url, maxRetries: 0, maxTokens: OUTPUT_TOKENS, thinking: { type: 'enabled', budget_tokens: 2 } });
+    const blocks: string[] = [];
+    for await (const chunk of await chat.stream(uniquePrompt(PROMPT_TOKENS), { callbacks: [handler(h)] })) {
+      for (const block of Array.isArray(chunk.content) ? (chunk.content as Array<{ type: string; thinking?: string; text?: string }>) : []) if (block.thinking || block.text) blocks.push(block.type);
+    }
+    // The engine's first two tokens are thinking, then a signature, then four text tokens.
+    expect(blocks).toEqual(['thinking', 'thinking', 'text', 'text', 'text', 'text']);
+    await sleep(10);
+    expect(h.summaries).toHaveLength(1);
+    expect(h.summaries[0]).toMatchObject({ outcome: 'completed', contentChunks: OUTPUT_TOKENS, gaps: OUTPUT_TOKENS - 1, finishReason: 'max_tokens', responseModel: 'm1' });
+    expectWithin(h.summaries[0]!.timeToFirstChunk, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);
+    expectGaps(histogram(await h.metrics(), 'ryot_inference_inter_token_latency_seconds', model), OUTPUT_TOKENS - 1);
   });
 });
 

@@ -108,6 +108,31 @@ describe('streaming chat completions against the example server', () => {
     expect(all.some((m) => m.descriptor.name.startsWith('gen_ai.server.'))).toBe(false);
   });
 
+  test('chat usage details: cached_tokens is cache read (no cache write), reasoning_tokens is reasoning; reasoning_content deltas are output chunks', async () => {
+    const { h, client } = setup({ includeUsage: true, genAiUsageCounters: true });
+    // The example server caches the 10-token system prompt on the first call and scripts 4 reasoning tokens for 'medium'.
+    const request = { model: 'm1', reasoning_effort: 'medium' as const, messages: [{ role: 'system' as const, content: uniquePrompt(10) }, { role: 'user' as const, content: uniquePrompt(PROMPT_TOKENS) }] };
+    await client.chat.completions.create(request);
+    const stream = await client.chat.completions.create({ ...request, stream: true });
+    const kinds: string[] = [];
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta as { content?: string | null; reasoning_content?: string } | undefined;
+      if (delta?.reasoning_content) kinds.push('reasoning');
+      else if (delta?.content) kinds.push('text');
+    }
+    expect(kinds).toEqual(['reasoning', 'reasoning', 'reasoning', 'reasoning', 'text', 'text']);
+    // The system and user prompts joined by a newline: 10 + 1 + 20 = 31 prompt tokens, cached ones included.
+    expect(h.summaries.map((s) => [s.streaming, s.contentChunks, s.promptTokens, s.cacheReadTokens, s.cacheWriteTokens, s.reasoningTokens, s.completionTokens])).toEqual([
+      [false, 0, 31, undefined, undefined, 4, OUTPUT_TOKENS],
+      [true, OUTPUT_TOKENS, 31, 10, undefined, 4, OUTPUT_TOKENS],
+    ]);
+    const all = await h.metrics();
+    expect(value(all, 'ryot_cache_read_tokens', model)).toBe(10);
+    expect(value(all, 'ryot_cache_write_tokens', model)).toBeUndefined();
+    expect(value(all, 'ryot_reasoning_tokens', model)).toBe(8);
+    expect(value(all, 'ryot_tokens_generated', model)).toBe(2 * OUTPUT_TOKENS);
+  });
+
   test('without includeUsage the request is sent as written: tokens are counted from chunks, no token.usage', async () => {
     const { h, client } = setup();
     const stream = await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], stream: true });
