@@ -129,6 +129,16 @@ describe('other calls and providers', () => {
     expect(value(all, 'ryot_cache_read_tokens', model)).toBe(10);
   });
 
+  test('no patching: the provider model the middleware wraps, called without the wrapper, is not measured', async () => {
+    const h = clientHarness();
+    const base = createOpenAICompatible({ name: 'ryot-example', baseURL: `${server().url}/v1`, apiKey: 'test-key' }).chatModel('m1');
+    const wrapped = wrapLanguageModel({ model: base, middleware: ryotMiddleware({ ryot: h.api, onRequestEnd: h.onRequestEnd }) });
+    await generateText({ model: wrapped, prompt: uniquePrompt(8), maxOutputTokens: 1, maxRetries: 0 });
+    expect(h.summaries).toHaveLength(1);
+    await generateText({ model: base, prompt: uniquePrompt(8), maxOutputTokens: 1, maxRetries: 0 });
+    expect(h.summaries).toHaveLength(1);
+  });
+
   test('the scope version equals package.json', () => {
     expect(AI_SDK_SCOPE).toEqual({ name: packageJson.name, version: packageJson.version });
   });

@@ -161,6 +161,14 @@ describe("the SDK's own objects and helpers keep working", () => {
     expect(h.summaries).toHaveLength(1);
   });
 
+  test('only the instrumented instance is hooked: another client of the same class is not measured', async () => {
+    const { h, client } = setup();
+    await anthropicClient(server().url).messages.create({ model: 'm1', max_tokens: 1, messages: [{ role: 'user', content: uniquePrompt(8) }] });
+    expect(h.summaries).toHaveLength(0);
+    await client.messages.create({ model: 'm1', max_tokens: 1, messages: [{ role: 'user', content: uniquePrompt(8) }] });
+    expect(h.summaries).toHaveLength(1);
+  });
+
   test('the scope version equals package.json', () => {
     expect(ANTHROPIC_SCOPE).toEqual({ name: packageJson.name, version: packageJson.version });
   });

@@ -258,6 +258,40 @@ describe('outcomes', () => {
     expect(callbacks[0]!.openRuns).toBe(0);
   });
 
+  test('no patching: a run of the same model without the handler in its callbacks is not measured', async () => {
+    const h = clientHarness();
+    const chat = chatOpenAI(undefined, { maxTokens: 1 });
+    await chat.invoke(uniquePrompt(8), { callbacks: [handler(h)] });
+    await chat.invoke(uniquePrompt(8));
+    await sleep(10);
+    expect(h.summaries).toHaveLength(1);
+  });
+
+  test('retries are not visible: LangChain retries inside one run, so a 503 then a success is one completed run, retries 0', async () => {
+    const tiny = await tinyServer((_req, res, index) => {
+      if (index === 0) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'busy' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 0, model: 'tiny', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
+    });
+    try {
+      const h = clientHarness();
+      const answer = await chatOpenAI(tiny.url, { maxRetries: 1 }).invoke('hi', { callbacks: [handler(h)] });
+      expect(answer.content).toBe('ok');
+      // Two first attempts as far as the OpenAI SDK knows: LangChain's own caller made the retry.
+      expect(tiny.requests.map((r) => r.headers['x-stainless-retry-count'])).toEqual(['0', '0']);
+      await sleep(10);
+      expect(h.summaries).toHaveLength(1);
+      expect(h.summaries[0]).toMatchObject({ outcome: 'completed', retries: 0 });
+      expect(total(await h.metrics(), 'ryot_inference_retries')).toBe(0);
+    } finally {
+      await tiny.close();
+    }
+  });
+
   test('the scope version equals package.json', () => {
     expect(LANGCHAIN_SCOPE).toEqual({ name: packageJson.name, version: packageJson.version });
   });

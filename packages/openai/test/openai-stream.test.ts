@@ -266,6 +266,15 @@ describe('instrumentation lifecycle', () => {
     expect(value(all, 'ryot_inference_requests', { ...model, status: 'success' })).toBe(2);
   });
 
+  test('only the instrumented instance is hooked: another client of the same class is not measured', async () => {
+    const { h, client } = setup();
+    const other = openaiClient(baseURL());
+    await other.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], max_tokens: 1 });
+    expect(h.summaries).toHaveLength(0);
+    await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], max_tokens: 1 });
+    expect(h.summaries).toHaveLength(1);
+  });
+
   test('TTFT starts at the call: slow response headers are part of it', async () => {
     // The headers arrive 150 ms after the request, the first content chunk right after them.
     const tiny = await tinyServer((_req, res) => {
