@@ -125,6 +125,7 @@ describe("the SDK's own objects and helpers keep working", () => {
       .create({ model: 'm1', max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: uniquePrompt(8) }], stream: true })
       .withResponse();
     expect(response.status).toBe(200);
+    expect(stream.constructor.name).toBe('Stream');
     expect(stream.controller).toBeInstanceOf(AbortController);
     const [left, right] = stream.tee();
     const read = async (branch: typeof left) => {
