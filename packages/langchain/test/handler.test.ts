@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ChatOpenAI, OpenAI } from '@langchain/openai';
+import { AzureChatOpenAI, ChatOpenAI, OpenAI } from '@langchain/openai';
 import { ChatAnthropic } from '@langchain/anthropic';
 import { RyotCallbackHandler, type RyotCallbackHandlerOptions } from '../src/index.js';
 import { LANGCHAIN_SCOPE } from '../src/version.js';
@@ -11,9 +11,11 @@ import {
   chatToolCallEvents,
   clientHarness,
   expectedTtftS,
+  expectGenAiClientScope,
   expectGaps,
   expectWithin,
   histogram,
+  points,
   sleep,
   tinyServer,
   total,
@@ -57,7 +59,7 @@ describe('ChatOpenAI against the example server', () => {
     // LangChain hands over the response model only at the end, after the chunk metrics: no gen_ai.response.model.
     const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai', 'gen_ai.request.model': 'm1' };
     expect(histogram(all, 'gen_ai.client.operation.time_per_output_chunk', attributes)?.count).toBe(OUTPUT_TOKENS - 1);
-    expect((await h.scopes())['gen_ai.client.operation.duration']).toBe(`@ryot/langchain@${packageJson.version}`);
+    await expectGenAiClientScope(h, `@ryot/langchain@${packageJson.version}`);
   });
 
   test('without usage in the stream (streamUsage: false): output tokens are the tokens counted, no prompt tokens', async () => {
@@ -256,6 +258,25 @@ describe('outcomes', () => {
     await sleep(10);
     expect(h.summaries.map((s) => s.outcome)).toEqual(['aborted', 'completed']);
     expect(callbacks[0]!.openRuns).toBe(0);
+  });
+
+  test("gen_ai.provider.name maps LangChain's ls_provider to the semconv value (AzureChatOpenAI: azure → azure.ai.openai)", async () => {
+    const tiny = await tinyServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 0, model: 'tiny', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
+    });
+    try {
+      const h = clientHarness();
+      const chat = new AzureChatOpenAI({ model: 'm1', azureOpenAIApiKey: 'test-key', azureOpenAIEndpoint: tiny.url.replace(/\/v1$/, ''), azureOpenAIApiDeploymentName: 'm1', azureOpenAIApiVersion: '2024-10-21', maxRetries: 0 });
+      expect((await chat.invoke('hi', { callbacks: [handler(h)] })).content).toBe('ok');
+      expect(tiny.requests.map((r) => r.url?.split('?')[0])).toEqual(['/openai/deployments/m1/chat/completions']);
+      await sleep(10);
+      expect(h.summaries.map((s) => s.providerName)).toEqual(['azure.ai.openai']);
+      const [duration] = points(await h.metrics(), 'gen_ai.client.operation.duration');
+      expect(duration?.attributes['gen_ai.provider.name']).toBe('azure.ai.openai');
+    } finally {
+      await tiny.close();
+    }
   });
 
   test('no patching: a run of the same model without the handler in its callbacks is not measured', async () => {
