@@ -209,6 +209,15 @@ export function chatChunkEvent(delta: Record<string, unknown>, finishReason: str
   return `data: ${JSON.stringify({ id: 'c1', object: 'chat.completion.chunk', created: 0, model: 'tiny', choices: [{ index: 0, delta, finish_reason: finishReason }], ...extra })}\n\n`;
 }
 
+/** The four gen_ai.client.* histograms of the OTel GenAI conventions. */
+export const GEN_AI_CLIENT_HISTOGRAMS = ['gen_ai.client.operation.duration', 'gen_ai.client.token.usage', 'gen_ai.client.operation.time_to_first_chunk', 'gen_ai.client.operation.time_per_output_chunk'];
+
+/** Each of the four gen_ai.client.* histograms was collected under the integration's own scope (`name@version`). */
+export async function expectGenAiClientScope(h: ClientHarness, scope: string): Promise<void> {
+  const scopes = await h.scopes();
+  for (const name of GEN_AI_CLIENT_HISTOGRAMS) expect(scopes[name], name).toBe(scope);
+}
+
 /** Fails each test of the calling file that let a promise rejection go unhandled (checked 50 ms after it). */
 export function expectNoUnhandledRejections(): void {
   const unhandled: unknown[] = [];

@@ -14,6 +14,7 @@ import {
   chatToolCallEvents,
   clientHarness,
   expectedTtftS,
+  expectGenAiClientScope,
   expectGaps,
   expectRecordedOnce,
   expectWithin,
@@ -62,7 +63,7 @@ describe('streamText through the OpenAI-compatible provider', () => {
     expect(histogram(all, 'gen_ai.client.operation.time_to_first_chunk', attributes)?.count).toBe(1);
     expect(histogram(all, 'gen_ai.client.operation.time_per_output_chunk', attributes)?.count).toBe(OUTPUT_TOKENS - 1);
     expect(histogram(all, 'gen_ai.client.token.usage', { ...attributes, 'gen_ai.token.type': 'output' })?.sum).toBe(OUTPUT_TOKENS);
-    expect((await h.scopes())['gen_ai.client.operation.duration']).toBe(`@ryot/ai-sdk@${packageJson.version}`);
+    await expectGenAiClientScope(h, `@ryot/ai-sdk@${packageJson.version}`);
   });
 
   test('reasoning deltas are output chunks; cached and reasoning tokens are counted by category', async () => {
@@ -127,6 +128,26 @@ describe('other calls and providers', () => {
     const all = await h.metrics();
     expect(value(all, 'ryot_cache_write_tokens', model)).toBe(10);
     expect(value(all, 'ryot_cache_read_tokens', model)).toBe(10);
+  });
+
+  test("gen_ai.provider.name maps the AI SDK's provider id to the semconv value (a provider named mistral → mistral_ai)", async () => {
+    const h = clientHarness();
+    const provider = createOpenAICompatible({ name: 'mistral', baseURL: `${server().url}/v1`, apiKey: 'test-key' });
+    const wrapped = wrapLanguageModel({ model: provider.chatModel('m1'), middleware: ryotMiddleware({ ryot: h.api, meterProvider: h.provider, genAiSemconv: true, onRequestEnd: h.onRequestEnd }) });
+    await generateText({ model: wrapped, prompt: uniquePrompt(8), maxOutputTokens: 1, maxRetries: 0 });
+    expect(h.summaries.map((s) => s.providerName)).toEqual(['mistral_ai']);
+    const [duration] = points(await h.metrics(), 'gen_ai.client.operation.duration');
+    expect(duration?.attributes['gen_ai.provider.name']).toBe('mistral_ai');
+  });
+
+  test('no patching: the provider model the middleware wraps, called without the wrapper, is not measured', async () => {
+    const h = clientHarness();
+    const base = createOpenAICompatible({ name: 'ryot-example', baseURL: `${server().url}/v1`, apiKey: 'test-key' }).chatModel('m1');
+    const wrapped = wrapLanguageModel({ model: base, middleware: ryotMiddleware({ ryot: h.api, onRequestEnd: h.onRequestEnd }) });
+    await generateText({ model: wrapped, prompt: uniquePrompt(8), maxOutputTokens: 1, maxRetries: 0 });
+    expect(h.summaries).toHaveLength(1);
+    await generateText({ model: base, prompt: uniquePrompt(8), maxOutputTokens: 1, maxRetries: 0 });
+    expect(h.summaries).toHaveLength(1);
   });
 
   test('the scope version equals package.json', () => {

@@ -3,7 +3,7 @@ import Anthropic from '@anthropic-ai/sdk';
 import { instrumentAnthropic, type InstrumentAnthropicOptions } from '../src/index.js';
 import { ANTHROPIC_SCOPE } from '../src/version.js';
 import packageJson from '../package.json' with { type: 'json' };
-import { STEP_MS, TTFT_EARLY_MS, TTFT_LATE_MS, GAP_LATE_MS, clientHarness, expectedTtftS, expectGaps, expectWithin, histogram, total, uniquePrompt, useInferenceServer, value, type ClientHarness } from '../../../test/helpers/clients.js';
+import { STEP_MS, TTFT_EARLY_MS, TTFT_LATE_MS, GAP_LATE_MS, clientHarness, expectedTtftS, expectGenAiClientScope, expectGaps, expectWithin, histogram, total, uniquePrompt, useInferenceServer, value, type ClientHarness } from '../../../test/helpers/clients.js';
 
 /* Engine script and tolerances (tight lower bounds, loose upper bounds) from test/helpers/clients.ts, as in @ryot/openai's tests. */
 const PROMPT_TOKENS = 20;
@@ -69,8 +69,7 @@ describe('messages.create({ stream: true }) against the example server', () => {
     expect(histogram(all, 'gen_ai.client.operation.duration', attributes())?.count).toBe(1);
     expect(histogram(all, 'gen_ai.client.token.usage', { ...attributes(), 'gen_ai.token.type': 'input' })?.sum).toBe(PROMPT_TOKENS);
     expect(histogram(all, 'gen_ai.client.token.usage', { ...attributes(), 'gen_ai.token.type': 'output' })?.sum).toBe(MAX_TOKENS);
-    const scopes = await h.scopes();
-    expect(scopes['gen_ai.client.operation.duration']).toBe(`@ryot/anthropic@${packageJson.version}`);
+    await expectGenAiClientScope(h, `@ryot/anthropic@${packageJson.version}`);
   });
 
   test('thinking deltas are output chunks; a cache_control system prompt is written, then read, and counted by category', async () => {
@@ -125,6 +124,7 @@ describe("the SDK's own objects and helpers keep working", () => {
       .create({ model: 'm1', max_tokens: MAX_TOKENS, messages: [{ role: 'user', content: uniquePrompt(8) }], stream: true })
       .withResponse();
     expect(response.status).toBe(200);
+    expect(stream.constructor.name).toBe('Stream');
     expect(stream.controller).toBeInstanceOf(AbortController);
     const [left, right] = stream.tee();
     const read = async (branch: typeof left) => {
@@ -158,6 +158,14 @@ describe("the SDK's own objects and helpers keep working", () => {
     const again = instrumentAnthropic(client);
     again.uninstrument();
     await client.messages.create({ model: 'm1', max_tokens: 2, messages: [{ role: 'user', content: uniquePrompt(8) }] });
+    expect(h.summaries).toHaveLength(1);
+  });
+
+  test('only the instrumented instance is hooked: another client of the same class is not measured', async () => {
+    const { h, client } = setup();
+    await anthropicClient(server().url).messages.create({ model: 'm1', max_tokens: 1, messages: [{ role: 'user', content: uniquePrompt(8) }] });
+    expect(h.summaries).toHaveLength(0);
+    await client.messages.create({ model: 'm1', max_tokens: 1, messages: [{ role: 'user', content: uniquePrompt(8) }] });
     expect(h.summaries).toHaveLength(1);
   });
 

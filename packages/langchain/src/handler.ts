@@ -48,13 +48,26 @@ interface UsageMetadataLike {
 }
 
 interface MessageLike {
+  content?: unknown;
   usage_metadata?: UsageMetadataLike | null;
   response_metadata?: Record<string, unknown> | null;
+  additional_kwargs?: Record<string, unknown> | null;
   tool_call_chunks?: unknown;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
+}
+
+/**
+ * Whether a streamed chunk whose token text is empty still carries output: tool-call input, reasoning
+ * (`reasoning_content`, as ChatOpenAI passes it on) or a thinking/reasoning content block (ChatAnthropic).
+ */
+function carriesOutput(message: MessageLike | undefined): boolean {
+  if (message === undefined) return false;
+  if (Array.isArray(message.tool_call_chunks) && message.tool_call_chunks.length > 0) return true;
+  if (stringOf(message.additional_kwargs?.['reasoning_content']) !== undefined) return true;
+  return Array.isArray(message.content) && message.content.some((block: unknown) => isObject(block) && stringOf(block['thinking'], block['reasoning']) !== undefined);
 }
 
 function stringOf(...values: unknown[]): string | undefined {
@@ -120,10 +133,9 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
       request.output();
       return;
     }
-    // A tool-call chunk carries its arguments in the message, not in the token text.
+    // Tool-call input and reasoning arrive in the message, not in the token text.
     const chunk = fields?.chunk as { message?: MessageLike } | undefined;
-    const toolCalls = chunk?.message?.tool_call_chunks;
-    if (Array.isArray(toolCalls) && toolCalls.length > 0) request.output();
+    if (carriesOutput(chunk?.message)) request.output();
   }
 
   override handleLLMEnd(output: LLMResult, runId: string): void {
@@ -191,8 +203,10 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
     const message = generation?.message;
     const response = isObject(message?.response_metadata) ? message.response_metadata : {};
     const info = isObject(generation?.generationInfo) ? generation.generationInfo : {};
-    request.setResponseModel(stringOf(response['model_name'], response['model'], info['model_name']));
-    request.setFinishReason(stringOf(response['finish_reason'], response['stop_reason'], info['finish_reason'], info['stop_reason'], info['finishReason']));
+    // A streamed ChatAnthropic message keeps message_start's model and message_delta's stop_reason in additional_kwargs.
+    const extra = isObject(message?.additional_kwargs) ? message.additional_kwargs : {};
+    request.setResponseModel(stringOf(response['model_name'], response['model'], info['model_name'], extra['model']));
+    request.setFinishReason(stringOf(response['finish_reason'], response['stop_reason'], info['finish_reason'], info['stop_reason'], info['finishReason'], extra['stop_reason']));
     if (isObject(message?.usage_metadata)) {
       request.addUsage(usageOf(message.usage_metadata));
       return;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { ChatOpenAI, OpenAI } from '@langchain/openai';
+import { AzureChatOpenAI, ChatOpenAI, OpenAI } from '@langchain/openai';
 import { ChatAnthropic } from '@langchain/anthropic';
 import { RyotCallbackHandler, type RyotCallbackHandlerOptions } from '../src/index.js';
 import { LANGCHAIN_SCOPE } from '../src/version.js';
@@ -11,9 +11,11 @@ import {
   chatToolCallEvents,
   clientHarness,
   expectedTtftS,
+  expectGenAiClientScope,
   expectGaps,
   expectWithin,
   histogram,
+  points,
   sleep,
   tinyServer,
   total,
@@ -57,7 +59,7 @@ describe('ChatOpenAI against the example server', () => {
     // LangChain hands over the response model only at the end, after the chunk metrics: no gen_ai.response.model.
     const attributes = { 'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.system': 'openai', 'gen_ai.request.model': 'm1' };
     expect(histogram(all, 'gen_ai.client.operation.time_per_output_chunk', attributes)?.count).toBe(OUTPUT_TOKENS - 1);
-    expect((await h.scopes())['gen_ai.client.operation.duration']).toBe(`@ryot/langchain@${packageJson.version}`);
+    await expectGenAiClientScope(h, `@ryot/langchain@${packageJson.version}`);
   });
 
   test('without usage in the stream (streamUsage: false): output tokens are the tokens counted, no prompt tokens', async () => {
@@ -88,6 +90,21 @@ describe('ChatOpenAI against the example server', () => {
     const all = await h.metrics();
     expect(value(all, 'ryot_reasoning_tokens', model)).toBe(8);
     expect(value(all, 'ryot_cache_read_tokens', model)).toBe(10);
+  });
+  test('.stream() with reasoning_content deltas: each is an output chunk (TTFT to the first), then the text', async () => {
+    const h = clientHarness();
+    const chat = chatOpenAI(undefined, { modelKwargs: { reasoning_effort: 'medium' } });
+    const kinds: string[] = [];
+    for await (const chunk of await chat.stream(uniquePrompt(PROMPT_TOKENS), { callbacks: [handler(h)] })) {
+      if (chunk.additional_kwargs['reasoning_content']) kinds.push('reasoning');
+      else if (chunk.content) kinds.push('text');
+    }
+    // 'medium' scripts 4 reasoning tokens out of the 6.
+    expect(kinds).toEqual(['reasoning', 'reasoning', 'reasoning', 'reasoning', 'text', 'text']);
+    await sleep(10);
+    expect(h.summaries).toHaveLength(1);
+    expect(h.summaries[0]).toMatchObject({ outcome: 'completed', contentChunks: OUTPUT_TOKENS, gaps: OUTPUT_TOKENS - 1, reasoningTokens: 4, completionTokens: OUTPUT_TOKENS });
+    expectWithin(h.summaries[0]!.timeToFirstChunk, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);
   });
 });
 
@@ -154,7 +171,7 @@ describe('tool-call input is output', () => {
 });
 
 describe('ChatAnthropic against /v1/messages', () => {
-  test('.stream(): TTFT, gaps, usage with cache write and read from usage_metadata, provider anthropic', async () => {
+  test('.stream(): TTFT, gaps, usage with cache write and read from usage_metadata, stop_reason and model, provider anthropic', async () => {
     const h = clientHarness();
     const chat = new ChatAnthropic({ model: 'm1', apiKey: 'test-key', anthropicApiUrl: server().url, maxRetries: 0, maxTokens: OUTPUT_TOKENS });
     const system = uniquePrompt(10);
@@ -170,10 +187,26 @@ describe('ChatAnthropic against /v1/messages', () => {
     // Usage is what LangChain reports: its streamed usage_metadata adds message_start's output_tokens (1) to
     // message_delta's final count (6), so output is 7 where the API said 6 (the handler reports what it is given).
     const langchainOutput = OUTPUT_TOKENS + 1;
-    expect(h.summaries.map((s) => [s.providerName, s.outcome, s.contentChunks, s.gaps, s.promptTokens, s.cacheWriteTokens, s.cacheReadTokens, s.completionTokens])).toEqual([
-      ['anthropic', 'completed', OUTPUT_TOKENS, OUTPUT_TOKENS - 1, 31, 10, 0, langchainOutput],
-      ['anthropic', 'completed', OUTPUT_TOKENS, OUTPUT_TOKENS - 1, 31, 0, 10, langchainOutput],
+    expect(h.summaries.map((s) => [s.providerName, s.outcome, s.contentChunks, s.gaps, s.promptTokens, s.cacheWriteTokens, s.cacheReadTokens, s.completionTokens, s.finishReason, s.responseModel])).toEqual([
+      ['anthropic', 'completed', OUTPUT_TOKENS, OUTPUT_TOKENS - 1, 31, 10, 0, langchainOutput, 'max_tokens', 'm1'],
+      ['anthropic', 'completed', OUTPUT_TOKENS, OUTPUT_TOKENS - 1, 31, 0, 10, langchainOutput, 'max_tokens', 'm1'],
     ]);
+  });
+
+  test('.stream() with thinking: non-empty thinking deltas are output chunks (TTFT to the first), signature and empty blocks are not', async () => {
+    const h = clientHarness();
+    const chat = new ChatAnthropic({ model: 'm1', apiKey: 'test-key', anthropicApiUrl: server().url, maxRetries: 0, maxTokens: OUTPUT_TOKENS, thinking: { type: 'enabled', budget_tokens: 2 } });
+    const blocks: string[] = [];
+    for await (const chunk of await chat.stream(uniquePrompt(PROMPT_TOKENS), { callbacks: [handler(h)] })) {
+      for (const block of Array.isArray(chunk.content) ? (chunk.content as Array<{ type: string; thinking?: string; text?: string }>) : []) if (block.thinking || block.text) blocks.push(block.type);
+    }
+    // The engine's first two tokens are thinking, then a signature, then four text tokens.
+    expect(blocks).toEqual(['thinking', 'thinking', 'text', 'text', 'text', 'text']);
+    await sleep(10);
+    expect(h.summaries).toHaveLength(1);
+    expect(h.summaries[0]).toMatchObject({ outcome: 'completed', contentChunks: OUTPUT_TOKENS, gaps: OUTPUT_TOKENS - 1, finishReason: 'max_tokens', responseModel: 'm1' });
+    expectWithin(h.summaries[0]!.timeToFirstChunk, EXPECTED_TTFT_S, TTFT_EARLY_MS, TTFT_LATE_MS);
+    expectGaps(histogram(await h.metrics(), 'ryot_inference_inter_token_latency_seconds', model), OUTPUT_TOKENS - 1);
   });
 });
 
@@ -225,6 +258,59 @@ describe('outcomes', () => {
     await sleep(10);
     expect(h.summaries.map((s) => s.outcome)).toEqual(['aborted', 'completed']);
     expect(callbacks[0]!.openRuns).toBe(0);
+  });
+
+  test("gen_ai.provider.name maps LangChain's ls_provider to the semconv value (AzureChatOpenAI: azure → azure.ai.openai)", async () => {
+    const tiny = await tinyServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 0, model: 'tiny', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
+    });
+    try {
+      const h = clientHarness();
+      const chat = new AzureChatOpenAI({ model: 'm1', azureOpenAIApiKey: 'test-key', azureOpenAIEndpoint: tiny.url.replace(/\/v1$/, ''), azureOpenAIApiDeploymentName: 'm1', azureOpenAIApiVersion: '2024-10-21', maxRetries: 0 });
+      expect((await chat.invoke('hi', { callbacks: [handler(h)] })).content).toBe('ok');
+      expect(tiny.requests.map((r) => r.url?.split('?')[0])).toEqual(['/openai/deployments/m1/chat/completions']);
+      await sleep(10);
+      expect(h.summaries.map((s) => s.providerName)).toEqual(['azure.ai.openai']);
+      const [duration] = points(await h.metrics(), 'gen_ai.client.operation.duration');
+      expect(duration?.attributes['gen_ai.provider.name']).toBe('azure.ai.openai');
+    } finally {
+      await tiny.close();
+    }
+  });
+
+  test('no patching: a run of the same model without the handler in its callbacks is not measured', async () => {
+    const h = clientHarness();
+    const chat = chatOpenAI(undefined, { maxTokens: 1 });
+    await chat.invoke(uniquePrompt(8), { callbacks: [handler(h)] });
+    await chat.invoke(uniquePrompt(8));
+    await sleep(10);
+    expect(h.summaries).toHaveLength(1);
+  });
+
+  test('retries are not visible: LangChain retries inside one run, so a 503 then a success is one completed run, retries 0', async () => {
+    const tiny = await tinyServer((_req, res, index) => {
+      if (index === 0) {
+        res.writeHead(503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: { message: 'busy' } }));
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'c1', object: 'chat.completion', created: 0, model: 'tiny', choices: [{ index: 0, message: { role: 'assistant', content: 'ok' }, finish_reason: 'stop' }], usage: { prompt_tokens: 3, completion_tokens: 1, total_tokens: 4 } }));
+    });
+    try {
+      const h = clientHarness();
+      const answer = await chatOpenAI(tiny.url, { maxRetries: 1 }).invoke('hi', { callbacks: [handler(h)] });
+      expect(answer.content).toBe('ok');
+      // Two first attempts as far as the OpenAI SDK knows: LangChain's own caller made the retry.
+      expect(tiny.requests.map((r) => r.headers['x-stainless-retry-count'])).toEqual(['0', '0']);
+      await sleep(10);
+      expect(h.summaries).toHaveLength(1);
+      expect(h.summaries[0]).toMatchObject({ outcome: 'completed', retries: 0 });
+      expect(total(await h.metrics(), 'ryot_inference_retries')).toBe(0);
+    } finally {
+      await tiny.close();
+    }
   });
 
   test('the scope version equals package.json', () => {

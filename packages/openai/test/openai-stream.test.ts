@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type OpenAI from 'openai';
 import { instrumentOpenAI } from '../src/index.js';
-import { STEP_MS, TTFT_EARLY_MS, TTFT_LATE_MS, GAP_LATE_MS, clientHarness, expectedTtftS, expectGaps, expectWithin, histogram, openaiClient, sleep, sseChunk, tinyServer, total, uniquePrompt, useInferenceServer, value, type ClientHarness } from './helpers.js';
+import { STEP_MS, TTFT_EARLY_MS, TTFT_LATE_MS, GAP_LATE_MS, clientHarness, expectedTtftS, expectGenAiClientScope, expectGaps, expectWithin, histogram, openaiClient, sleep, sseChunk, tinyServer, total, uniquePrompt, useInferenceServer, value, type ClientHarness } from './helpers.js';
 import packageJson from '../package.json' with { type: 'json' };
 
 /*
@@ -97,15 +97,38 @@ describe('streaming chat completions against the example server', () => {
     expect(histogram(all, 'gen_ai.client.token.usage', { ...attributes, 'gen_ai.token.type': 'input' })?.sum).toBe(PROMPT_TOKENS);
     expect(histogram(all, 'gen_ai.client.token.usage', { ...attributes, 'gen_ai.token.type': 'output' })?.sum).toBe(OUTPUT_TOKENS);
     // gen_ai.client.* are recorded under this package's own scope and version; ryot_* under @ryot/metrics.
-    const scopes = await h.scopes();
-    expect(scopes['gen_ai.client.operation.duration']).toBe(`@ryot/openai@${packageJson.version}`);
-    expect(scopes['gen_ai.client.operation.time_per_output_chunk']).toBe(`@ryot/openai@${packageJson.version}`);
-    expect(scopes['ryot_inference_requests']).toBe(`@ryot/metrics@${packageJson.version}`);
+    await expectGenAiClientScope(h, `@ryot/openai@${packageJson.version}`);
+    expect((await h.scopes())['ryot_inference_requests']).toBe(`@ryot/metrics@${packageJson.version}`);
     // The semconv bucket advice reaches the SDK (14 boundaries for durations, 14 for tokens).
     expect(duration.buckets.boundaries).toEqual([0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64, 1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92]);
     expect(histogram(all, 'gen_ai.client.token.usage', { ...attributes, 'gen_ai.token.type': 'input' })!.buckets.boundaries.at(-1)).toBe(67108864);
     // Client measurements never go under gen_ai.server.* names.
     expect(all.some((m) => m.descriptor.name.startsWith('gen_ai.server.'))).toBe(false);
+  });
+
+  test('chat usage details: cached_tokens is cache read (no cache write), reasoning_tokens is reasoning; reasoning_content deltas are output chunks', async () => {
+    const { h, client } = setup({ includeUsage: true, genAiUsageCounters: true });
+    // The example server caches the 10-token system prompt on the first call and scripts 4 reasoning tokens for 'medium'.
+    const request = { model: 'm1', reasoning_effort: 'medium' as const, messages: [{ role: 'system' as const, content: uniquePrompt(10) }, { role: 'user' as const, content: uniquePrompt(PROMPT_TOKENS) }] };
+    await client.chat.completions.create(request);
+    const stream = await client.chat.completions.create({ ...request, stream: true });
+    const kinds: string[] = [];
+    for await (const chunk of stream) {
+      const delta = chunk.choices[0]?.delta as { content?: string | null; reasoning_content?: string } | undefined;
+      if (delta?.reasoning_content) kinds.push('reasoning');
+      else if (delta?.content) kinds.push('text');
+    }
+    expect(kinds).toEqual(['reasoning', 'reasoning', 'reasoning', 'reasoning', 'text', 'text']);
+    // The system and user prompts joined by a newline: 10 + 1 + 20 = 31 prompt tokens, cached ones included.
+    expect(h.summaries.map((s) => [s.streaming, s.contentChunks, s.promptTokens, s.cacheReadTokens, s.cacheWriteTokens, s.reasoningTokens, s.completionTokens])).toEqual([
+      [false, 0, 31, undefined, undefined, 4, OUTPUT_TOKENS],
+      [true, OUTPUT_TOKENS, 31, 10, undefined, 4, OUTPUT_TOKENS],
+    ]);
+    const all = await h.metrics();
+    expect(value(all, 'ryot_cache_read_tokens', model)).toBe(10);
+    expect(value(all, 'ryot_cache_write_tokens', model)).toBeUndefined();
+    expect(value(all, 'ryot_reasoning_tokens', model)).toBe(8);
+    expect(value(all, 'ryot_tokens_generated', model)).toBe(2 * OUTPUT_TOKENS);
   });
 
   test('without includeUsage the request is sent as written: tokens are counted from chunks, no token.usage', async () => {
@@ -239,6 +262,15 @@ describe('instrumentation lifecycle', () => {
     await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], max_tokens: 1 });
     all = await h.metrics();
     expect(value(all, 'ryot_inference_requests', { ...model, status: 'success' })).toBe(2);
+  });
+
+  test('only the instrumented instance is hooked: another client of the same class is not measured', async () => {
+    const { h, client } = setup();
+    const other = openaiClient(baseURL());
+    await other.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], max_tokens: 1 });
+    expect(h.summaries).toHaveLength(0);
+    await client.chat.completions.create({ model: 'm1', messages: [{ role: 'user', content: uniquePrompt(8) }], max_tokens: 1 });
+    expect(h.summaries).toHaveLength(1);
   });
 
   test('TTFT starts at the call: slow response headers are part of it', async () => {

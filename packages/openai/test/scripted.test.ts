@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test, vi } from 'vitest';
 import type OpenAI from 'openai';
 import type { ServerResponse } from 'node:http';
 import { ResponseFailedError, instrumentOpenAI } from '../src/index.js';
-import { STEP_MS, TTFT_EARLY_MS, TTFT_LATE_MS, chatChunkEvent, chatToolCallEvents, clientHarness, expectRecordedOnce, expectWithin, openaiClient, points, tinyServer, writeSse, type ClientHarness, type TinyServer } from './helpers.js';
+import { STEP_MS, TTFT_EARLY_MS, TTFT_LATE_MS, chatChunkEvent, chatToolCallEvents, clientHarness, GEN_AI_CLIENT_HISTOGRAMS, expectRecordedOnce, expectWithin, openaiClient, points, tinyServer, writeSse, type ClientHarness, type TinyServer } from './helpers.js';
 
 const servers: TinyServer[] = [];
 afterEach(async () => {
@@ -109,14 +109,13 @@ describe('the Responses API: response.failed', () => {
 
 describe('gen_ai.system, the pre-v1.37 attribute', () => {
   const stream = [chatChunkEvent({ content: 'one' }), chatChunkEvent({ content: ' two' }), chatChunkEvent({}, 'stop', { usage: { prompt_tokens: 4, completion_tokens: 2, total_tokens: 6 } }), 'data: [DONE]\n\n'];
-  const GEN_AI_CLIENT = ['gen_ai.client.operation.duration', 'gen_ai.client.token.usage', 'gen_ai.client.operation.time_to_first_chunk', 'gen_ai.client.operation.time_per_output_chunk'];
 
   /** The attribute sets of every gen_ai.client.* point after one scripted streamed call. */
   async function attributeSets(options: Parameters<typeof instrumentOpenAI>[1]): Promise<Array<Record<string, unknown>>> {
     const { h, client } = await scripted((res) => writeSse(res, stream, 1), { includeUsage: true, ...options });
     for await (const chunk of await client.chat.completions.create({ model: 'm1', messages, stream: true })) void chunk;
     const all = await h.metrics();
-    const sets = GEN_AI_CLIENT.flatMap((name) => points(all, name).map((p) => p.attributes));
+    const sets = GEN_AI_CLIENT_HISTOGRAMS.flatMap((name) => points(all, name).map((p) => p.attributes));
     // duration, token.usage (input and output), time_to_first_chunk, time_per_output_chunk
     expect(sets).toHaveLength(5);
     for (const attributes of sets) expect(attributes['gen_ai.provider.name']).toBe('openai');
