@@ -291,8 +291,8 @@ describe('instrumentation lifecycle', () => {
       for await (const chunk of stream) void chunk;
       const summary = h.summaries[0]!;
       expect(summary.outcome).toBe('completed');
-      expect(summary.timeToFirstChunk!).toBeGreaterThanOrEqual(0.2 - 0.003);
-      expect(summary.timeToFirstChunk!).toBeLessThan(0.2 + 0.05);
+      // The lower bound is the claim (headers and the late start count); the upper one is loose like every timing here.
+      expectWithin(summary.timeToFirstChunk, 0.2, TTFT_EARLY_MS, TTFT_LATE_MS);
     } finally {
       await tiny.close();
     }
