@@ -112,7 +112,7 @@ function checkHost(name: string, raw: string): string {
   if (raw.length <= 253 && labels.every((label) => HOSTNAME_LABEL.test(label))) return raw;
   const hint = /^\[.*\]$/.test(raw)
     ? ' (write an IPv6 address without brackets)'
-    : /:\d+$/.test(raw) && isIP(raw) === 0
+    : /:\d+$/.test(raw)
       ? ' (the port is a separate setting)'
       : '';
   throw new TelemetryConfigError(name, `expected an IP address or a host name, got ${JSON.stringify(raw)}${hint}`);

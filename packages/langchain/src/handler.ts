@@ -100,8 +100,6 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
   private readonly maxOpenRuns: number;
   private readonly runs = new Map<string, ClientRequest>();
   private readonly cleanups = new WeakMap<ClientRequest, () => void>();
-  /** Runs LangChain streamed (it called handleLLMNewToken): its invocation params say `stream: false` even for `.stream()`. */
-  private readonly streamed = new WeakSet<ClientRequest>();
 
   constructor(options: RyotCallbackHandlerOptions = {}) {
     super();
@@ -128,7 +126,8 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
   override handleLLMNewToken(token: string, _idx: NewTokenIndices, runId: string, _parentRunId?: string, _tags?: string[], fields?: HandleLLMNewTokenCallbackFields): void {
     const request = this.runs.get(runId);
     if (request === undefined) return;
-    this.streamed.add(request);
+    // LangChain's invocation params say `stream: false` even under `.stream()`: a run streams when tokens arrive.
+    request.markStreaming();
     if (token.length > 0) {
       request.output();
       return;
@@ -159,17 +158,12 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
     const model = stringOf(metadata?.['ls_model_name'], invocation['model'], invocation['model_name'], kwargs['model'], kwargs['model_name']) ?? 'unknown';
     const lsProvider = stringOf(metadata?.['ls_provider']);
     const providerName = this.providerName ?? (lsProvider ? (PROVIDER_NAMES[lsProvider] ?? lsProvider) : 'unknown');
-    // Whether the run streams is known only once tokens arrive: measured as streaming, reported as such only if it did.
-    const declared = invocation['stream'] === true || invocation['streaming'] === true;
-    const onRequestEnd = this.resolved.onRequestEnd;
-    const request: ClientRequest = new ClientRequest({
-      options: onRequestEnd
-        ? { ...this.resolved, onRequestEnd: (summary) => onRequestEnd(declared || this.streamed.has(request) ? summary : { ...summary, streaming: false, timeToFirstChunk: undefined }) }
-        : this.resolved,
+    const request = new ClientRequest({
+      options: this.resolved,
       scope: LANGCHAIN_SCOPE,
       operation,
       requestModel: model,
-      streaming: true,
+      streaming: invocation['stream'] === true || invocation['streaming'] === true,
       providerName,
     });
     this.runs.set(runId, request);

@@ -154,10 +154,12 @@ export class ClientRequest implements StreamObserver<unknown> {
   private signal: AbortSignal | undefined;
   private onAbort: (() => void) | undefined;
   private readonly providerName: string;
+  private streaming: boolean;
 
   constructor(private readonly config: ClientRequestConfig) {
     const { options, server } = config;
     const genAi = options.genAi;
+    this.streaming = config.streaming;
     this.providerName = config.providerName ?? genAi?.providerName ?? 'unknown';
     this.ctx = new InferenceContext({
       model: config.requestModel,
@@ -186,6 +188,11 @@ export class ClientRequest implements StreamObserver<unknown> {
   /** The `model` label this request records under. */
   get model(): string {
     return this.ctx.model;
+  }
+
+  /** The request streams after all (a framework whose parameters say otherwise, e.g. LangChain's `.stream()`). */
+  markStreaming(): void {
+    this.streaming = true;
   }
 
   /** One streamed item as the consumer receives it. */
@@ -293,12 +300,12 @@ export class ClientRequest implements StreamObserver<unknown> {
       providerName: this.providerName,
       requestModel: config.requestModel,
       responseModel: this.responseModel,
-      streaming: config.streaming,
+      streaming: this.streaming,
       outcome,
       errorType: summary.errorType,
       error: summary.error,
       duration: summary.duration,
-      timeToFirstChunk: config.streaming ? summary.timeToFirstToken : undefined,
+      timeToFirstChunk: this.streaming ? summary.timeToFirstToken : undefined,
       contentChunks: summary.tokens,
       gaps: summary.gaps,
       minGap: summary.minGap,
