@@ -122,7 +122,7 @@ export function recordError(recorder: Recorder, options: { model: string; errorT
     recorder.rejectValue('ryot_inference_errors', errorType, `one of ${ERROR_TYPES.join(', ')} (recorded as unknown)`);
     errorType = 'unknown';
   }
-  recorder.instruments().errors.add(1, recorder.series(options.model).errorAttributes(errorType));
+  recorder.requestSink().error(recorder.series(options.model), errorType);
 }
 
 /** Sets the queue size of a model to a value measured elsewhere (an engine's own queue); queue tickets then count from it. */

@@ -46,6 +46,8 @@ export interface RequestSink {
   queueWait(series: ModelSeries, seconds: number): void;
   batch(series: ModelSeries, size: number): void;
   cacheLookup(series: ModelSeries, lookups: number, hits: number): void;
+  /** An error outside any request (recordError): the same family the requests' errors count into. */
+  error(series: ModelSeries, errorType: ErrorType): void;
 }
 
 const SLO_COUNT = SLO_NAMES.length;
@@ -115,6 +117,11 @@ export const ownedSink: RequestSink = {
     cache[CACHE_HITS]! += hits;
     cache[CACHE_RECORDS]!++;
   },
+  error(series, errorType) {
+    const aggregates = series.aggregates;
+    aggregates.active = true;
+    aggregates.errors[ERROR_TYPE_INDEX[errorType]]!++;
+  },
 };
 
 /** The OTel instruments of one MeterProvider binding (the path without the MetricProducer). */
@@ -169,6 +176,9 @@ export function instrumentSink(instruments: RecorderInstruments): RequestSink {
     cacheLookup(series, lookups, hits) {
       instruments.cacheLookups.add(lookups, series.attributes);
       instruments.cacheHits.add(hits, series.attributes);
+    },
+    error(series, errorType) {
+      instruments.errors.add(1, series.errorAttributes(errorType));
     },
   };
 }

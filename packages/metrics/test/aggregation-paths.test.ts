@@ -392,3 +392,20 @@ describe('readers of one provider, with and without the producer', () => {
     expect(warnings).toEqual([]);
   });
 });
+
+describe.each(AGGREGATION_PATHS)('recordError beside failed requests (%s path)', (aggregation) => {
+  it('adds to the one ryot_inference_errors family the requests count into, never a second one', async () => {
+    const h = createTestRyot({ aggregation });
+    h.api.startInference({ model: 'm' }).fail(new Error('CUDA error: an illegal memory access'));
+    h.api.recordError({ model: 'm', errorType: 'cuda' });
+    h.api.recordError({ model: 'm', errorType: 'oom' });
+    const errorFamilies = (await h.metrics()).filter((metric) => metric.descriptor.name === 'ryot_inference_errors');
+    expect(errorFamilies).toHaveLength(1);
+    // One failed request classified cuda, one recordError of each type: cuda 2, oom 1.
+    const all = await h.metrics();
+    expect(value(all, 'ryot_inference_errors', { model: 'm', error_type: 'cuda' })).toBe(2);
+    expect(value(all, 'ryot_inference_errors', { model: 'm', error_type: 'oom' })).toBe(1);
+    // The Prometheus text has one HELP line for the family (two would fail the whole scrape).
+    expect((await h.prometheusText()).match(/^# HELP ryot_inference_errors_total /gm)).toHaveLength(1);
+  });
+});
