@@ -1,5 +1,6 @@
 import {
   ClientRequest,
+  MeasuredIterator,
   resolveClientOptions,
   type ClientMeasureOptions,
   type ClientRequestSummary,
@@ -82,35 +83,19 @@ function start(resolved: ResolvedClientOptions, override: string | undefined, mo
   });
 }
 
-/** A stream that passes every part on unchanged and shows it to the request (pulled only when the consumer reads). */
+/** Node's web streams (≥ 20.6) are async iterable and have `from`; the DOM lib the tests compile with declares neither. */
+interface StreamStatics {
+  from<T>(source: AsyncIterable<T>): ReadableStream<T>;
+}
+
+/**
+ * A stream that passes every part on unchanged and shows it to the request (pulled only when the consumer reads;
+ * `ReadableStream.from` keeps no parts buffered). The consumer cancelling it aborts the request with the cancel
+ * reason (a deadline's reason is a timeout).
+ */
 function measured<Part>(source: ReadableStream<Part>, request: ClientRequest): ReadableStream<Part> {
-  const reader = source.getReader();
-  return new ReadableStream<Part>(
-    {
-      async pull(controller) {
-        let next: Awaited<ReturnType<typeof reader.read>>;
-        try {
-          next = await reader.read();
-        } catch (error) {
-          request.fail(error);
-          controller.error(error);
-          return;
-        }
-        if (next.done) {
-          request.complete();
-          controller.close();
-          return;
-        }
-        request.chunk(next.value);
-        controller.enqueue(next.value);
-      },
-      cancel(reason) {
-        request.abort(reason);
-        return reader.cancel(reason);
-      },
-    },
-    { highWaterMark: 0 },
-  );
+  const parts = (source as unknown as AsyncIterable<Part>)[Symbol.asyncIterator]();
+  return (ReadableStream as unknown as StreamStatics).from(new MeasuredIterator<Part>(parts, request, undefined));
 }
 
 /**

@@ -9,8 +9,8 @@ export interface StreamObserver<T> {
 /**
  * An async iterator that forwards every call to `source` unchanged and shows each item to the observer. The
  * request completes when the source reports done (aborted if `signal` had aborted: Stainless SDKs end their
- * iteration quietly on `controller.abort()`), is aborted when the consumer calls `return()` first (`break`), and
- * errored when `next()` rejects.
+ * iteration quietly on `controller.abort()`), is aborted when the consumer calls `return()` first (`break`; the
+ * value `ReadableStream.from` passes on cancel is the reason), and errored when `next()` rejects.
  */
 export class MeasuredIterator<T> implements AsyncIterableIterator<T> {
   constructor(
@@ -24,7 +24,7 @@ export class MeasuredIterator<T> implements AsyncIterableIterator<T> {
   }
 
   return(value?: unknown): Promise<IteratorResult<T>> {
-    this.observer.abort();
+    this.observer.abort(value);
     const source = this.source;
     if (typeof source.return !== 'function') return Promise.resolve({ value: value as T, done: true });
     return source.return(value);
