@@ -1,6 +1,7 @@
 import {
   ClientRequest,
   MeasuredIterator,
+  genAiProviderName,
   resolveClientOptions,
   type ClientMeasureOptions,
   type ClientRequestSummary,
@@ -46,28 +47,10 @@ export interface RyotLanguageModelMiddleware {
   }): Promise<Result>;
 }
 
-/** `gen_ai.provider.name` values (OTel GenAI conventions) for the AI SDK's provider ids. */
-const PROVIDER_NAMES: Readonly<Record<string, string>> = {
-  openai: 'openai',
-  anthropic: 'anthropic',
-  google: 'gcp.gemini',
-  'google-vertex': 'gcp.vertex_ai',
-  vertex: 'gcp.vertex_ai',
-  'amazon-bedrock': 'aws.bedrock',
-  bedrock: 'aws.bedrock',
-  azure: 'azure.ai.openai',
-  mistral: 'mistral_ai',
-  groq: 'groq',
-  xai: 'x_ai',
-  deepseek: 'deepseek',
-  cohere: 'cohere',
-  perplexity: 'perplexity',
-};
-
 export function providerNameOf(provider: unknown): string {
   if (typeof provider !== 'string' || provider.length === 0) return 'unknown';
   const id = provider.split('.')[0]!;
-  return PROVIDER_NAMES[id] ?? id;
+  return genAiProviderName(id);
 }
 
 function start(resolved: ResolvedClientOptions, override: string | undefined, model: LanguageModelLike, streaming: boolean): ClientRequest {

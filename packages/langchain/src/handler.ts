@@ -6,6 +6,7 @@ import type { HandleLLMNewTokenCallbackFields, NewTokenIndices } from '@langchai
 import {
   ClientRequest,
   RyotConfigError,
+  genAiProviderName,
   resolveClientOptions,
   type ClientMeasureOptions,
   type ClientRequestSummary,
@@ -27,18 +28,6 @@ export interface RyotCallbackHandlerOptions extends ClientMeasureOptions<Request
    */
   maxOpenRuns?: number;
 }
-
-/** `gen_ai.provider.name` values (OTel GenAI conventions) for LangChain's `ls_provider` ids. */
-const PROVIDER_NAMES: Readonly<Record<string, string>> = {
-  google_genai: 'gcp.gemini',
-  google_vertexai: 'gcp.vertex_ai',
-  bedrock: 'aws.bedrock',
-  amazon_bedrock: 'aws.bedrock',
-  azure: 'azure.ai.openai',
-  azure_openai: 'azure.ai.openai',
-  mistralai: 'mistral_ai',
-  xai: 'x_ai',
-};
 
 interface UsageMetadataLike {
   input_tokens?: unknown;
@@ -157,7 +146,7 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
     const kwargs = isObject(llm) && isObject((llm as { kwargs?: unknown }).kwargs) ? (llm as { kwargs: Record<string, unknown> }).kwargs : {};
     const model = stringOf(metadata?.['ls_model_name'], invocation['model'], invocation['model_name'], kwargs['model'], kwargs['model_name']) ?? 'unknown';
     const lsProvider = stringOf(metadata?.['ls_provider']);
-    const providerName = this.providerName ?? (lsProvider ? (PROVIDER_NAMES[lsProvider] ?? lsProvider) : 'unknown');
+    const providerName = this.providerName ?? (lsProvider ? genAiProviderName(lsProvider) : 'unknown');
     const request = new ClientRequest({
       options: this.resolved,
       scope: LANGCHAIN_SCOPE,

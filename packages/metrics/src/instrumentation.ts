@@ -75,6 +75,7 @@ export type { StreamObserver } from './client/measured-iterator.js';
 export { serverAttributes } from './client/server-address.js';
 export type { ServerAttributes } from './client/server-address.js';
 export { emitsLegacyGenAiSystem, GEN_AI_LATEST_EXPERIMENTAL } from './client/stability.js';
+export { genAiProviderName } from './client/provider-names.js';
 export { instrumentStainlessClient, hookStream, retryCountHeader } from './client/stainless.js';
 export type { Instrumentation, MeasuredCreate, StreamLike } from './client/stainless.js';
 
