@@ -215,6 +215,51 @@ describe('the snapshot codec', () => {
   });
 });
 
+describe('SnapshotEncoder table bound', () => {
+  const scope = { name: 'app' };
+  const time: [number, number] = [1, 0];
+  const descriptor = (name: string) => ({ name, description: '', unit: '', valueType: ValueType.DOUBLE });
+  /** A worker's collection: a counter on one stable set and an info gauge whose labels were replaced `version` times. */
+  const collection = (version: string, requests: number): ScopeMetrics[] => [
+    {
+      scope,
+      metrics: [
+        { descriptor: descriptor('requests'), aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.SUM, isMonotonic: true, dataPoints: [{ startTime: time, endTime: time, attributes: { route: '/' }, value: requests }] },
+        { descriptor: descriptor('app_info'), aggregationTemporality: AggregationTemporality.CUMULATIVE, dataPointType: DataPointType.GAUGE, dataPoints: [{ startTime: time, endTime: time, attributes: { version }, value: 1 }] },
+      ],
+    },
+  ];
+  const points = (scopes: ScopeMetrics[], name: string) =>
+    scopes[0]!.metrics.find((metric) => metric.descriptor.name === name)!.dataPoints.map((point) => [point.attributes, point.value]);
+
+  it('a worker whose info labels change 5,000 times keeps its table bounded, and the merged output stays right', () => {
+    const encoder = new SnapshotEncoder();
+    const decoder = new SnapshotDecoder();
+    const other = collection('static', 10);
+    const wholeTablesAt: number[] = [];
+    let largest = 0;
+    for (let i = 0; i < 5000; i++) {
+      const snapshot = JSON.parse(JSON.stringify(encoder.encode(collection(`v${i}`, i)))) as WireSnapshot;
+      if (snapshot.t === 0) wholeTablesAt.push(i);
+      largest = Math.max(largest, encoder.tableSize);
+      const merged = mergeSources([
+        { instanceId: 'w1', scopeMetrics: decoder.decode(snapshot) },
+        { instanceId: 'w2', scopeMetrics: other },
+      ]);
+      expect(points(merged, 'requests')).toEqual([[{ route: '/' }, i + 10]]);
+      expect(points(merged, 'app_info')).toEqual([
+        [{ version: `v${i}`, [INSTANCE_ATTRIBUTE]: 'w1' }, 1],
+        [{ version: 'static', [INSTANCE_ATTRIBUTE]: 'w2' }, 1],
+      ]);
+    }
+    // Each snapshot uses 2 sets and adds 1: the table reaches 1,025 (> 1,024 and > 2 × 2) at snapshot 1,023 and
+    // starts over with the 2 in use, then again every 1,023 snapshots.
+    expect(wholeTablesAt).toEqual([0, 1023, 2046, 3069, 4092]);
+    expect(largest).toBe(1024);
+    expect(encoder.tableSize).toBe(2 + (4999 - 4092));
+  });
+});
+
 describe('mergeSources', () => {
   const scope = { name: 'app' };
   const time: [number, number] = [1, 0];

@@ -84,7 +84,17 @@ export function canonicalAttributes(attributes: Attributes): string {
   return JSON.stringify(Object.keys(attributes).sort().map((name) => [name, attributes[name]]));
 }
 
-/** A worker's encoder: it remembers which attribute sets it already sent, and sends each set once. */
+/**
+ * Attribute sets the encoder's table may hold beyond twice what one snapshot uses before it starts over: sets that
+ * left the collection (a replaced info label, a rotated tenant) would otherwise stay in both tables for good.
+ */
+const TABLE_FLOOR = 1024;
+
+/**
+ * A worker's encoder: it remembers which attribute sets it already sent, and sends each set once. When the table
+ * holds more than twice the sets the current snapshot uses (and more than TABLE_FLOOR), it starts over and that
+ * snapshot carries a whole table, so both ends hold at most about twice what the collection uses.
+ */
 export class SnapshotEncoder {
   private byObject = new WeakMap<Attributes, number>();
   private byKey = new Map<string, number>();
@@ -95,20 +105,36 @@ export class SnapshotEncoder {
     this.byKey = new Map();
   }
 
+  /** The attribute sets the table holds (the primary's copy holds as many). */
+  get tableSize(): number {
+    return this.byKey.size;
+  }
+
   encode(scopeMetrics: readonly ScopeMetrics[]): WireSnapshot {
+    const { snapshot, used } = this.encodeOnce(scopeMetrics);
+    const size = this.byKey.size;
+    if (size <= TABLE_FLOOR || size <= 2 * used) return snapshot;
+    this.reset();
+    return this.encodeOnce(scopeMetrics).snapshot;
+  }
+
+  private encodeOnce(scopeMetrics: readonly ScopeMetrics[]): { snapshot: WireSnapshot; used: number } {
     const base = this.byKey.size;
     const added: Attributes[] = [];
+    const used = new Set<number>();
     const attributeIndex = (attributes: Attributes): number => {
       let index = this.byObject.get(attributes);
-      if (index !== undefined) return index;
-      const key = canonicalAttributes(attributes);
-      index = this.byKey.get(key);
       if (index === undefined) {
-        index = this.byKey.size;
-        this.byKey.set(key, index);
-        added.push(attributes);
+        const key = canonicalAttributes(attributes);
+        index = this.byKey.get(key);
+        if (index === undefined) {
+          index = this.byKey.size;
+          this.byKey.set(key, index);
+          added.push(attributes);
+        }
+        this.byObject.set(attributes, index);
       }
-      this.byObject.set(attributes, index);
+      used.add(index);
       return index;
     };
     const scopes: WireScope[] = [];
@@ -117,7 +143,7 @@ export class SnapshotEncoder {
       for (const metric of metrics) encoded.push(...encodeMetric(metric, attributeIndex));
       scopes.push({ n: scope.name, ...(scope.version ? { v: scope.version } : {}), ...(scope.schemaUrl ? { u: scope.schemaUrl } : {}), m: encoded });
     }
-    return { v: 1, t: base, a: added, s: scopes };
+    return { snapshot: { v: 1, t: base, a: added, s: scopes }, used: used.size };
   }
 }
 
