@@ -1,4 +1,5 @@
-import type { Attributes, HrTime, ValueType } from '@opentelemetry/api';
+import type { Attributes, ValueType } from '@opentelemetry/api';
+import { hrTimeToMilliseconds, millisToHrTime } from '@opentelemetry/core';
 import { DataPointType, type AggregationTemporality, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 
 /**
@@ -62,15 +63,6 @@ function fromWire(value: unknown): number {
 
 function optionalFromWire(value: unknown): number | undefined {
   return value === null || value === undefined ? undefined : fromWire(value);
-}
-
-function toMs(time: HrTime): number {
-  return time[0] * 1000 + time[1] / 1e6;
-}
-
-function toHrTime(ms: number): HrTime {
-  const seconds = Math.floor(ms / 1000);
-  return [seconds, Math.round((ms - seconds * 1000) * 1e6)];
 }
 
 function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
@@ -193,8 +185,8 @@ function encodeMetric(metric: MetricData, attributeIndex: (attributes: Attribute
   let start = Infinity;
   let end = -Infinity;
   for (const point of metric.dataPoints) {
-    start = Math.min(start, toMs(point.startTime));
-    end = Math.max(end, toMs(point.endTime));
+    start = Math.min(start, hrTimeToMilliseconds(point.startTime));
+    end = Math.max(end, hrTimeToMilliseconds(point.endTime));
   }
   const base = {
     n: metric.descriptor.name,
@@ -233,8 +225,8 @@ function encodeMetric(metric: MetricData, attributeIndex: (attributes: Attribute
 }
 
 function decodeMetric(metric: WireMetric, attributesAt: (index: unknown) => Attributes): MetricData {
-  const startTime = toHrTime(metric.st);
-  const endTime = toHrTime(metric.et);
+  const startTime = millisToHrTime(metric.st);
+  const endTime = millisToHrTime(metric.et);
   const descriptor = { name: metric.n, description: metric.d, unit: metric.u, valueType: metric.vt };
   const p = metric.p;
   if (metric.t === DataPointType.SUM || metric.t === DataPointType.GAUGE) {
