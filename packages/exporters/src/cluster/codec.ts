@@ -65,7 +65,9 @@ function optionalFromWire(value: unknown): number | undefined {
   return value === null || value === undefined ? undefined : fromWire(value);
 }
 
-function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+/** Whether two histograms' bucket boundaries are the same (usually the same array: a view fixes them). */
+export function sameBoundaries(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -206,12 +208,12 @@ function encodeMetric(metric: MetricData, attributeIndex: (attributes: Attribute
   }
   if (metric.dataPointType === DataPointType.HISTOGRAM) {
     // One wire metric per boundary list (in practice one: a view fixes them).
-    const byBoundaries: { b: number[]; p: unknown[] }[] = [];
+    const byBoundaries: { src: readonly number[]; b: number[]; p: unknown[] }[] = [];
     for (const point of metric.dataPoints) {
       const { buckets, count, sum, min, max } = point.value;
-      let group = byBoundaries.find((candidate) => sameNumbers(candidate.b, buckets.boundaries));
+      let group = byBoundaries.find((candidate) => sameBoundaries(candidate.src, buckets.boundaries));
       if (!group) {
-        group = { b: [...buckets.boundaries], p: [] };
+        group = { src: buckets.boundaries, b: [...buckets.boundaries], p: [] };
         byBoundaries.push(group);
       }
       group.p.push(attributeIndex(point.attributes), count, sum === undefined ? null : wireNumber(sum), min === undefined ? null : wireNumber(min), max === undefined ? null : wireNumber(max));

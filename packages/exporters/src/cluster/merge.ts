@@ -1,7 +1,7 @@
 import { diag, type Attributes, type HrTime } from '@opentelemetry/api';
 import { DataPointType, type MetricData, type ScopeMetrics } from '@opentelemetry/sdk-metrics';
 import { ALL_METRICS, clusterMergeOf, type ClusterMerge } from '@ryot/metrics/instrumentation';
-import { canonicalAttributes } from './codec.js';
+import { canonicalAttributes, sameBoundaries } from './codec.js';
 
 /** The attribute that keeps a worker's series apart under the `per_worker` rule (`service_instance_id` in Prometheus). */
 export const INSTANCE_ATTRIBUTE = 'service.instance.id';
@@ -66,13 +66,6 @@ function earlier(a: HrTime, b: HrTime): HrTime {
 
 function later(a: HrTime, b: HrTime): HrTime {
   return earlier(a, b) === a ? b : a;
-}
-
-function sameBoundaries(a: readonly number[], b: readonly number[]): boolean {
-  if (a === b) return true;
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }
 
 function copyHistogram(value: HistogramValue): HistogramValue {
