@@ -88,7 +88,6 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
   private readonly providerName: string | undefined;
   private readonly maxOpenRuns: number;
   private readonly runs = new Map<string, ClientRequest>();
-  private readonly cleanups = new WeakMap<ClientRequest, () => void>();
 
   constructor(options: RyotCallbackHandlerOptions = {}) {
     super();
@@ -127,7 +126,7 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
   }
 
   override handleLLMEnd(output: LLMResult, runId: string): void {
-    const request = this.take(runId);
+    const request = this.runs.get(runId);
     if (request === undefined) return;
     try {
       this.readResult(output, request);
@@ -137,7 +136,7 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
   }
 
   override handleLLMError(error: unknown, runId: string): void {
-    this.take(runId)?.fail(error);
+    this.runs.get(runId)?.fail(error);
   }
 
   private start(llm: Serialized, runId: string, extraParams: Record<string, unknown> | undefined, metadata: Record<string, unknown> | undefined, operation: 'chat' | 'text_completion'): void {
@@ -154,31 +153,16 @@ export class RyotCallbackHandler extends BaseCallbackHandler {
       requestModel: model,
       streaming: invocation['stream'] === true || invocation['streaming'] === true,
       providerName,
+      onEnd: () => {
+        if (this.runs.get(runId) === request) this.runs.delete(runId);
+      },
     });
     this.runs.set(runId, request);
     // LangChain may stop a run on its signal without calling handleLLMError: the abort ends it here.
     const callOptions = extraParams?.['options'];
     const signal = isObject(callOptions) ? callOptions['signal'] : undefined;
-    if (signal instanceof AbortSignal) {
-      if (signal.aborted) this.take(runId)?.abort(signal.reason);
-      else {
-        const onAbort = () => this.take(runId)?.abort(signal.reason);
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.cleanups.set(request, () => signal.removeEventListener('abort', onAbort));
-      }
-    }
-    if (this.runs.size > this.maxOpenRuns) {
-      const oldestId = this.runs.keys().next().value as string;
-      this.take(oldestId)?.abort();
-    }
-  }
-
-  private take(runId: string): ClientRequest | undefined {
-    const request = this.runs.get(runId);
-    if (request === undefined) return undefined;
-    this.runs.delete(runId);
-    this.cleanups.get(request)?.();
-    return request;
+    if (signal instanceof AbortSignal) request.watch(signal, false);
+    if (this.runs.size > this.maxOpenRuns) this.runs.values().next().value?.abort();
   }
 
   private readResult(output: LLMResult, request: ClientRequest): void {

@@ -132,6 +132,8 @@ export interface ClientRequestConfig {
   readResponse?: PayloadReader | undefined;
   /** When the request started, on the instance's clock; default now. */
   startedAt?: number | undefined;
+  /** Called once when the request ends, however it ends (before it records): e.g. to drop it from a run table. */
+  onEnd?: (() => void) | undefined;
 }
 
 function count(value: unknown): number | undefined {
@@ -280,6 +282,7 @@ export class ClientRequest implements StreamObserver<unknown> {
     const { ctx, usage } = this;
     if (ctx.ended) return false;
     if (this.signal && this.onAbort) this.signal.removeEventListener('abort', this.onAbort);
+    this.config.onEnd?.();
     if (usage.inputTokens !== undefined) ctx.setPromptTokens(usage.inputTokens);
     if (usage.outputTokens !== undefined) ctx.setCompletionTokens(usage.outputTokens);
     if (usage.cacheReadTokens !== undefined) ctx.setCacheReadTokens(usage.cacheReadTokens);
