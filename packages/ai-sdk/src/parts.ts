@@ -25,7 +25,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
 }
 
-export function usageOf(value: unknown): ClientUsage | undefined {
+function usageOf(value: unknown): ClientUsage | undefined {
   if (!isObject(value)) return undefined;
   const usage = value as UsageLike;
   const input = usage.inputTokens;
@@ -50,7 +50,7 @@ export function usageOf(value: unknown): ClientUsage | undefined {
 }
 
 /** The provider's own finish reason when it sent one, else the AI SDK's unified one. */
-export function finishReasonOf(value: unknown): string | undefined {
+function finishReasonOf(value: unknown): string | undefined {
   if (typeof value === 'string') return value;
   if (!isObject(value)) return undefined;
   const raw = value['raw'];

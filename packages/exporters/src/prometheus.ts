@@ -51,7 +51,7 @@ export interface PrometheusEndpointInternals {
 const WAIT_SHARE_OF_SCRAPE_TIMEOUT = 0.5;
 
 /** Milliseconds a collect hook may wait for this scrape, from its Prometheus scrape-timeout header. */
-export function waitBudgetOf(req: IncomingMessage): number | undefined {
+function waitBudgetOf(req: IncomingMessage): number | undefined {
   const header = req.headers['x-prometheus-scrape-timeout-seconds'];
   const seconds = Number(Array.isArray(header) ? header[0] : header);
   return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 * WAIT_SHARE_OF_SCRAPE_TIMEOUT : undefined;

@@ -51,7 +51,7 @@ export function isMonotonic(metric: MetricData): boolean {
 const keys = new WeakMap<Attributes, string>();
 
 /** A key equal for equal attribute sets, whatever their key order; computed once per attribute object. */
-export function attributesKey(attributes: Attributes): string {
+function attributesKey(attributes: Attributes): string {
   let key = keys.get(attributes);
   if (key === undefined) {
     key = canonicalAttributes(attributes);

@@ -14,7 +14,7 @@ export type WorkerState = (typeof WORKER_STATES)[number];
 export type WorkerCounts = Readonly<Record<WorkerState, number>>;
 
 /** A worker that has not said hello this long after it was forked is reported once: its metrics reach nobody. */
-export const NOT_READY_WARNING_MS = 30_000;
+const NOT_READY_WARNING_MS = 30_000;
 
 export interface ClusterPrimaryOptions {
   /** The primary's own `service.instance.id`: the label of its own series under the `per_worker` rule. */

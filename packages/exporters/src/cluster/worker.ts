@@ -20,7 +20,7 @@ export class SnapshotReader extends MetricReader {
 }
 
 /** How long a worker waits for its first collection before it says that no Ryot primary seems to be asking. */
-export const NO_PRIMARY_WARNING_MS = 60_000;
+const NO_PRIMARY_WARNING_MS = 60_000;
 /** Upper bound on sending the final snapshot at shutdown. */
 const FINAL_SEND_TIMEOUT_MS = 2_000;
 const COLLECT_TIMEOUT_MS = 10_000;
