@@ -156,9 +156,9 @@ export class InferenceContext implements Disposable {
   private readonly onEnd: ((summary: InferenceSummary) => void) | undefined;
 
   constructor(options: InferenceContextOptions);
-  constructor(options: InferenceContextOptions, ryot?: RyotApi) {
+  constructor(options: InferenceContextOptions, bound?: Recorder) {
     const given: Partial<InferenceContextOptions> = isRecord(options) ? options : {};
-    const recorder = recorderOf(ryot ?? given.ryot);
+    const recorder = bound ?? recorderOf(given.ryot);
     this.recorder = recorder;
     this.series = recorder.series(given.model);
     this.startedAt = typeof given.startedAt === 'number' && Number.isFinite(given.startedAt) ? given.startedAt : recorder.now();
@@ -560,12 +560,13 @@ function judgments(mask: number): Partial<Record<SloName, boolean>> {
   return out;
 }
 
-type ContextForApi = new (options: InferenceContextOptions, ryot: RyotApi) => InferenceContext;
+type ContextForRecorder = new (options: InferenceContextOptions, recorder: Recorder) => InferenceContext;
 
 /**
- * `api.startInference(options)`: the API is handed to the constructor beside the caller's options rather than spread
- * into a copy of them, which cost about 1 µs a request (the second constructor parameter is not public).
+ * A context recording through `recorder` (`api.startInference(options)`, the trackers): the recorder is handed to the
+ * constructor beside the caller's options rather than spread into a copy of them as `ryot`, which cost about 1 µs a
+ * request (the second constructor parameter is not public).
  */
-export function startInferenceFor(api: RyotApi, options: InferenceContextOptions): InferenceContext {
-  return new (InferenceContext as ContextForApi)(options, api);
+export function startInferenceFor(recorder: Recorder, options: InferenceContextOptions): InferenceContext {
+  return new (InferenceContext as ContextForRecorder)(options, recorder);
 }

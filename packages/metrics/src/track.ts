@@ -3,11 +3,10 @@
  * that returns a token stream. Both are thin adapters over InferenceContext, which measures, classifies and ends the
  * request; here is only how each kind of function is called and observed.
  */
-import type { RyotApi } from './api.js';
 import { safeString } from './diagnostics.js';
 import { RyotConfigError } from './errors.js';
-import { InferenceContext } from './inference.js';
-import { recorderOf, type Recorder } from './recorder.js';
+import { startInferenceFor, type InferenceContext } from './inference.js';
+import type { Recorder } from './recorder.js';
 import { isRecord } from './values.js';
 
 /**
@@ -120,16 +119,15 @@ function recordUsage(recorder: Recorder, ctx: InferenceContext, usageOption: (re
  * Wraps a function that performs one inference request: counts it by status, times it, classifies its errors and
  * tracks it in flight. The caller's result and error pass through untouched (the same error object is rethrown).
  */
-export function trackInferenceRequestWith(api: RyotApi, options: TrackInferenceRequestOptions): Tracker {
+export function trackInferenceRequestWith(recorder: Recorder, options: TrackInferenceRequestOptions): Tracker {
   validateModelOption(options, 'trackInferenceRequest');
-  const recorder = recorderOf(api);
   const usage = options.usage as ((result: unknown) => unknown) | undefined;
   return function track<This, Args extends unknown[], Result>(fn: (this: This, ...args: Args) => Result) {
     assertFunction(fn, 'the function to track');
     return function tracked(this: This, ...args: Args): Result {
       const model = typeof options.model === 'string' ? options.model : resolveModel(recorder, options.model, args);
       const tenant = options.tenant === undefined ? undefined : resolveArgsOption(recorder, options.tenant, args, 'tenant');
-      const ctx = new InferenceContext({ model: model as string, ryot: api, tenant });
+      const ctx = startInferenceFor(recorder, { model: model as string, tenant });
       let result: Result;
       try {
         result = fn.apply(this, args);
@@ -267,9 +265,8 @@ class TrackedStream<T> implements AsyncGenerator<T, unknown, unknown> {
  * eagerly (it returns a promise or a ready iterable) and from the first pull when it is a
  * lazy async generator. The stream's outcome is recorded once, however it ends.
  */
-export function trackTokenGenerationWith(api: RyotApi, options: TrackTokenGenerationOptions): Tracker {
+export function trackTokenGenerationWith(recorder: Recorder, options: TrackTokenGenerationOptions): Tracker {
   validateModelOption(options, 'trackTokenGeneration');
-  const recorder = recorderOf(api);
   if (options.countTokens !== undefined) assertFunction(options.countTokens, 'countTokens');
   const countTokens = options.countTokens as ((chunk: unknown) => number) | undefined;
   return function track<This, Args extends unknown[], Result>(fn: (this: This, ...args: Args) => Result) {
@@ -277,9 +274,8 @@ export function trackTokenGenerationWith(api: RyotApi, options: TrackTokenGenera
     return function tracked(this: This, ...args: Args): Result {
       const calledAt = recorder.now();
       const start = (startedAt: number) =>
-        new InferenceContext({
+        startInferenceFor(recorder, {
           model: resolveModel(recorder, options.model, args) as string,
-          ryot: api,
           startedAt,
           promptTokens: resolveArgsOption(recorder, options.promptTokens, args, 'promptTokens'),
           signal: resolveArgsOption(recorder, options.signal, args, 'signal'),
