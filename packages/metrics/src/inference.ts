@@ -411,7 +411,7 @@ export class InferenceContext implements Disposable {
     this.measurePhases(request, end);
     if (series.sloTargets !== undefined) request.goodput = judgeGoodput(series.sloTargets, status, duration, this.ttftSeconds, request.timePerOutputToken);
     if (series.prices !== undefined) {
-      const cost = (request.cost = new Float64Array(TOKEN_TYPES.length));
+      const cost = (request.cost = recorder.billScratch.fill(0));
       if (!bill(series.prices, this.promptTokens, tokens, this.cacheReadTokens, this.cacheWriteTokens, this.reasoningTokens, cost)) {
         recorder.diagnostics.warnOnce('bill-parts', 'a request reported more cached tokens than prompt tokens, or more reasoning tokens than output tokens; the remainder was billed as 0.');
       }
