@@ -94,10 +94,6 @@ export class ModelSeries {
     for (const counters of this.byTenant) if (counters !== undefined) yield counters;
   }
 
-  statusAttributes(status: RequestStatus): Attributes {
-    return this.counters(undefined).statusAttributes(status);
-  }
-
   /** Attributes by finish reason index (FINISH_REASONS order). */
   finishReasonAttributes(index: number): Attributes {
     return this.byFinishReason[index]!;
