@@ -248,30 +248,18 @@ export class InferenceContext implements Disposable {
 
   /** Sets the output token count without per-token timing (a whole response; the reference library's `set_token_count`). */
   setTokenCount(count: number): void {
-    if (this.done) return;
-    if (!isNonNegativeInteger(count)) {
-      this.recorder.rejectValue('ryot_tokens_generated', count, 'a non-negative integer');
-      return;
-    }
+    if (this.done || !this.validCount('ryot_tokens_generated', count)) return;
     if (count > this.tokens) this.series.addTokens(count - this.tokens, this.recorder.now());
     this.tokens = count;
   }
 
   setPromptTokens(count: number): void {
-    if (!isNonNegativeInteger(count)) {
-      this.recorder.rejectValue('ryot_prompt_tokens', count, 'a non-negative integer');
-      return;
-    }
-    this.promptTokens = count;
+    if (this.validCount('ryot_prompt_tokens', count)) this.promptTokens = count;
   }
 
   /** Output tokens as the engine or API reports them (e.g. `usage.completion_tokens`); used at the end instead of the count. */
   setCompletionTokens(count: number): void {
-    if (!isNonNegativeInteger(count)) {
-      this.recorder.rejectValue('ryot_tokens_generated', count, 'a non-negative integer');
-      return;
-    }
-    this.reportedTokens = count;
+    if (this.validCount('ryot_tokens_generated', count)) this.reportedTokens = count;
   }
 
   /** Input tokens served from the provider's prompt cache, as reported; counted once when the request ends. */
