@@ -44,8 +44,25 @@ export const ERROR_TYPE_INDEX: Readonly<Record<ErrorType, number>> = Object.from
   number
 >;
 
+/** The histograms a series aggregates itself: each a field of SeriesAggregates, exported as METRICS[key]. */
+export const OWNED_HISTOGRAMS = [
+  'timeToFirstToken',
+  'interTokenLatency',
+  'requestDuration',
+  'prefillDuration',
+  'decodeDuration',
+  'timePerOutputToken',
+  'tokensPerRequest',
+  'promptTokensPerRequest',
+  'requestTokensPerSecond',
+  'queueWait',
+  'batchSize',
+] as const;
+
+type OwnedHistogramKey = (typeof OWNED_HISTOGRAMS)[number];
+
 /** One model's hot series, aggregated in place. `createdAt` (epoch ms) is the start time of its cumulative points. */
-export class SeriesAggregates {
+export class SeriesAggregates implements Record<OwnedHistogramKey, OwnedHistogram> {
   readonly createdAt = Date.now();
   readonly timeToFirstToken = new OwnedHistogram(METRICS.timeToFirstToken.buckets);
   readonly interTokenLatency = new OwnedHistogram(METRICS.interTokenLatency.buckets);

@@ -90,9 +90,9 @@ function bindApi(recorder: () => Recorder): RyotApi {
   const api: RyotApi = {
     configure: (options) => recorder().configure(options),
     now: () => recorder().now(),
-    trackInferenceRequest: (options) => trackInferenceRequestWith(api, options),
-    trackTokenGeneration: (options) => trackTokenGenerationWith(api, options),
-    startInference: (options) => startInferenceFor(api, options),
+    trackInferenceRequest: (options) => trackInferenceRequestWith(recorder(), options),
+    trackTokenGeneration: (options) => trackTokenGenerationWith(recorder(), options),
+    startInference: (options) => startInferenceFor(recorder(), options),
     enqueue: (model) => new QueueTicket(recorder(), recorder().series(model)),
     waitInQueue: (model, acquire) => waitInQueue(recorder(), model, acquire),
     recordModelLoad: recording(recorder, 'recordModelLoad', recordModelLoad),

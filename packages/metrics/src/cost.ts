@@ -20,11 +20,11 @@ export type ResolvedPrices = Readonly<Float64Array>;
 
 const PRICE_KEYS = ['inputPerMillion', 'outputPerMillion', 'cacheReadPerMillion', 'cacheWritePerMillion', 'reasoningPerMillion'] as const;
 
-export const INPUT = TOKEN_TYPES.indexOf('input');
-export const OUTPUT = TOKEN_TYPES.indexOf('output');
-export const CACHE_READ = TOKEN_TYPES.indexOf('cache_read');
-export const CACHE_WRITE = TOKEN_TYPES.indexOf('cache_write');
-export const REASONING = TOKEN_TYPES.indexOf('reasoning');
+const INPUT = TOKEN_TYPES.indexOf('input');
+const OUTPUT = TOKEN_TYPES.indexOf('output');
+const CACHE_READ = TOKEN_TYPES.indexOf('cache_read');
+const CACHE_WRITE = TOKEN_TYPES.indexOf('cache_write');
+const REASONING = TOKEN_TYPES.indexOf('reasoning');
 
 export function validatePrices(value: unknown, path: string): ResolvedPrices {
   if (!isRecord(value)) throw new RyotConfigError(`Expected { inputPerMillion, outputPerMillion, … } (USD per million tokens) for ${path}`);

@@ -23,10 +23,10 @@ const TARGET_KEYS = ['ttftSeconds', 'tpotSeconds', 'e2eSeconds'] as const;
  */
 const MAX_TARGET_SECONDS: readonly number[] = [300, 10, 3600];
 
-export const SLO_TTFT = 0;
-export const SLO_TPOT = 1;
-export const SLO_E2E = 2;
-export const SLO_ALL = 3;
+const SLO_TTFT = 0;
+const SLO_TPOT = 1;
+const SLO_E2E = 2;
+const SLO_ALL = 3;
 
 /** Checks one model's targets: at least one, each a plausible number of seconds. */
 export function validateTargets(value: unknown, path: string): ResolvedTargets {

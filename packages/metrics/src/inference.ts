@@ -156,9 +156,9 @@ export class InferenceContext implements Disposable {
   private readonly onEnd: ((summary: InferenceSummary) => void) | undefined;
 
   constructor(options: InferenceContextOptions);
-  constructor(options: InferenceContextOptions, ryot?: RyotApi) {
+  constructor(options: InferenceContextOptions, bound?: Recorder) {
     const given: Partial<InferenceContextOptions> = isRecord(options) ? options : {};
-    const recorder = recorderOf(ryot ?? given.ryot);
+    const recorder = bound ?? recorderOf(given.ryot);
     this.recorder = recorder;
     this.series = recorder.series(given.model);
     this.startedAt = typeof given.startedAt === 'number' && Number.isFinite(given.startedAt) ? given.startedAt : recorder.now();
@@ -248,30 +248,18 @@ export class InferenceContext implements Disposable {
 
   /** Sets the output token count without per-token timing (a whole response; the reference library's `set_token_count`). */
   setTokenCount(count: number): void {
-    if (this.done) return;
-    if (!isNonNegativeInteger(count)) {
-      this.recorder.rejectValue('ryot_tokens_generated', count, 'a non-negative integer');
-      return;
-    }
+    if (this.done || !this.validCount('ryot_tokens_generated', count)) return;
     if (count > this.tokens) this.series.addTokens(count - this.tokens, this.recorder.now());
     this.tokens = count;
   }
 
   setPromptTokens(count: number): void {
-    if (!isNonNegativeInteger(count)) {
-      this.recorder.rejectValue('ryot_prompt_tokens', count, 'a non-negative integer');
-      return;
-    }
-    this.promptTokens = count;
+    if (this.validCount('ryot_prompt_tokens', count)) this.promptTokens = count;
   }
 
   /** Output tokens as the engine or API reports them (e.g. `usage.completion_tokens`); used at the end instead of the count. */
   setCompletionTokens(count: number): void {
-    if (!isNonNegativeInteger(count)) {
-      this.recorder.rejectValue('ryot_tokens_generated', count, 'a non-negative integer');
-      return;
-    }
-    this.reportedTokens = count;
+    if (this.validCount('ryot_tokens_generated', count)) this.reportedTokens = count;
   }
 
   /** Input tokens served from the provider's prompt cache, as reported; counted once when the request ends. */
@@ -411,7 +399,7 @@ export class InferenceContext implements Disposable {
     this.measurePhases(request, end);
     if (series.sloTargets !== undefined) request.goodput = judgeGoodput(series.sloTargets, status, duration, this.ttftSeconds, request.timePerOutputToken);
     if (series.prices !== undefined) {
-      const cost = (request.cost = new Float64Array(TOKEN_TYPES.length));
+      const cost = (request.cost = recorder.billScratch.fill(0));
       if (!bill(series.prices, this.promptTokens, tokens, this.cacheReadTokens, this.cacheWriteTokens, this.reasoningTokens, cost)) {
         recorder.diagnostics.warnOnce('bill-parts', 'a request reported more cached tokens than prompt tokens, or more reasoning tokens than output tokens; the remainder was billed as 0.');
       }
@@ -560,12 +548,13 @@ function judgments(mask: number): Partial<Record<SloName, boolean>> {
   return out;
 }
 
-type ContextForApi = new (options: InferenceContextOptions, ryot: RyotApi) => InferenceContext;
+type ContextForRecorder = new (options: InferenceContextOptions, recorder: Recorder) => InferenceContext;
 
 /**
- * `api.startInference(options)`: the API is handed to the constructor beside the caller's options rather than spread
- * into a copy of them, which cost about 1 µs a request (the second constructor parameter is not public).
+ * A context recording through `recorder` (`api.startInference(options)`, the trackers): the recorder is handed to the
+ * constructor beside the caller's options rather than spread into a copy of them as `ryot`, which cost about 1 µs a
+ * request (the second constructor parameter is not public).
  */
-export function startInferenceFor(api: RyotApi, options: InferenceContextOptions): InferenceContext {
-  return new (InferenceContext as ContextForApi)(options, api);
+export function startInferenceFor(recorder: Recorder, options: InferenceContextOptions): InferenceContext {
+  return new (InferenceContext as ContextForRecorder)(options, recorder);
 }

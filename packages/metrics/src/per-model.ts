@@ -7,6 +7,8 @@ export interface PerModel<T> {
   models?: Readonly<Record<string, T>>;
 }
 
+const PER_MODEL_KEYS = ['default', 'models'] as const;
+
 /** A validated PerModel option, looked up by the label a series records under. */
 export class PerModelTable<R> {
   constructor(
@@ -26,9 +28,7 @@ export class PerModelTable<R> {
 export function perModelTable<R>(option: unknown, name: string, validate: (value: unknown, path: string) => R): PerModelTable<R> | undefined {
   if (option === undefined) return undefined;
   if (!isRecord(option)) throw new RyotConfigError(`Expected { default?, models? } for ${name} but received ${option === null ? 'null' : typeof option}`);
-  for (const key of Object.keys(option)) {
-    if (key !== 'default' && key !== 'models') throw new RyotConfigError(`Unknown key ${JSON.stringify(key)} in ${name} (expected default and models)`);
-  }
+  rejectUnknownKeys(option, PER_MODEL_KEYS, name, 'default and models');
   const fallback = option['default'] === undefined ? undefined : validate(option['default'], `${name}.default`);
   const byModel = new Map<string, R>();
   const models = option['models'];
@@ -42,9 +42,12 @@ export function perModelTable<R>(option: unknown, name: string, validate: (value
   return new PerModelTable(fallback, byModel);
 }
 
-/** Rejects keys of a configuration object that are not in `known` (a misspelt price or target would be silently ignored). */
-export function rejectUnknownKeys(value: Record<string, unknown>, known: readonly string[], path: string): void {
+/**
+ * Rejects keys of a configuration object that are not in `known` (a misspelt price or target would be silently
+ * ignored); the error lists the known keys, or says `expected` instead.
+ */
+export function rejectUnknownKeys(value: Record<string, unknown>, known: readonly string[], path: string, expected = known.join(', ')): void {
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw new RyotConfigError(`Unknown key ${JSON.stringify(key)} in ${path} (expected ${known.join(', ')})`);
+    if (!known.includes(key)) throw new RyotConfigError(`Unknown key ${JSON.stringify(key)} in ${path} (expected ${expected})`);
   }
 }

@@ -1,6 +1,6 @@
 import { ValueType, type Attributes, type HrTime } from '@opentelemetry/api';
 import type { CollectionResult, MetricData, MetricProducer, ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { CACHE_HITS, CACHE_LOOKUPS, CACHE_RECORDS, OwnedHistogram, type CounterAggregates, type SeriesAggregates } from './aggregates.js';
+import { CACHE_HITS, CACHE_LOOKUPS, CACHE_RECORDS, OWNED_HISTOGRAMS, OwnedHistogram, type CounterAggregates, type SeriesAggregates } from './aggregates.js';
 import { ERROR_TYPES, FINISH_REASONS, METRICS, REQUEST_STATUSES, RYOT_METER_NAME, SLO_NAMES, TOKEN_TYPES, type MetricDefinition } from './catalog.js';
 import type { Recorder } from './recorder.js';
 import type { ModelSeries } from './series.js';
@@ -61,32 +61,6 @@ interface HistogramState {
   sum: number;
   count: number;
 }
-
-type HistogramKey =
-  | 'timeToFirstToken'
-  | 'interTokenLatency'
-  | 'requestDuration'
-  | 'prefillDuration'
-  | 'decodeDuration'
-  | 'timePerOutputToken'
-  | 'tokensPerRequest'
-  | 'promptTokensPerRequest'
-  | 'requestTokensPerSecond'
-  | 'queueWait'
-  | 'batchSize';
-const HISTOGRAMS: readonly HistogramKey[] = [
-  'timeToFirstToken',
-  'interTokenLatency',
-  'requestDuration',
-  'prefillDuration',
-  'decodeDuration',
-  'timePerOutputToken',
-  'tokensPerRequest',
-  'promptTokensPerRequest',
-  'requestTokensPerSecond',
-  'queueWait',
-  'batchSize',
-];
 
 /** A series' engine counters: batches (the batch-size histogram's count), cache lookups and hits, lookup records. */
 interface EngineCounts {
@@ -194,7 +168,7 @@ export class RyotMetricProducer implements MetricProducer {
     }
     sum(METRICS.requests, true, requests);
     sum(METRICS.finished, true, finished);
-    for (const key of HISTOGRAMS) {
+    for (const key of OWNED_HISTOGRAMS) {
       const points: Point<HistogramValue>[] = [];
       for (const s of series) this.histogramPoint(points, s.aggregates[key], s.attributes, start(s.aggregates), endTime);
       if (points.length > 0) {

@@ -1,5 +1,5 @@
 import { diag, metrics, type Attributes, type BatchObservableCallback, type Meter, type MeterProvider, type Observable } from '@opentelemetry/api';
-import { metricKeysIn, RYOT_METER_NAME, type ErrorType, type MetricKeyIn } from './catalog.js';
+import { metricKeysIn, RYOT_METER_NAME, TOKEN_TYPES, type ErrorType, type MetricKeyIn } from './catalog.js';
 import { classifyFailure, type ErrorClassifier } from './classify.js';
 import { validatePrices, type ModelPrices, type ResolvedPrices } from './cost.js';
 import { Diagnostics, describeValue } from './diagnostics.js';
@@ -158,6 +158,11 @@ export class Recorder {
   private collectionAwaitingProducer = false;
   /** Providers whose readers are known to carry (true) or not carry (false) a producer. */
   private readonly providerAggregation = new WeakMap<MeterProvider, boolean>();
+  /**
+   * One finished request's bill (USD by token type), rewritten by each priced request as it ends: the sinks and the
+   * onEnd summary read it before finish() returns, and nothing keeps it, so one array serves every request.
+   */
+  readonly billScratch = new Float64Array(TOKEN_TYPES.length);
 
   constructor(options: RyotOptions = {}) {
     this.configure(options);

@@ -24,7 +24,8 @@ import type { TenantLabel } from './tenants.js';
 
 export const OVERFLOW_LABEL = '__overflow__';
 export const UNKNOWN_MODEL_LABEL = 'unknown';
-const MAX_LABEL_LENGTH = 256;
+/** The longest label value Ryot records (a model, a tenant); a longer one is replaced, with a diagnostic. */
+export const MAX_LABEL_LENGTH = 256;
 
 /**
  * Where a series gets its labels: every attribute set Ryot records with is built here, once per model (and per
@@ -92,10 +93,6 @@ export class ModelSeries {
   /** Every tenant's counters that exist (created by a request). */
   *counterSeries(): IterableIterator<CounterSeries> {
     for (const counters of this.byTenant) if (counters !== undefined) yield counters;
-  }
-
-  statusAttributes(status: RequestStatus): Attributes {
-    return this.counters(undefined).statusAttributes(status);
   }
 
   /** Attributes by finish reason index (FINISH_REASONS order). */

@@ -24,7 +24,7 @@ export class FinishedRequest {
   timePerOutputToken: number | undefined;
   /** Goodput judgments (goodput.ts): bit 2i set when SLO_NAMES[i] was judged, bit 2i+1 when it was met. */
   goodput = 0;
-  /** USD by token type (TOKEN_TYPES order), when the model has prices. */
+  /** USD by token type (TOKEN_TYPES order), when the model has prices: the recorder's scratch array, read before finish() returns. */
   cost: Float64Array | undefined;
 
   constructor(

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describeValue, type Diagnostics } from './diagnostics.js';
 import { RyotConfigError } from './errors.js';
 import { rejectUnknownKeys } from './per-model.js';
+import { MAX_LABEL_LENGTH } from './series.js';
 import { isRecord } from './values.js';
 
 /**
@@ -33,7 +34,6 @@ export interface TenantOptions {
 export const OTHER_TENANT = 'other';
 /** The most tenants one recorder admits, whatever the options. */
 export const MAX_TENANTS = 1000;
-const MAX_LABEL_LENGTH = 256;
 const TENANT_KEYS = ['allow', 'topK', 'minRequests', 'admitEverySeconds', 'hash'] as const;
 
 /**

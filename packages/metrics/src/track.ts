@@ -3,11 +3,10 @@
  * that returns a token stream. Both are thin adapters over InferenceContext, which measures, classifies and ends the
  * request; here is only how each kind of function is called and observed.
  */
-import type { RyotApi } from './api.js';
 import { safeString } from './diagnostics.js';
 import { RyotConfigError } from './errors.js';
-import { InferenceContext } from './inference.js';
-import { recorderOf, type Recorder } from './recorder.js';
+import { startInferenceFor, type InferenceContext } from './inference.js';
+import type { Recorder } from './recorder.js';
 import { isRecord } from './values.js';
 
 /**
@@ -45,7 +44,7 @@ export interface TrackInferenceRequestOptions {
   usage?: (result: never) => TokenUsage | undefined;
 }
 
-export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   return (
     value !== null &&
     (typeof value === 'object' || typeof value === 'function') &&
@@ -53,13 +52,13 @@ export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
   );
 }
 
-export function assertFunction(value: unknown, what: string): void {
+function assertFunction(value: unknown, what: string): void {
   if (typeof value !== 'function') {
     throw new TypeError(`Expected a function for ${what} but received ${value === null ? 'null' : typeof value}`);
   }
 }
 
-export function validateModelOption(options: { model?: unknown } | undefined, api: string): void {
+function validateModelOption(options: { model?: unknown } | undefined, api: string): void {
   if (!options || typeof options !== 'object') {
     throw new RyotConfigError(`${api} expects an options object with a model, e.g. ${api}({ model: 'llama-3-8b' })`);
   }
@@ -69,26 +68,29 @@ export function validateModelOption(options: { model?: unknown } | undefined, ap
   }
 }
 
-/** The model label for one call: the option itself, or what the option function returns for the call's arguments. */
-export function resolveModel(recorder: Recorder, model: ModelOption, args: readonly unknown[]): unknown {
-  if (typeof model !== 'function') return model;
-  try {
-    return (model as (...args: readonly unknown[]) => unknown)(...args);
-  } catch (error) {
-    recorder.diagnostics.warnOnce('model-option-threw', () => `the model option function threw (${safeString(error)}); recorded as "unknown".`);
-    return undefined;
-  }
-}
-
-/** An option's value for one call: the option itself, or what its function returns for the call's arguments. */
-function resolveArgsOption<T>(recorder: Recorder, option: ArgsOption<T> | undefined, args: readonly unknown[], name: string): T | undefined {
+/**
+ * An option's value for one call: the option itself, or what its function returns for the call's arguments. When
+ * the function throws: undefined, and one diagnostic saying what then happens (`outcome`).
+ */
+function resolveArgsOption<T>(
+  recorder: Recorder,
+  option: ArgsOption<T> | undefined,
+  args: readonly unknown[],
+  name: string,
+  outcome = 'ignored',
+): T | undefined {
   if (typeof option !== 'function') return option;
   try {
     return (option as (...args: readonly unknown[]) => T)(...args);
   } catch (error) {
-    recorder.diagnostics.warnOnce(`${name}-threw`, () => `the ${name} option function threw (${safeString(error)}); ignored.`);
+    recorder.diagnostics.warnOnce(`${name}-threw`, () => `the ${name} option function threw (${safeString(error)}); ${outcome}.`);
     return undefined;
   }
+}
+
+/** The model label for one call (undefined, recorded as "unknown", when the model function throws). */
+function resolveModel(recorder: Recorder, model: ModelOption, args: readonly unknown[]): unknown {
+  return resolveArgsOption<unknown>(recorder, model, args, 'model', 'recorded as "unknown"');
 }
 
 /** Reads token usage through the user's `usage` option; whatever it returns or throws, the call's own result stands. */
@@ -120,16 +122,15 @@ function recordUsage(recorder: Recorder, ctx: InferenceContext, usageOption: (re
  * Wraps a function that performs one inference request: counts it by status, times it, classifies its errors and
  * tracks it in flight. The caller's result and error pass through untouched (the same error object is rethrown).
  */
-export function trackInferenceRequestWith(api: RyotApi, options: TrackInferenceRequestOptions): Tracker {
+export function trackInferenceRequestWith(recorder: Recorder, options: TrackInferenceRequestOptions): Tracker {
   validateModelOption(options, 'trackInferenceRequest');
-  const recorder = recorderOf(api);
   const usage = options.usage as ((result: unknown) => unknown) | undefined;
   return function track<This, Args extends unknown[], Result>(fn: (this: This, ...args: Args) => Result) {
     assertFunction(fn, 'the function to track');
     return function tracked(this: This, ...args: Args): Result {
-      const model = typeof options.model === 'string' ? options.model : resolveModel(recorder, options.model, args);
+      const model = resolveModel(recorder, options.model, args);
       const tenant = options.tenant === undefined ? undefined : resolveArgsOption(recorder, options.tenant, args, 'tenant');
-      const ctx = new InferenceContext({ model: model as string, ryot: api, tenant });
+      const ctx = startInferenceFor(recorder, { model: model as string, tenant });
       let result: Result;
       try {
         result = fn.apply(this, args);
@@ -267,9 +268,8 @@ class TrackedStream<T> implements AsyncGenerator<T, unknown, unknown> {
  * eagerly (it returns a promise or a ready iterable) and from the first pull when it is a
  * lazy async generator. The stream's outcome is recorded once, however it ends.
  */
-export function trackTokenGenerationWith(api: RyotApi, options: TrackTokenGenerationOptions): Tracker {
+export function trackTokenGenerationWith(recorder: Recorder, options: TrackTokenGenerationOptions): Tracker {
   validateModelOption(options, 'trackTokenGeneration');
-  const recorder = recorderOf(api);
   if (options.countTokens !== undefined) assertFunction(options.countTokens, 'countTokens');
   const countTokens = options.countTokens as ((chunk: unknown) => number) | undefined;
   return function track<This, Args extends unknown[], Result>(fn: (this: This, ...args: Args) => Result) {
@@ -277,9 +277,8 @@ export function trackTokenGenerationWith(api: RyotApi, options: TrackTokenGenera
     return function tracked(this: This, ...args: Args): Result {
       const calledAt = recorder.now();
       const start = (startedAt: number) =>
-        new InferenceContext({
+        startInferenceFor(recorder, {
           model: resolveModel(recorder, options.model, args) as string,
-          ryot: api,
           startedAt,
           promptTokens: resolveArgsOption(recorder, options.promptTokens, args, 'promptTokens'),
           signal: resolveArgsOption(recorder, options.signal, args, 'signal'),
